@@ -1,0 +1,127 @@
+import Fastify, { type FastifyInstance } from "fastify";
+import { systemClock, type Clock } from "./core/clock.js";
+import { cryptoIds, type IdGenerator } from "./core/ids.js";
+import { consoleLogger, type Logger } from "./core/logger.js";
+import { ephemeralPersistence, filePersistence } from "./core/persistence.js";
+import type { CoreServices, StackComponent } from "./core/services.js";
+import { StackEvents } from "./core/events.js";
+import { JsonGateway, sendAwsError } from "./protocol/json.js";
+import { CommonErrors } from "./protocol/errors.js";
+import { VERSION } from "./version.js";
+
+export interface AppOptions {
+  /** Where state is kept; null or undefined with ephemeral: true keeps nothing. */
+  dataDir?: string | null;
+  ephemeral?: boolean;
+  clock?: Clock;
+  ids?: IdGenerator;
+  logger?: Logger;
+  accountId?: string;
+  region?: string;
+  /** Largest request body for JSON-protocol services, in bytes. */
+  maxJsonBodyBytes?: number;
+  /** Largest request body at all (S3 uploads), in bytes. */
+  maxBodyBytes?: number;
+}
+
+export interface App {
+  fastify: FastifyInstance;
+  core: CoreServices;
+  gateway: JsonGateway;
+  components: StackComponent[];
+  /** Tell the stack where it listens (after listen); presigned URLs and workers use it. */
+  setEndpoint(url: string): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the whole stack behind one Fastify instance, without listening: tests call
+ * `fastify.inject()`, the CLI and startStack() call listen. One process, no Docker.
+ */
+export async function buildApp(options: AppOptions = {}): Promise<App> {
+  const logger = options.logger ?? consoleLogger;
+  const ephemeral = options.ephemeral || !options.dataDir;
+  let endpoint = "http://127.0.0.1:4566";
+  const core: CoreServices = {
+    clock: options.clock ?? systemClock,
+    ids: options.ids ?? cryptoIds,
+    logger,
+    persistence: ephemeral ? ephemeralPersistence() : filePersistence(options.dataDir!),
+    accountId: options.accountId ?? "000000000000",
+    defaultRegion: options.region ?? "us-east-1",
+    endpoint: () => endpoint,
+    events: new StackEvents(),
+  };
+  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
+  const fastify = Fastify({
+    logger: false,
+    bodyLimit: maxBodyBytes,
+    // S3 keys may hold characters that the default router would reject.
+    routerOptions: { maxParamLength: 2048, ignoreDuplicateSlashes: false },
+  });
+  fastify.decorateRequest("awsLog", null);
+
+  // Every body arrives as raw bytes; each protocol parses its own (JSON, XML, binary).
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: maxBodyBytes }, (_req, body, done) => done(null, body));
+
+  const gateway = new JsonGateway({
+    accountId: core.accountId,
+    defaultRegion: core.defaultRegion,
+    maxBodyBytes: options.maxJsonBodyBytes ?? 16 * 1024 * 1024,
+    requestId: () => core.ids.uuid(),
+  });
+  const components: StackComponent[] = [];
+
+  fastify.addHook("onResponse", async (request, reply) => {
+    const tag = request.awsLog;
+    if (!tag && request.url.startsWith("/_rekognito/health")) return;
+    const ms = reply.elapsedTime.toFixed(1);
+    const what = tag ? `${tag.service} ${tag.action}` : `${request.method} ${request.url.split("?")[0]}`;
+    const line = `${what} ${reply.statusCode} ${ms}ms`;
+    if (reply.statusCode >= 500) logger.error(`${line}${tag?.fault ? `\n${tag.fault}` : ""}`);
+    else logger.info(line);
+  });
+
+  fastify.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    const requestId = core.ids.uuid();
+    if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") return sendAwsError(reply, CommonErrors.tooLarge(maxBodyBytes), requestId);
+    if (error.statusCode && error.statusCode < 500) {
+      return sendAwsError(reply, CommonErrors.serialization(error.message), requestId);
+    }
+    request.awsLog = { ...(request.awsLog ?? { service: "gateway", action: request.method }), fault: error.stack ?? String(error) };
+    return sendAwsError(reply, CommonErrors.internal(), requestId);
+  });
+
+  // --- services (each registers its JSON actions on the gateway or its own routes) ---
+  // storage: S3 (own routes, catch-all) and DynamoDB (proxied by X-Amz-Target prefix)
+  // faces + rekognition: gateway.register(rekognitionService)
+  // lambda: REST routes under /2015-03-31/functions
+  // cognito: gateway.register(cognitoService), JWKS routes
+
+  // --- the gateway's own routes ---
+  fastify.get("/_rekognito/health", async () => ({
+    status: "ok",
+    version: VERSION,
+    services: Object.fromEntries(components.map((c) => [c.name, c.health()])),
+  }));
+
+  fastify.post("/", async (request, reply) => {
+    if (gateway.claims(request)) return gateway.handle(request, reply);
+    return sendAwsError(reply, CommonErrors.unknownOperation("(no X-Amz-Target header)"), core.ids.uuid());
+  });
+
+  return {
+    fastify,
+    core,
+    gateway,
+    components,
+    setEndpoint: (url) => {
+      endpoint = url;
+    },
+    close: async () => {
+      await fastify.close();
+      for (const c of [...components].reverse()) await c.close();
+    },
+  };
+}

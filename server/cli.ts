@@ -1,0 +1,74 @@
+import { parseArgs } from "node:util";
+import { resolve } from "node:path";
+import { listenStack } from "./stack.js";
+import { consoleLogger } from "./core/logger.js";
+import { VERSION } from "./version.js";
+
+const HELP = `rekognito ${VERSION}: Cognito custom auth, Rekognition, S3, DynamoDB and Lambda on one local endpoint
+
+Usage: npm start -- [options]
+
+Options:
+  --port <n>         port to listen on (default 4566, or $PORT)
+  --host <addr>      address to bind (default 127.0.0.1, or $HOST)
+  --data-dir <dir>   where state is kept between restarts (default .rekognito/, or $REKOGNITO_DATA_DIR)
+  --ephemeral        keep nothing: state lives only as long as the process
+  --region <r>       region for requests that name none (default us-east-1)
+  -h, --help         this help
+`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      "data-dir": { type: "string" },
+      ephemeral: { type: "boolean", default: false },
+      region: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    allowPositionals: false,
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const port = Number(values.port ?? process.env.PORT ?? 4566);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got ${values.port ?? process.env.PORT}`);
+  const host = values.host ?? process.env.HOST ?? "127.0.0.1";
+  const ephemeral = values.ephemeral || process.env.REKOGNITO_EPHEMERAL === "1";
+  const dataDir = ephemeral ? null : resolve(values["data-dir"] ?? process.env.REKOGNITO_DATA_DIR ?? ".rekognito");
+  const region = values.region ?? process.env.AWS_REGION ?? "us-east-1";
+  const started = performance.now();
+  const stack = await listenStack({ port, host, dataDir, ephemeral, region, logger: consoleLogger });
+  const ms = (performance.now() - started).toFixed(0);
+  const banner = [
+    "",
+    `  rekognito ${VERSION} ready in ${ms} ms`,
+    `  endpoint   ${stack.endpoint}`,
+    `  state      ${dataDir ?? "ephemeral (nothing is kept)"}`,
+    `  health     ${stack.endpoint}/_rekognito/health`,
+    "",
+    "  Point any AWS SDK or the AWS CLI at it:",
+    `    export AWS_ENDPOINT_URL=${stack.endpoint}`,
+    `    export AWS_REGION=${region}`,
+    "    export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test",
+    "",
+  ];
+  process.stdout.write(`${banner.join("\n")}\n`);
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    consoleLogger.info(`${signal}: closing`);
+    await stack.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`rekognito: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

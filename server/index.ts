@@ -1,0 +1,5 @@
+export { startStack, listenStack, type Stack, type StackOptions } from "./stack.js";
+export { buildApp, type App, type AppOptions } from "./app.js";
+export { ManualClock, systemClock, type Clock } from "./core/clock.js";
+export { seededIds, cryptoIds, type IdGenerator } from "./core/ids.js";
+export { MemoryLogger, silentLogger, consoleLogger, type Logger } from "./core/logger.js";
