@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildApp, type App } from "../../server/app.js";
+import { silentLogger } from "../../server/core/logger.js";
+
+// Protocol corners, through fastify.inject (no socket): what a client sees when its request
+// is wrong in shape rather than in content.
+const signed = {
+  authorization:
+    "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/eu-west-1/rekognition/aws4_request, SignedHeaders=host, Signature=00",
+};
+
+describe("JSON protocol gateway", () => {
+  let app: App;
+  beforeAll(async () => {
+    app = await buildApp({ ephemeral: true, logger: silentLogger });
+  });
+  afterAll(() => app.close());
+
+  const post = (headers: Record<string, string>, payload: string | Buffer = "{}") =>
+    app.fastify.inject({ method: "POST", url: "/", headers, payload });
+
+  it("answers health with each service's state", async () => {
+    const res = await app.fastify.inject({ method: "GET", url: "/_rekognito/health" });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.status).toBe("ok");
+    expect(body.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(Object.keys(body.services)).toEqual(expect.arrayContaining(["rekognition", "s3", "dynamodb"]));
+  });
+
+  it("names an unknown target in the error", async () => {
+    const res = await post({ ...signed, "x-amz-target": "RekognitionService.FlyToTheMoon", "content-type": "application/x-amz-json-1.1" });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ __type: "UnknownOperationException", message: expect.stringContaining("RekognitionService.FlyToTheMoon") });
+    expect(res.headers["x-amzn-requestid"]).toBeTruthy();
+  });
+
+  it("answers an unknown service prefix the same way", async () => {
+    const res = await post({ ...signed, "x-amz-target": "NoSuchService_2020.Do", "content-type": "application/x-amz-json-1.1" });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().__type).toBe("UnknownOperationException");
+  });
+
+  it("refuses a JSON-protocol request with a wrong content type", async () => {
+    const res = await post({ ...signed, "x-amz-target": "RekognitionService.ListCollections", "content-type": "text/plain" });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().__type).toBe("UnknownOperationException");
+  });
+
+  it("answers SerializationException for malformed JSON and for a body that is not an object", async () => {
+    const headers = { ...signed, "x-amz-target": "RekognitionService.ListCollections", "content-type": "application/x-amz-json-1.1" };
+    for (const payload of ["{not json", "[1,2]", "null", "42"]) {
+      const res = await post(headers, payload);
+      expect(res.statusCode, payload).toBe(400);
+      expect(res.json().__type, payload).toBe("SerializationException");
+    }
+  });
+
+  it("reads an empty body as an empty input", async () => {
+    const res = await post({ ...signed, "x-amz-target": "RekognitionService.ListCollections", "content-type": "application/x-amz-json-1.1" }, "");
+    expect(res.statusCode).toBe(200);
+    expect(res.json().CollectionIds).toEqual([]);
+  });
+
+  it("answers a member of the wrong JSON type with SerializationException", async () => {
+    const res = await post(
+      { ...signed, "x-amz-target": "RekognitionService.CreateCollection", "content-type": "application/x-amz-json-1.1" },
+      JSON.stringify({ CollectionId: 42 }),
+    );
+    expect(res.statusCode).toBe(400);
+    expect(res.json().__type).toBe("SerializationException");
+  });
+
+  it("names every violated member as AWS does", async () => {
+    const res = await post(
+      { ...signed, "x-amz-target": "RekognitionService.SearchFaces", "content-type": "application/x-amz-json-1.1" },
+      JSON.stringify({ CollectionId: "bad id!", MaxFaces: 0 }),
+    );
+    expect(res.statusCode).toBe(400);
+    const body = res.json();
+    expect(body.message).toMatch(/^3 validation errors detected: /);
+    expect(body.message).toContain("Value null at 'faceId' failed to satisfy constraint: Member must not be null");
+    expect(body.message).toContain("Value 'bad id!' at 'collectionId' failed to satisfy constraint: Member must satisfy regular expression pattern");
+    expect(body.message).toContain("Value '0' at 'maxFaces' failed to satisfy constraint: Member must have value greater than or equal to 1");
+  });
+
+  it("answers an unimplemented action of a known service with a clear not-implemented error", async () => {
+    const res = await post(
+      { ...signed, "x-amz-target": "RekognitionService.DetectLabels", "content-type": "application/x-amz-json-1.1" },
+      JSON.stringify({ Image: { Bytes: "AA==" } }),
+    );
+    expect(res.statusCode).toBe(501);
+    expect(res.json()).toEqual({ __type: "NotImplementedException", message: expect.stringContaining("DetectLabels") });
+  });
+
+  it("refuses an unsigned request to a signed service", async () => {
+    const res = await post({ "x-amz-target": "RekognitionService.ListCollections", "content-type": "application/x-amz-json-1.1" });
+    expect(res.statusCode).toBe(403);
+    expect(res.json().__type).toBe("MissingAuthenticationTokenException");
+  });
+
+  it("answers an oversized JSON body with 413, and stays up", async () => {
+    const big = Buffer.alloc(17 * 1024 * 1024, 0x20);
+    const res = await post({ ...signed, "x-amz-target": "RekognitionService.ListCollections", "content-type": "application/x-amz-json-1.1" }, big);
+    expect(res.statusCode).toBe(413);
+    expect(res.json().__type).toBe("RequestEntityTooLargeException");
+    const after = await app.fastify.inject({ method: "GET", url: "/_rekognito/health" });
+    expect(after.statusCode).toBe(200);
+  });
+
+  it("takes the region from the credential scope", async () => {
+    const headers = { ...signed, "x-amz-target": "RekognitionService.CreateCollection", "content-type": "application/x-amz-json-1.1" };
+    const res = await post(headers, JSON.stringify({ CollectionId: "region-check" }));
+    expect(res.statusCode).toBe(200);
+    expect(res.json().CollectionArn).toContain("eu-west-1");
+  });
+});
