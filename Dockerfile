@@ -1,0 +1,27 @@
+# rekognito: the dev server in a container. Small, non-root, lockfile honoured, no dev dependencies.
+# The build and start commands here are the ones test/docker/image-commands.test.ts runs outside
+# a container: keep them in step.
+
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=4566 \
+    REKOGNITO_DATA_DIR=/data
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json package-lock.json tsconfig.json template.yaml ./
+COPY server ./server
+COPY lambdas ./lambdas
+COPY fixtures ./fixtures
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
+EXPOSE 4566
+HEALTHCHECK --interval=5s --timeout=3s --start-period=20s --retries=10 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||4566)+'/_rekognito/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+CMD ["node", "--import", "tsx", "server/cli.ts"]

@@ -1,0 +1,129 @@
+/**
+ * Start rekognito in Docker from a test, with testcontainers 11 (12 does not run on Node 20):
+ * alone (`startRekognitoContainer`) or beside LocalStack with the repository's
+ * docker-compose.yml (`startRekognitoCompose`). Both hand back the endpoint, the provisioned
+ * face-login resources and SDK clients configured for it.
+ *
+ *   const rk = await startRekognitoContainer();
+ *   await rk.clients.rekognition.send(new ListCollectionsCommand({}));
+ *   await rk.stop();
+ *
+ * Without a Docker engine, `dockerAvailability()` says why in milliseconds, so suites can skip.
+ */
+import { fileURLToPath } from "node:url";
+import { dirname, resolve } from "node:path";
+import { DockerComposeEnvironment, GenericContainer, Wait, getContainerRuntimeClient } from "testcontainers";
+import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { RekognitionClient } from "@aws-sdk/client-rekognition";
+import { S3Client } from "@aws-sdk/client-s3";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { LambdaClient } from "@aws-sdk/client-lambda";
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
+
+export type Availability = { available: true } | { available: false; reason: string };
+
+/** Whether a Docker engine answers; when not, the reason testcontainers gives. */
+export async function dockerAvailability(): Promise<Availability> {
+  try {
+    await getContainerRuntimeClient();
+    return { available: true };
+  } catch (error) {
+    return { available: false, reason: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+export interface FaceLoginResources {
+  region: string;
+  userPoolId: string;
+  userPoolClientId: string;
+  documentsBucket: string;
+  signInBucket: string;
+  facesTable: string;
+  collectionId: string;
+}
+
+export interface RekognitoClients {
+  cognito: CognitoIdentityProviderClient;
+  rekognition: RekognitionClient;
+  s3: S3Client;
+  dynamodb: DynamoDBDocumentClient;
+  lambda: LambdaClient;
+}
+
+export interface RunningRekognito {
+  /** rekognito's endpoint (Cognito, Rekognition, Lambda; S3 and DynamoDB too). */
+  endpoint: string;
+  /** LocalStack's endpoint, when started with Compose. */
+  localstackEndpoint?: string;
+  resources: FaceLoginResources;
+  clients: RekognitoClients;
+  stop(): Promise<void>;
+}
+
+export function clientsFor(endpoint: string, region = "us-east-1"): RekognitoClients {
+  const config = { endpoint, region, credentials: CREDENTIALS };
+  return {
+    cognito: new CognitoIdentityProviderClient(config),
+    rekognition: new RekognitionClient(config),
+    s3: new S3Client({ ...config, forcePathStyle: true }),
+    dynamodb: DynamoDBDocumentClient.from(new DynamoDBClient(config)),
+    lambda: new LambdaClient(config),
+  };
+}
+
+async function resourcesOf(endpoint: string): Promise<FaceLoginResources> {
+  const response = await fetch(`${endpoint}/_rekognito/health`);
+  const health = (await response.json()) as { resources?: FaceLoginResources };
+  if (!health.resources) throw new Error(`${endpoint} reports no provisioned resources`);
+  return health.resources;
+}
+
+async function running(endpoint: string, stop: () => Promise<void>, localstackEndpoint?: string): Promise<RunningRekognito> {
+  const resources = await resourcesOf(endpoint);
+  return { endpoint, localstackEndpoint, resources, clients: clientsFor(endpoint, resources.region), stop };
+}
+
+export interface ContainerOptions {
+  /** An image to run; by default the repository's Dockerfile is built. */
+  image?: string;
+  /** Extra environment for the container (e.g. REKOGNITO_EPHEMERAL=1). */
+  environment?: Record<string, string>;
+}
+
+/** rekognito alone, embedded storage, on a random host port. */
+export async function startRekognitoContainer(options: ContainerOptions = {}): Promise<RunningRekognito> {
+  const port = 4566;
+  const base = options.image
+    ? new GenericContainer(options.image)
+    : await GenericContainer.fromDockerfile(REPO_ROOT).build("rekognito:test", { deleteOnExit: false });
+  const container = await base
+    .withEnvironment({ HOST: "0.0.0.0", PORT: String(port), REKOGNITO_EPHEMERAL: "1", ...options.environment })
+    .withExposedPorts(port)
+    .withWaitStrategy(Wait.forHttp("/_rekognito/health", port).forStatusCode(200))
+    .start();
+  const endpoint = `http://${container.getHost()}:${container.getMappedPort(port)}`;
+  return running(endpoint, async () => {
+    await container.stop();
+  });
+}
+
+/** LocalStack and rekognito from the repository's docker-compose.yml (`docker compose up --wait`). */
+export async function startRekognitoCompose(): Promise<RunningRekognito> {
+  const environment = await new DockerComposeEnvironment(REPO_ROOT, "docker-compose.yml")
+    .withBuild()
+    .withWaitStrategy("rekognito-1", Wait.forHealthCheck())
+    .withWaitStrategy("localstack-1", Wait.forHealthCheck())
+    .up();
+  const rekognito = environment.getContainer("rekognito-1");
+  const localstack = environment.getContainer("localstack-1");
+  return running(
+    `http://${rekognito.getHost()}:${rekognito.getMappedPort(4567)}`,
+    async () => {
+      await environment.down();
+    },
+    `http://${localstack.getHost()}:${localstack.getMappedPort(4566)}`,
+  );
+}
