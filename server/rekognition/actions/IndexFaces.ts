@@ -1,0 +1,83 @@
+import type { FaceRecord, IndexFacesRequest, IndexFacesResponse, UnindexedFace } from "@aws-sdk/client-rekognition";
+import type { DetectedFace } from "../../faces/engine.js";
+import { qualityReasons, type QualityFilter } from "../../faces/quality.js";
+import type { RequestContext } from "../../protocol/json.js";
+import { INDEX_FACES_LIMIT, type RekognitionServices } from "../context.js";
+import { RekognitionErrors } from "../errors.js";
+import { analyzeImage, largestFirst, type WireImage } from "../images.js";
+import { faceDetail, storedFace } from "../shapes.js";
+import { FACE_MODEL_VERSION, type NewFace, type StoredFace } from "../store.js";
+
+type IndexFacesWire = Omit<IndexFacesRequest, "Image"> & { Image?: WireImage };
+
+function sameBox(a: StoredFace["boundingBox"], b: DetectedFace["boundingBox"]): boolean {
+  return a.Width === b.Width && a.Height === b.Height && a.Left === b.Left && a.Top === b.Top;
+}
+
+/**
+ * Detects the faces of an image and adds them to a collection.
+ *
+ * - At most the 100 largest faces are considered.
+ * - QualityFilter (default AUTO) keeps faces below the bar out, with their Reasons.
+ * - Of the faces that pass, the MaxFaces largest are indexed; the rest are UnindexedFaces
+ *   with EXCEEDS_MAX_FACES.
+ * - The same image (same bytes, hence the same ImageId) indexed again with the same
+ *   ExternalImageId into the same collection stores no duplicate: the faces already stored
+ *   for it are returned again.
+ * - An image with no face (or one the engine does not recognise) indexes nothing, and that
+ *   is a success with empty FaceRecords, as on AWS.
+ */
+export const IndexFaces =
+  (services: Pick<RekognitionServices, "store" | "engine" | "objects" | "logger" | "ids">) =>
+  async (input: IndexFacesWire, ctx: RequestContext): Promise<IndexFacesResponse> => {
+    const { store, ids } = services;
+    const collectionId = input.CollectionId!;
+    if (!store.getCollection(ctx.accountId, ctx.region, collectionId)) throw RekognitionErrors.collectionNotFound(collectionId);
+    const image = await analyzeImage(input.Image, "image", services, "IndexFaces");
+    // The collection may have gone while the image was read.
+    if (!store.getCollection(ctx.accountId, ctx.region, collectionId)) throw RekognitionErrors.collectionNotFound(collectionId);
+
+    const filter = (input.QualityFilter ?? "AUTO") as QualityFilter;
+    const maxFaces = Math.min(input.MaxFaces ?? INDEX_FACES_LIMIT, INDEX_FACES_LIMIT);
+    const attributes = input.DetectionAttributes;
+    const externalImageId = input.ExternalImageId;
+
+    const unindexed: UnindexedFace[] = [];
+    const accepted: DetectedFace[] = [];
+    for (const face of largestFirst(image.analysis.faces)) {
+      const reasons = qualityReasons(face, image.analysis.image, filter);
+      if (reasons.length) unindexed.push({ Reasons: reasons as UnindexedFace["Reasons"], FaceDetail: faceDetail(face, attributes) });
+      else accepted.push(face);
+    }
+    for (const face of accepted.slice(maxFaces)) {
+      unindexed.push({ Reasons: ["EXCEEDS_MAX_FACES"], FaceDetail: faceDetail(face, attributes) });
+    }
+    const toIndex = accepted.slice(0, maxFaces);
+
+    const existing = store.facesOfImage(ctx.accountId, ctx.region, collectionId, image.imageId, externalImageId);
+    const used = new Set<string>();
+    const records: FaceRecord[] = [];
+    const added: NewFace[] = [];
+    for (const face of toIndex) {
+      const again = existing.find((f) => !used.has(f.faceId) && sameBox(f.boundingBox, face.boundingBox));
+      let stored: StoredFace;
+      if (again) {
+        used.add(again.faceId);
+        stored = again;
+      } else {
+        stored = {
+          faceId: ids.uuid(),
+          imageId: image.imageId,
+          ...(externalImageId !== undefined ? { externalImageId } : {}),
+          boundingBox: { ...face.boundingBox },
+          confidence: face.confidence,
+          indexFacesModelVersion: FACE_MODEL_VERSION,
+        };
+        added.push({ face: stored, embedding: face.embedding });
+      }
+      records.push({ Face: storedFace(stored), FaceDetail: faceDetail(face, attributes) });
+    }
+    store.addFaces(ctx.accountId, ctx.region, collectionId, added);
+
+    return { FaceRecords: records, FaceModelVersion: FACE_MODEL_VERSION, UnindexedFaces: unindexed };
+  };

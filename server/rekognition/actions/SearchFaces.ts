@@ -1,0 +1,29 @@
+import type { SearchFacesRequest, SearchFacesResponse } from "@aws-sdk/client-rekognition";
+import type { RequestContext } from "../../protocol/json.js";
+import { DEFAULT_FACE_MATCH_THRESHOLD, DEFAULT_SEARCH_MAX_FACES, type RekognitionServices } from "../context.js";
+import { RekognitionErrors } from "../errors.js";
+import { storedFace } from "../shapes.js";
+
+/**
+ * Faces of the collection like a face already in it, best first; the face itself is not
+ * among the matches. FaceMatchThreshold defaults to 80, MaxFaces to 80.
+ */
+export const SearchFaces =
+  ({ store, engine }: Pick<RekognitionServices, "store" | "engine">) =>
+  (input: SearchFacesRequest, ctx: RequestContext): SearchFacesResponse => {
+    const collectionId = input.CollectionId!;
+    const info = store.getCollection(ctx.accountId, ctx.region, collectionId);
+    if (!info) throw RekognitionErrors.collectionNotFound(collectionId);
+    const faceId = input.FaceId!;
+    const query = store.getEmbedding(ctx.accountId, ctx.region, collectionId, faceId);
+    if (!query) throw RekognitionErrors.faceNotFound();
+    const threshold = input.FaceMatchThreshold ?? DEFAULT_FACE_MATCH_THRESHOLD;
+    const limit = input.MaxFaces ?? DEFAULT_SEARCH_MAX_FACES;
+    // Copy the query: the store's row may move while we search (it does not today, but the view is shared).
+    const matches = store.search(ctx.accountId, ctx.region, collectionId, Float32Array.from(query), (a, b) => engine.similarity(a, b), threshold, limit, faceId);
+    return {
+      SearchedFaceId: faceId,
+      FaceMatches: matches.map((m) => ({ Similarity: m.similarity, Face: storedFace(m.face) })),
+      FaceModelVersion: info.faceModelVersion,
+    };
+  };

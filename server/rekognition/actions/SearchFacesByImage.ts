@@ -1,0 +1,36 @@
+import type { SearchFacesByImageRequest, SearchFacesByImageResponse } from "@aws-sdk/client-rekognition";
+import { qualityReasons, type QualityFilter } from "../../faces/quality.js";
+import type { RequestContext } from "../../protocol/json.js";
+import { DEFAULT_FACE_MATCH_THRESHOLD, DEFAULT_SEARCH_MAX_FACES, type RekognitionServices } from "../context.js";
+import { RekognitionErrors } from "../errors.js";
+import { analyzeImage, largestFirst, type WireImage } from "../images.js";
+import { storedFace } from "../shapes.js";
+
+type SearchFacesByImageWire = Omit<SearchFacesByImageRequest, "Image"> & { Image?: WireImage };
+
+/**
+ * Searches the collection with the largest face of an image. No face (after QualityFilter,
+ * default NONE) is InvalidParameterException, as on AWS.
+ */
+export const SearchFacesByImage =
+  (services: Pick<RekognitionServices, "store" | "engine" | "objects" | "logger">) =>
+  async (input: SearchFacesByImageWire, ctx: RequestContext): Promise<SearchFacesByImageResponse> => {
+    const { store, engine } = services;
+    const collectionId = input.CollectionId!;
+    if (!store.getCollection(ctx.accountId, ctx.region, collectionId)) throw RekognitionErrors.collectionNotFound(collectionId);
+    const image = await analyzeImage(input.Image, "image", services, "SearchFacesByImage");
+    const info = store.getCollection(ctx.accountId, ctx.region, collectionId);
+    if (!info) throw RekognitionErrors.collectionNotFound(collectionId);
+    const filter = (input.QualityFilter ?? "NONE") as QualityFilter;
+    const face = largestFirst(image.analysis.faces).find((f) => qualityReasons(f, image.analysis.image, filter).length === 0);
+    if (!face) throw RekognitionErrors.noFacesInImage();
+    const threshold = input.FaceMatchThreshold ?? DEFAULT_FACE_MATCH_THRESHOLD;
+    const limit = input.MaxFaces ?? DEFAULT_SEARCH_MAX_FACES;
+    const matches = store.search(ctx.accountId, ctx.region, collectionId, face.embedding, (a, b) => engine.similarity(a, b), threshold, limit);
+    return {
+      SearchedFaceBoundingBox: { ...face.boundingBox },
+      SearchedFaceConfidence: face.confidence,
+      FaceMatches: matches.map((m) => ({ Similarity: m.similarity, Face: storedFace(m.face) })),
+      FaceModelVersion: info.faceModelVersion,
+    };
+  };
