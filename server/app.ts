@@ -8,6 +8,9 @@ import { StackEvents } from "./core/events.js";
 import { JsonGateway, sendAwsError } from "./protocol/json.js";
 import { CommonErrors } from "./protocol/errors.js";
 import { VERSION } from "./version.js";
+import { createFixtureEngine } from "./faces/fixture-engine.js";
+import { createRekognition } from "./rekognition/index.js";
+import type { ObjectReader } from "./storage/types.js";
 
 export interface AppOptions {
   /** Where state is kept; null or undefined with ephemeral: true keeps nothing. */
@@ -96,7 +99,19 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
   // --- services (each registers its JSON actions on the gateway or its own routes) ---
   // storage: S3 (own routes, catch-all) and DynamoDB (proxied by X-Amz-Target prefix)
   // faces + rekognition: gateway.register(rekognitionService)
+  {
+    // Image.S3Object is read through an ObjectReader. TODO(S3 engineer / lead): pass the S3
+    // service's reader here once server/storage/s3 exists; until then no object exists and
+    // every S3Object answers InvalidS3ObjectException.
+    const noObjects: ObjectReader = { readObject: async () => undefined };
+    const rekognition = createRekognition(core, { engine: createFixtureEngine(), objects: noObjects });
+    gateway.register(rekognition);
+    components.push(rekognition);
+  }
   // lambda: REST routes under /2015-03-31/functions
+  // `lambda` (a LambdaInvoker) is what Cognito's triggers call.
+  const lambda = (await import("./lambda/index.js")).createLambda(core, fastify);
+  components.push(lambda);
   // cognito: gateway.register(cognitoService), JWKS routes
 
   // --- the gateway's own routes ---

@@ -1,0 +1,65 @@
+import type { InvocationRequest } from "@aws-sdk/client-lambda";
+import { MAX_ASYNC_PAYLOAD, MAX_SYNC_PAYLOAD, type LambdaBackend } from "../backend.js";
+import { LambdaErrors } from "../errors.js";
+import { RestReply, type RestRequestContext } from "../rest.js";
+
+/** Payload arrives as the raw HTTP body. */
+type Input = Omit<InvocationRequest, "Payload"> & { Payload: Buffer };
+
+/** AWS returns the last 4 KB of the invocation's log with LogType Tail. */
+const TAIL_BYTES = 4096;
+
+/** Errors whose payload AWS sends without a trace (the runtime, not the handler, failed). */
+const NO_TRACE = new Set(["Sandbox.Timedout", "Runtime.ExitError"]);
+
+export const invoke =
+  (backend: LambdaBackend) =>
+  async (input: Input, ctx: RestRequestContext): Promise<RestReply> => {
+    const type = input.InvocationType ?? "RequestResponse";
+    const fn = backend.require(input.FunctionName!, ctx.region, input.Qualifier);
+    const limit = type === "Event" ? MAX_ASYNC_PAYLOAD : MAX_SYNC_PAYLOAD;
+    if (input.Payload.length > limit) throw LambdaErrors.requestTooLarge(limit);
+    const text = input.Payload.length ? input.Payload.toString("utf8") : "{}";
+    try {
+      JSON.parse(text);
+    } catch (e) {
+      throw LambdaErrors.invalidRequestContent(`Could not parse request body into json: Could not parse payload into json: ${(e as Error).message}`);
+    }
+    if (type === "DryRun") return new RestReply(204, {}, null);
+    if (type === "Event") {
+      backend.invokeAsync(fn, text, "Event");
+      return new RestReply(202, {}, null);
+    }
+    let clientContext: unknown;
+    if (input.ClientContext) {
+      try {
+        clientContext = JSON.parse(Buffer.from(input.ClientContext, "base64").toString("utf8"));
+      } catch {
+        throw LambdaErrors.invalidRequestContent("Client context must be a valid Base64-encoded JSON object.");
+      }
+    }
+    const outcome = await backend.run(fn, text, { clientContext, invokedArn: input.FunctionName!.startsWith("arn:") ? input.FunctionName! : fn.arn });
+    const headers: Record<string, string> = {
+      "content-type": "application/json",
+      "x-amz-executed-version": "$LATEST",
+    };
+    if (input.LogType === "Tail") {
+      const log = Buffer.from(outcome.log, "utf8");
+      headers["x-amz-log-result"] = log.subarray(Math.max(0, log.length - TAIL_BYTES)).toString("base64");
+    }
+    if (outcome.ok) {
+      if (Buffer.byteLength(outcome.payload) > MAX_SYNC_PAYLOAD) {
+        headers["x-amz-function-error"] = "Unhandled";
+        return new RestReply(200, headers, JSON.stringify({
+          errorType: "Function.ResponseSizeTooLarge",
+          errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_SYNC_PAYLOAD} bytes).`,
+        }));
+      }
+      return new RestReply(200, headers, outcome.payload);
+    }
+    // AWS marks every function error "Unhandled" on the wire, thrown errors included.
+    headers["x-amz-function-error"] = "Unhandled";
+    const body: Record<string, unknown> = { errorType: outcome.errorType, errorMessage: outcome.errorMessage };
+    if (!NO_TRACE.has(outcome.errorType)) body["trace"] = outcome.trace;
+    return new RestReply(200, headers, JSON.stringify(body));
+  };

@@ -1,0 +1,52 @@
+import { AwsError } from "../protocol/errors.js";
+
+/**
+ * Lambda's errors as AWS words them. Lambda is REST-JSON: the status comes from the model's
+ * exception shape, the type travels in the x-amzn-ErrorType header (which the SDK reads first)
+ * and the body is {"Type":"User","message":...} (or "Message" where the model spells it so).
+ */
+export class LambdaError extends AwsError {
+  constructor(type: string, message: string, status: number, readonly fault: "User" | "Service" = "User") {
+    super(type, message, status);
+  }
+}
+
+export const LambdaErrors = {
+  functionNotFound: (arn: string) => new LambdaError("ResourceNotFoundException", `Function not found: ${arn}`, 404),
+  policyNotFound: () =>
+    new LambdaError("ResourceNotFoundException", "The resource you requested does not exist.", 404),
+  statementNotFound: (statementId: string, arn: string) =>
+    new LambdaError("ResourceNotFoundException", `Statement ${statementId} is not found in resource policy.`, 404),
+  functionExists: (name: string) => new LambdaError("ResourceConflictException", `Function already exist: ${name}`, 409),
+  statementExists: (statementId: string) =>
+    new LambdaError(
+      "ResourceConflictException",
+      `The statement id (${statementId}) provided already exists. Please provide a new statement id, or remove the existing statement.`,
+      409,
+    ),
+  preconditionFailed: () =>
+    new LambdaError(
+      "PreconditionFailedException",
+      "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
+      412,
+    ),
+  invalidParameter: (message: string) => new LambdaError("InvalidParameterValueException", message, 400),
+  invalidRequestContent: (message: string) => new LambdaError("InvalidRequestContentException", message, 400),
+  validation: (message: string) => new LambdaError("ValidationException", message, 400),
+  requestTooLarge: (limit: number) =>
+    new LambdaError(
+      "RequestTooLargeException",
+      `Request must be smaller than ${limit} bytes for the InvokeFunction operation`,
+      413,
+    ),
+  notImplemented: (action: string) =>
+    new LambdaError(
+      "NotImplementedException",
+      `Lambda ${action} is not implemented by rekognito. See the README for the implemented actions.`,
+      501,
+      "Service",
+    ),
+  unknownOperation: (method: string, path: string) =>
+    new LambdaError("UnknownOperationException", `Unknown operation ${method} ${path}`, 404),
+  internal: () => new LambdaError("ServiceException", "An internal error occurred.", 500, "Service"),
+};

@@ -1,0 +1,99 @@
+import type { FastifyInstance } from "fastify";
+import type { S3Notification } from "../core/events.js";
+import type { CoreServices, StackComponent } from "../core/services.js";
+import { loadModel } from "../protocol/model.js";
+import { addPermission } from "./actions/AddPermission.js";
+import { createFunction } from "./actions/CreateFunction.js";
+import { deleteFunction } from "./actions/DeleteFunction.js";
+import { getFunction } from "./actions/GetFunction.js";
+import { getFunctionConfiguration } from "./actions/GetFunctionConfiguration.js";
+import { getPolicy } from "./actions/GetPolicy.js";
+import { invoke } from "./actions/Invoke.js";
+import { listFunctions } from "./actions/ListFunctions.js";
+import { removePermission } from "./actions/RemovePermission.js";
+import { updateFunctionCode } from "./actions/UpdateFunctionCode.js";
+import { updateFunctionConfiguration } from "./actions/UpdateFunctionConfiguration.js";
+import { LambdaBackend, type LambdaBackendOptions } from "./backend.js";
+import { registerRestService, type RestAction } from "./rest.js";
+import { registerCodeRoute } from "./routes.js";
+import type { InvokeResult, LambdaInvoker } from "./types.js";
+
+export type { InvokeResult, LambdaInvoker } from "./types.js";
+export { HOT_RELOAD_BUCKET } from "./code.js";
+export { SUPPORTED_RUNTIMES, type LambdaBackendOptions } from "./backend.js";
+
+/** The Lambda actions rekognito implements; every other operation of the model answers NotImplementedException. */
+export type LambdaActionName =
+  | "AddPermission"
+  | "CreateFunction"
+  | "DeleteFunction"
+  | "GetFunction"
+  | "GetFunctionConfiguration"
+  | "GetPolicy"
+  | "Invoke"
+  | "ListFunctions"
+  | "RemovePermission"
+  | "UpdateFunctionCode"
+  | "UpdateFunctionConfiguration";
+
+export function lambdaActions(backend: LambdaBackend): Record<LambdaActionName, RestAction> {
+  return {
+    AddPermission: addPermission(backend),
+    CreateFunction: createFunction(backend),
+    DeleteFunction: deleteFunction(backend),
+    GetFunction: getFunction(backend),
+    GetFunctionConfiguration: getFunctionConfiguration(backend),
+    GetPolicy: getPolicy(backend),
+    Invoke: invoke(backend),
+    ListFunctions: listFunctions(backend),
+    RemovePermission: removePermission(backend),
+    UpdateFunctionCode: updateFunctionCode(backend),
+    UpdateFunctionConfiguration: updateFunctionConfiguration(backend),
+  };
+}
+
+/** The Lambda service of the stack: its REST API, its runner, and what other services invoke. */
+export interface LambdaService extends LambdaInvoker, StackComponent {
+  readonly backend: LambdaBackend;
+  /** Resolves when every asynchronous (Event, S3) invocation started so far has finished. */
+  drain(): Promise<void>;
+}
+
+export function createLambda(core: CoreServices, fastify: FastifyInstance, options: LambdaBackendOptions = {}): LambdaService {
+  const backend = new LambdaBackend(core, options);
+  registerRestService(fastify, {
+    name: "lambda",
+    model: loadModel("lambda"),
+    actions: lambdaActions(backend),
+    blobPayloads: { Invoke: "Payload" },
+    requestId: () => core.ids.uuid(),
+    accountId: core.accountId,
+    defaultRegion: core.defaultRegion,
+  });
+  registerCodeRoute(fastify, backend);
+
+  const onNotification = (notification: S3Notification) => {
+    if (notification.targetType !== "lambda") return;
+    const fn = backend.registry.get(backend.parseName(notification.targetArn).name);
+    if (!fn) {
+      core.logger.warn(`[lambda] S3 notification ${notification.configurationId} targets ${notification.targetArn}, which does not exist`);
+      return;
+    }
+    backend.invokeAsync(fn, JSON.stringify(notification.event), "S3 notification");
+  };
+  core.events.on("s3:notification", onNotification);
+
+  return {
+    name: "lambda",
+    backend,
+    invoke: (nameOrArn: string, payload: unknown, opts?: { timeoutMs?: number }): Promise<InvokeResult> => backend.invoke(nameOrArn, payload, opts),
+    exists: (nameOrArn: string) => backend.exists(nameOrArn),
+    drain: () => backend.drain(),
+    health: () => ({ functions: backend.registry.size, workers: backend.runner.stats() }),
+    close: async () => {
+      core.events.off("s3:notification", onNotification);
+      await backend.drain().catch(() => undefined);
+      await backend.close();
+    },
+  };
+}

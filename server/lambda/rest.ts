@@ -1,0 +1,191 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { AwsError, CommonErrors } from "../protocol/errors.js";
+import { baseUrlOf, type RequestContext } from "../protocol/json.js";
+import { validationErrors, validationMessage, type ServiceModel, type Shape } from "../protocol/model.js";
+import { callerFromHeaders } from "../protocol/sigv4.js";
+import { LambdaErrors } from "./errors.js";
+
+/**
+ * AWS's REST-JSON protocol as Lambda speaks it: each operation is an HTTP method and a URI
+ * (`requestUri` in the model), its input is spread over the path, the query string, headers and a
+ * JSON body, and its errors carry their type in the x-amzn-ErrorType header. This file knows
+ * nothing of functions; it turns requests into action inputs and action outputs into replies.
+ */
+
+/** What an action returns when it needs more than a JSON body (Invoke's payload and headers). */
+export class RestReply {
+  constructor(
+    readonly status: number,
+    readonly headers: Record<string, string>,
+    readonly body: Buffer | string | null,
+  ) {}
+}
+
+/** The raw body of the request, for the operation whose body is a blob (Invoke's Payload). */
+export interface RestRequestContext extends RequestContext {
+  rawBody: Buffer;
+}
+
+export type RestAction = (input: any, ctx: RestRequestContext) => Promise<unknown> | unknown;
+
+export interface RestService {
+  name: string;
+  model: ServiceModel;
+  actions: Record<string, RestAction>;
+  /** Operations whose HTTP body is one blob member (not JSON): operation → member name. */
+  blobPayloads?: Record<string, string>;
+  requestId: () => string;
+  accountId: string;
+  defaultRegion: string;
+}
+
+function routePath(requestUri: string): string {
+  const path = requestUri.split("?")[0]!;
+  return path.replace(/\{([^}+]+)\+\}/g, "*").replace(/\{([^}]+)\}/g, ":$1");
+}
+
+function headerValue(request: FastifyRequest, name: string): string | undefined {
+  const v = request.headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Path, query and header values are text on the wire; the model says what they are. */
+function fromText(shape: Shape | undefined, text: string): unknown {
+  switch (shape?.type) {
+    case "integer":
+    case "long":
+    case "float":
+    case "double": {
+      const n = Number(text);
+      return Number.isNaN(n) ? text : n;
+    }
+    case "boolean":
+      return text === "true" ? true : text === "false" ? false : text;
+    default:
+      return text;
+  }
+}
+
+export function sendRestError(reply: FastifyReply, model: ServiceModel, error: AwsError, requestId: string): FastifyReply {
+  const shape = model.shapes[error.type];
+  const status = shape?.httpStatus ?? error.status;
+  const fault = (error as AwsError & { fault?: string }).fault ?? (status >= 500 ? "Service" : "User");
+  const messageKey = shape?.members?.["Message"] ? "Message" : "message";
+  const body: Record<string, unknown> =
+    error.type === "ValidationException" ? { message: error.message } : { Type: fault, [messageKey]: error.message };
+  return reply
+    .code(status)
+    .header("content-type", "application/json")
+    .header("x-amzn-requestid", requestId)
+    .header("x-amzn-errortype", error.type)
+    .send(JSON.stringify({ ...body, ...error.extra }));
+}
+
+/**
+ * Registers every operation of the model as a route: implemented ones run their action, the
+ * others answer NotImplementedException, and any other path under the service's URI prefixes
+ * answers UnknownOperationException.
+ */
+export function registerRestService(fastify: FastifyInstance, service: RestService): void {
+  const { model } = service;
+  const seen = new Set<string>();
+  const prefixes = new Set<string>();
+  for (const [name, operation] of Object.entries(model.operations)) {
+    const method = (operation.http.method ?? "POST").toUpperCase();
+    const uri = operation.http.requestUri ?? "/";
+    const url = routePath(uri);
+    prefixes.add(`/${uri.split("/")[1]}`);
+    const key = `${method} ${url.replace(/:[^/]+/g, ":")}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    fastify.route({
+      method: method as "GET",
+      url,
+      handler: (request, reply) => handle(service, name, request, reply),
+    });
+  }
+  for (const prefix of prefixes) {
+    fastify.all(`${prefix}/*`, async (request, reply) => {
+      const requestId = service.requestId();
+      request.awsLog = { service: service.name, action: "?" };
+      return sendRestError(reply, model, LambdaErrors.unknownOperation(request.method, request.url.split("?")[0]!), requestId);
+    });
+  }
+}
+
+async function handle(service: RestService, name: string, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const { model } = service;
+  const requestId = service.requestId();
+  request.awsLog = { service: service.name, action: name };
+  try {
+    const operation = model.operations[name]!;
+    const action = service.actions[name];
+    const caller = callerFromHeaders(request.headers, request.query as Record<string, unknown>);
+    if (!caller.accessKeyId) throw CommonErrors.missingAuthentication();
+    if (!action) throw LambdaErrors.notImplemented(name);
+
+    const inputShape = operation.input ? model.shapes[operation.input] : undefined;
+    const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const blobMember = service.blobPayloads?.[name];
+    const input: Record<string, unknown> = {};
+    if (!blobMember && rawBody.length && rawBody.toString("utf8").trim()) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(rawBody.toString("utf8"));
+      } catch (e) {
+        throw LambdaErrors.invalidRequestContent(`Could not parse request body into json: ${(e as Error).message}`);
+      }
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+        throw LambdaErrors.invalidRequestContent("Could not parse request body into json: expected an object");
+      }
+      Object.assign(input, parsed);
+    }
+    const params = (request.params ?? {}) as Record<string, string>;
+    const query = (request.query ?? {}) as Record<string, string | string[]>;
+    for (const [member, ref] of Object.entries(inputShape?.members ?? {})) {
+      const where = ref.locationName ?? member;
+      let text: string | undefined;
+      if (ref.location === "uri") text = params[where] ?? (where.endsWith("+") ? params["*"] : undefined);
+      else if (ref.location === "querystring") {
+        const q = query[where];
+        text = Array.isArray(q) ? q[0] : q;
+      } else if (ref.location === "header") text = headerValue(request, where);
+      else continue;
+      if (text === undefined) delete input[member];
+      else input[member] = fromText(model.shapes[ref.shape], text);
+    }
+    try {
+      const errors = validationErrors(model, operation.input, input);
+      if (errors.length) throw LambdaErrors.validation(validationMessage(errors));
+    } catch (e) {
+      if (e instanceof AwsError && e.type === "SerializationException") throw LambdaErrors.invalidRequestContent(e.message);
+      throw e;
+    }
+    if (blobMember) input[blobMember] = rawBody;
+
+    const ctx: RestRequestContext = {
+      region: caller.region ?? service.defaultRegion,
+      accountId: service.accountId,
+      requestId,
+      accessKeyId: caller.accessKeyId,
+      baseUrl: baseUrlOf(request),
+      sourceIp: request.ip,
+      userAgent: String(request.headers["user-agent"] ?? ""),
+      rawBody,
+    };
+    const output = await action(input, ctx);
+    if (output instanceof RestReply) {
+      reply.code(output.status).header("x-amzn-requestid", requestId);
+      for (const [k, v] of Object.entries(output.headers)) reply.header(k, v);
+      return reply.send(output.body ?? "");
+    }
+    const status = operation.http.responseCode ?? 200;
+    reply.code(status).header("x-amzn-requestid", requestId);
+    if (status === 204) return reply.send();
+    return reply.header("content-type", "application/json").send(JSON.stringify(output ?? {}));
+  } catch (error) {
+    if (error instanceof AwsError) return sendRestError(reply, model, error, requestId);
+    request.awsLog.fault = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    return sendRestError(reply, model, LambdaErrors.internal(), requestId);
+  }
+}
