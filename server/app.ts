@@ -10,7 +10,7 @@ import { CommonErrors } from "./protocol/errors.js";
 import { VERSION } from "./version.js";
 import { createFixtureEngine } from "./faces/fixture-engine.js";
 import { createRekognition } from "./rekognition/index.js";
-import type { ObjectReader } from "./storage/types.js";
+import { createS3 } from "./storage/s3/index.js";
 
 export interface AppOptions {
   /** Where state is kept; null or undefined with ephemeral: true keeps nothing. */
@@ -98,13 +98,13 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
 
   // --- services (each registers its JSON actions on the gateway or its own routes) ---
   // storage: S3 (own routes, catch-all) and DynamoDB (proxied by X-Amz-Target prefix)
+  // `s3` (an ObjectReader) is what Rekognition's Image.S3Object reads.
+  const s3 = createS3(core, fastify);
+  components.push(s3);
   // faces + rekognition: gateway.register(rekognitionService)
   {
-    // Image.S3Object is read through an ObjectReader. TODO(S3 engineer / lead): pass the S3
-    // service's reader here once server/storage/s3 exists; until then no object exists and
-    // every S3Object answers InvalidS3ObjectException.
-    const noObjects: ObjectReader = { readObject: async () => undefined };
-    const rekognition = createRekognition(core, { engine: createFixtureEngine(), objects: noObjects });
+    // Image.S3Object is read through an ObjectReader: the S3 service above.
+    const rekognition = createRekognition(core, { engine: createFixtureEngine(), objects: s3 });
     gateway.register(rekognition);
     components.push(rekognition);
   }
@@ -123,6 +123,7 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
 
   fastify.post("/", async (request, reply) => {
     if (gateway.claims(request)) return gateway.handle(request, reply);
+    if (s3.claims(request)) return s3.handle(request, reply);
     return sendAwsError(reply, CommonErrors.unknownOperation("(no X-Amz-Target header)"), core.ids.uuid());
   });
 
