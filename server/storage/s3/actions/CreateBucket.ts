@@ -1,0 +1,37 @@
+import type { S3ActionFactory } from "../types.js";
+import { S3AccessErrors, S3Errors } from "../errors.js";
+import { isValidBucketName } from "../objects.js";
+import { parseXml, first, text } from "../xml.js";
+
+/**
+ * PUT /{Bucket}. The bucket's region is the LocationConstraint, else the region the request
+ * was signed for. Re-creating a bucket you own answers 200 in us-east-1 (AWS's legacy
+ * behaviour) and BucketAlreadyOwnedByYou elsewhere.
+ */
+export const CreateBucket: S3ActionFactory = ({ store }) => (req) => {
+  const name = req.bucket;
+  if (!isValidBucketName(name)) throw S3Errors.invalidBucketName(name);
+  let constraint: string | undefined;
+  if (req.body.length) {
+    const root = first(parseXml(req.body), "CreateBucketConfiguration");
+    if (root === undefined) throw S3Errors.malformedXml();
+    constraint = text(root, "LocationConstraint") || undefined;
+    if (constraint === "us-east-1") throw S3Errors.invalidLocationConstraint(constraint);
+    if (constraint !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$|^EU$/.test(constraint)) {
+      throw S3Errors.invalidLocationConstraint(constraint);
+    }
+  }
+  const acl = req.headers["x-amz-acl"];
+  if (acl && acl !== "private" && acl !== "bucket-owner-full-control") throw S3AccessErrors.aclNotSupported();
+  const region = constraint === "EU" ? "eu-west-1" : (constraint ?? req.ctx.region);
+  if (constraint && req.ctx.region !== "us-east-1" && constraint !== req.ctx.region) {
+    throw S3Errors.illegalLocationConstraint(constraint);
+  }
+  const existing = store.findBucket(name);
+  if (existing) {
+    if (existing.region === "us-east-1" && region === "us-east-1") return { headers: { location: `/${name}` } };
+    throw S3Errors.bucketAlreadyOwnedByYou(name);
+  }
+  store.createBucket(name, region);
+  return { headers: { location: `/${name}` } };
+};

@@ -1,0 +1,30 @@
+import type { S3ActionFactory } from "../types.js";
+import { S3Errors } from "../errors.js";
+import { verifyPayload } from "../payload.js";
+import { all, first, parseXml, text, xmlDocument } from "../xml.js";
+import { deleteOne } from "./DeleteObject.js";
+
+/** POST /{Bucket}?delete: up to 1000 keys; Quiet mode lists only the errors. */
+export const DeleteObjects: S3ActionFactory = (services) => (req) => {
+  services.store.bucket(req.bucket);
+  if (req.headers["content-md5"] === undefined && !Object.keys({ ...req.headers, ...req.trailers }).some((h) => h.startsWith("x-amz-checksum-"))) {
+    throw S3Errors.invalidRequest("Missing required header for this request: Content-MD5 OR x-amz-checksum-*");
+  }
+  verifyPayload(req);
+  const root = first(parseXml(req.body), "Delete");
+  if (root === undefined) throw S3Errors.malformedXml();
+  const objects = all(root, "Object");
+  if (!objects.length || objects.length > 1000) throw S3Errors.malformedXml();
+  const quiet = text(root, "Quiet") === "true";
+  const deleted: string[] = [];
+  for (const o of objects) {
+    const key = text(o, "Key");
+    if (key === undefined) throw S3Errors.malformedXml();
+    deleteOne(services, req, key);
+    deleted.push(key);
+  }
+  return {
+    headers: { "content-type": "application/xml" },
+    body: xmlDocument("DeleteResult", { Deleted: quiet ? [] : deleted.map((Key) => ({ Key })) }),
+  };
+};

@@ -1,0 +1,12 @@
+import type { S3ActionFactory } from "../types.js";
+import { escapeXml } from "../xml.js";
+
+/** GET /{Bucket}?location: empty for us-east-1, as AWS answers. */
+export const GetBucketLocation: S3ActionFactory = ({ store }) => (req) => {
+  const bucket = store.bucket(req.bucket);
+  const region = bucket.region === "us-east-1" ? "" : escapeXml(bucket.region);
+  return {
+    headers: { "content-type": "application/xml" },
+    body: `<?xml version="1.0" encoding="UTF-8"?>\n<LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${region}</LocationConstraint>`,
+  };
+};

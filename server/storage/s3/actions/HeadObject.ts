@@ -1,0 +1,5 @@
+import type { S3ActionFactory } from "../types.js";
+import { readObject } from "./GetObject.js";
+
+/** HEAD /{Bucket}/{Key}: GetObject's headers, no body. */
+export const HeadObject: S3ActionFactory = (services) => (req) => readObject(services, req, false);

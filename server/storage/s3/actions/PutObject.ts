@@ -1,0 +1,83 @@
+import type { S3ActionFactory, S3Request } from "../types.js";
+import { S3AccessErrors, S3Errors } from "../errors.js";
+import { md5Hex } from "../checksums.js";
+import { checksumHeaders, quotedEtag, STORAGE_CLASSES, userMetadata } from "../objects.js";
+import { verifyPayload } from "../payload.js";
+import { storedContentEncoding } from "../chunked.js";
+
+/** Headers that ask for features rekognito's S3 does not have: refused, never ignored. */
+const UNSUPPORTED_HEADERS = [
+  "x-amz-tagging",
+  "x-amz-object-lock-mode",
+  "x-amz-object-lock-retain-until-date",
+  "x-amz-object-lock-legal-hold",
+  "x-amz-server-side-encryption-customer-algorithm",
+  "x-amz-website-redirect-location",
+];
+
+export function checkObjectWriteHeaders(req: S3Request): void {
+  const keyBytes = Buffer.byteLength(req.key ?? "", "utf8");
+  if (keyBytes > 1024) throw S3Errors.keyTooLong(keyBytes);
+  for (const h of UNSUPPORTED_HEADERS) if (req.headers[h] !== undefined) throw S3Errors.notImplemented(`The ${h} header`);
+  const acl = req.headers["x-amz-acl"];
+  if (acl && acl !== "bucket-owner-full-control" && acl !== "private") throw S3AccessErrors.aclNotSupported();
+  if (Object.keys(req.headers).some((h) => h.startsWith("x-amz-grant-"))) throw S3AccessErrors.aclNotSupported();
+  const storageClass = req.headers["x-amz-storage-class"];
+  if (storageClass && !STORAGE_CLASSES.has(storageClass)) throw S3Errors.invalidStorageClass();
+}
+
+/** PUT /{Bucket}/{Key} (also through a presigned URL). */
+export const PutObject: S3ActionFactory = ({ store, notifier, core }) => (req) => {
+  const key = req.key!;
+  const bucket = store.bucket(req.bucket);
+  checkObjectWriteHeaders(req);
+  const checksum = verifyPayload(req);
+  if (req.headers["if-none-match"] === "*" && bucket.objects.has(key)) throw S3Errors.preconditionFailed("If-None-Match");
+  const ifMatch = req.headers["if-match"];
+  if (ifMatch !== undefined) {
+    const current = bucket.objects.get(key);
+    if (!current) throw S3Errors.noSuchKey(key);
+    if (ifMatch !== "*" && ifMatch.replace(/"/g, "") !== current.etag) throw S3Errors.preconditionFailed("If-Match");
+  }
+  const h = req.headers;
+  const storageClass = h["x-amz-storage-class"];
+  const record = store.putObject(
+    req.bucket,
+    {
+      key,
+      size: req.body.length,
+      etag: md5Hex(req.body),
+      lastModified: req.ctx.now,
+      contentType: h["content-type"],
+      contentEncoding: storedContentEncoding(h["content-encoding"]),
+      contentDisposition: h["content-disposition"],
+      contentLanguage: h["content-language"],
+      cacheControl: h["cache-control"],
+      expires: h["expires"],
+      storageClass: storageClass && storageClass !== "STANDARD" ? storageClass : undefined,
+      metadata: userMetadata(h),
+      checksum,
+    },
+    req.body,
+  );
+  notifier.notify(bucket.notification, {
+    eventName: "ObjectCreated:Put",
+    bucket: bucket.name,
+    region: bucket.region,
+    key,
+    size: record.size,
+    etag: record.etag,
+    requestId: req.ctx.requestId,
+    hostId: req.ctx.hostId,
+    sourceIp: req.ctx.sourceIp,
+    accessKeyId: req.ctx.accessKeyId,
+    time: core.clock.now(),
+  });
+  return {
+    headers: {
+      etag: quotedEtag(record.etag),
+      "x-amz-server-side-encryption": "AES256",
+      ...checksumHeaders(record),
+    },
+  };
+};

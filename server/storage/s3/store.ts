@@ -1,0 +1,260 @@
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import type { NotificationConfiguration } from "@aws-sdk/client-s3";
+import type { CoreServices } from "../../core/services.js";
+import type { Journal } from "../../core/persistence.js";
+import type { ChecksumAlgorithm } from "./checksums.js";
+import { S3Errors } from "./errors.js";
+
+/** What S3 keeps of an object besides its bytes. */
+export interface ObjectRecord {
+  key: string;
+  size: number;
+  /** MD5 hex of the bytes, without quotes. */
+  etag: string;
+  lastModified: number;
+  contentType?: string;
+  contentEncoding?: string;
+  contentDisposition?: string;
+  contentLanguage?: string;
+  cacheControl?: string;
+  expires?: string;
+  storageClass?: string;
+  /** x-amz-meta-* without the prefix, names lower-cased as S3 keeps them. */
+  metadata: Record<string, string>;
+  /** The additional checksum the object was uploaded with, if any. */
+  checksum?: { algorithm: ChecksumAlgorithm; value: string };
+  /** Where the bytes are (a file name under objects/, or a key of the in-memory map). */
+  body: string;
+}
+
+export interface BucketRecord {
+  name: string;
+  region: string;
+  creationDate: number;
+  notification: NotificationConfiguration;
+  objects: Map<string, ObjectRecord>;
+  /** Keys in byte order, rebuilt lazily after a key is added or removed. */
+  sortedKeys: string[] | null;
+}
+
+type JournalEntry =
+  | { t: "bucket"; name: string; region: string; creationDate: number }
+  | { t: "deleteBucket"; name: string }
+  | { t: "put"; bucket: string; object: ObjectRecord }
+  | { t: "delete"; bucket: string; key: string }
+  | { t: "notification"; bucket: string; config: NotificationConfiguration };
+
+/** Where object bytes live: files in the data directory, or memory for an ephemeral stack. */
+interface BodyStore {
+  write(ref: string, data: Buffer): void;
+  read(ref: string): Buffer;
+  /** Bytes start..end inclusive. */
+  stream(ref: string, start: number, end: number): Readable;
+  remove(ref: string): void;
+  /** Every stored ref (to sweep files no journal entry points to). */
+  refs(): string[];
+}
+
+class MemoryBodies implements BodyStore {
+  private readonly bodies = new Map<string, Buffer>();
+  write(ref: string, data: Buffer) {
+    this.bodies.set(ref, data);
+  }
+  read(ref: string) {
+    return this.bodies.get(ref) ?? Buffer.alloc(0);
+  }
+  stream(ref: string, start: number, end: number) {
+    return Readable.from([this.read(ref).subarray(start, end + 1)]);
+  }
+  remove(ref: string) {
+    this.bodies.delete(ref);
+  }
+  refs() {
+    return [...this.bodies.keys()];
+  }
+}
+
+class FileBodies implements BodyStore {
+  constructor(private readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+  }
+  write(ref: string, data: Buffer) {
+    const path = join(this.dir, ref);
+    writeFileSync(`${path}.tmp`, data);
+    renameSync(`${path}.tmp`, path);
+  }
+  read(ref: string) {
+    return readFileSync(join(this.dir, ref));
+  }
+  stream(ref: string, start: number, end: number): Readable {
+    if (end < start) return Readable.from([Buffer.alloc(0)]);
+    return createReadStream(join(this.dir, ref), { start, end });
+  }
+  remove(ref: string) {
+    const path = join(this.dir, ref);
+    if (existsSync(path)) unlinkSync(path);
+  }
+  refs() {
+    return readdirSync(this.dir);
+  }
+}
+
+/**
+ * S3's state: buckets, objects and notification configurations. Knows nothing of HTTP.
+ * Metadata changes go to the journal `s3`; bytes go to files under the `s3/objects`
+ * directory (written before the journal entry that points at them, so a crash leaves at
+ * worst an orphan file, swept on the next start). Ephemeral stacks keep it all in memory.
+ */
+export class S3Store {
+  private readonly buckets = new Map<string, BucketRecord>();
+  private readonly journal: Journal<JournalEntry>;
+  private readonly bodies: BodyStore;
+
+  constructor(private readonly core: CoreServices) {
+    this.journal = core.persistence.journal<JournalEntry>("s3");
+    const dir = core.persistence.directory("s3");
+    this.bodies = dir ? new FileBodies(join(dir, "objects")) : new MemoryBodies();
+    this.replay();
+  }
+
+  private replay(): void {
+    const entries = this.journal.load();
+    if (!entries.length) return;
+    for (const e of entries) {
+      switch (e.t) {
+        case "bucket":
+          this.buckets.set(e.name, newBucket(e.name, e.region, e.creationDate));
+          break;
+        case "deleteBucket":
+          this.buckets.delete(e.name);
+          break;
+        case "put": {
+          const b = this.buckets.get(e.bucket);
+          if (!b) break;
+          if (!b.objects.has(e.object.key)) b.sortedKeys = null;
+          b.objects.set(e.object.key, e.object);
+          break;
+        }
+        case "delete": {
+          const b = this.buckets.get(e.bucket);
+          if (b?.objects.delete(e.key)) b.sortedKeys = null;
+          break;
+        }
+        case "notification": {
+          const b = this.buckets.get(e.bucket);
+          if (b) b.notification = e.config;
+          break;
+        }
+      }
+    }
+    // Compact: one entry per live bucket, object and configuration; drop unreferenced bytes.
+    const compacted: JournalEntry[] = [];
+    const live = new Set<string>();
+    for (const b of this.buckets.values()) {
+      compacted.push({ t: "bucket", name: b.name, region: b.region, creationDate: b.creationDate });
+      if (Object.keys(b.notification).length) compacted.push({ t: "notification", bucket: b.name, config: b.notification });
+      for (const o of b.objects.values()) {
+        compacted.push({ t: "put", bucket: b.name, object: o });
+        live.add(o.body);
+      }
+    }
+    this.journal.rewrite(compacted);
+    for (const ref of this.bodies.refs()) if (!live.has(ref)) this.bodies.remove(ref);
+  }
+
+  listBuckets(): BucketRecord[] {
+    return [...this.buckets.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  findBucket(name: string): BucketRecord | undefined {
+    return this.buckets.get(name);
+  }
+
+  /** The bucket, or NoSuchBucket. */
+  bucket(name: string): BucketRecord {
+    const b = this.buckets.get(name);
+    if (!b) throw S3Errors.noSuchBucket(name);
+    return b;
+  }
+
+  createBucket(name: string, region: string): BucketRecord {
+    const b = newBucket(name, region, this.core.clock.now());
+    this.buckets.set(name, b);
+    this.journal.append({ t: "bucket", name, region, creationDate: b.creationDate });
+    return b;
+  }
+
+  deleteBucket(name: string): void {
+    const b = this.bucket(name);
+    if (b.objects.size) throw S3Errors.bucketNotEmpty(name);
+    this.buckets.delete(name);
+    this.journal.append({ t: "deleteBucket", name });
+  }
+
+  setNotification(name: string, config: NotificationConfiguration): void {
+    const b = this.bucket(name);
+    b.notification = config;
+    this.journal.append({ t: "notification", bucket: name, config });
+  }
+
+  getObject(bucket: string, key: string): ObjectRecord | undefined {
+    return this.bucket(bucket).objects.get(key);
+  }
+
+  /** Stores the bytes and the record (its `body` is assigned here); replaces any previous object. */
+  putObject(bucket: string, object: Omit<ObjectRecord, "body">, data: Buffer): ObjectRecord {
+    const b = this.bucket(bucket);
+    const record: ObjectRecord = { ...object, body: this.core.ids.uuid() };
+    this.bodies.write(record.body, data);
+    const previous = b.objects.get(record.key);
+    if (!previous) b.sortedKeys = null;
+    b.objects.set(record.key, record);
+    this.journal.append({ t: "put", bucket, object: record });
+    if (previous) this.bodies.remove(previous.body);
+    return record;
+  }
+
+  /** True when there was an object to delete. */
+  deleteObject(bucket: string, key: string): boolean {
+    const b = this.bucket(bucket);
+    const previous = b.objects.get(key);
+    if (!previous) return false;
+    b.objects.delete(key);
+    b.sortedKeys = null;
+    this.journal.append({ t: "delete", bucket, key });
+    this.bodies.remove(previous.body);
+    return true;
+  }
+
+  readBody(object: ObjectRecord): Buffer {
+    return this.bodies.read(object.body);
+  }
+
+  streamBody(object: ObjectRecord, start: number, end: number): Readable {
+    return this.bodies.stream(object.body, start, end);
+  }
+
+  /** Every key of the bucket in S3's order (UTF-8 byte order). */
+  sortedKeys(bucket: string): string[] {
+    const b = this.bucket(bucket);
+    if (!b.sortedKeys) b.sortedKeys = [...b.objects.keys()].sort(compareKeys);
+    return b.sortedKeys;
+  }
+
+  stats(): { buckets: number; objects: number } {
+    let objects = 0;
+    for (const b of this.buckets.values()) objects += b.objects.size;
+    return { buckets: this.buckets.size, objects };
+  }
+}
+
+function newBucket(name: string, region: string, creationDate: number): BucketRecord {
+  return { name, region, creationDate, notification: {}, objects: new Map(), sortedKeys: null };
+}
+
+/** S3 lists keys in UTF-8 binary order. */
+export function compareKeys(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+}

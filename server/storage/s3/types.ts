@@ -1,0 +1,52 @@
+import type { Readable } from "node:stream";
+import type { CoreServices } from "../../core/services.js";
+import type { S3Store } from "./store.js";
+import type { Notifier } from "./notifications.js";
+
+/** Who sent a request and where; what actions see instead of HTTP. */
+export interface S3Context {
+  requestId: string;
+  /** x-amz-id-2 */
+  hostId: string;
+  /** From the SigV4 scope (header or presigned query), else the stack's default region. */
+  region: string;
+  accessKeyId: string | null;
+  sourceIp: string;
+  /** core.clock.now() when the request arrived. */
+  now: number;
+}
+
+/** A request as S3 actions read it: already routed (bucket, key) and de-framed (body). */
+export interface S3Request {
+  method: string;
+  bucket: string;
+  /** Undefined for bucket operations. */
+  key: string | undefined;
+  /** Query parameters, decoded. */
+  query: Record<string, string>;
+  /** Lower-cased header names, one value each. */
+  headers: Record<string, string>;
+  /** The payload, aws-chunked framing already removed. */
+  body: Buffer;
+  /** Trailing headers of an aws-chunked body (x-amz-checksum-*), lower-cased. */
+  trailers: Record<string, string>;
+  ctx: S3Context;
+}
+
+export interface S3Response {
+  status?: number;
+  headers?: Record<string, string | number | undefined>;
+  body?: string | Buffer | Readable;
+}
+
+/** What the S3 actions are built from. */
+export interface S3Services {
+  core: CoreServices;
+  store: S3Store;
+  notifier: Notifier;
+}
+
+export type S3Action = (request: S3Request) => Promise<S3Response> | S3Response;
+
+/** An action factory over the services it needs, as in cognito-local's targets. */
+export type S3ActionFactory = (services: S3Services) => S3Action;
