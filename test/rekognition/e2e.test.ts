@@ -18,6 +18,7 @@ import {
   paginateListCollections,
   paginateListFaces,
 } from "@aws-sdk/client-rekognition";
+import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { fixtureImage, fixtureImages, fixturePersonas, readFixture } from "../../server/faces/fixtures.js";
 import { listenStack } from "../../server/stack.js";
 import { silentLogger } from "../../server/core/logger.js";
@@ -177,6 +178,26 @@ describe("errors", () => {
     const s3 = await rejects(rek.send(new IndexFacesCommand({ CollectionId: col("err"), Image: { S3Object: { Bucket: `${run}-no-bucket`, Name: "nothing.jpg" } } })));
     expect(s3).toEqual({ name: "InvalidS3ObjectException", message: "Unable to get object metadata from S3. Check object key, region and/or access permissions." });
     expect((await rejects(rek.send(new ListFacesCommand({ CollectionId: col("err"), NextToken: "garbage" })))).name).toBe("InvalidPaginationTokenException");
+  });
+});
+
+describe("Image.S3Object", () => {
+  it("reads images from the stack's S3", async () => {
+    const s3 = new S3Client({ endpoint: target.endpoint, region: target.region, credentials: testCredentials, forcePathStyle: true });
+    const bucket = `${run}-images`.toLowerCase();
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "enrol/grace.png", Body: bytes({ persona: "grace", kind: "document" }), ContentType: "image/png" }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "sign-in/grace.jpg", Body: bytes({ persona: "grace", file: "selfie-2.jpg" }), ContentType: "image/jpeg" }));
+    await rek.send(new CreateCollectionCommand({ CollectionId: col("s3") }));
+    const indexed = await rek.send(new IndexFacesCommand({ CollectionId: col("s3"), Image: { S3Object: { Bucket: bucket, Name: "enrol/grace.png" } }, ExternalImageId: "grace" }));
+    expect(indexed.FaceRecords).toHaveLength(1);
+    const found = await rek.send(new SearchFacesByImageCommand({ CollectionId: col("s3"), Image: { S3Object: { Bucket: bucket, Name: "sign-in/grace.jpg" } }, FaceMatchThreshold: 90 }));
+    expect(found.FaceMatches!.map((m) => m.Face!.ExternalImageId)).toEqual(["grace"]);
+    const compared = await rek.send(new CompareFacesCommand({ SourceImage: { S3Object: { Bucket: bucket, Name: "enrol/grace.png" } }, TargetImage: { Bytes: bytes({ persona: "grace", file: "selfie-1.jpg" }) } }));
+    expect(compared.FaceMatches).toHaveLength(1);
+    const missing = await rejects(rek.send(new DetectFacesCommand({ Image: { S3Object: { Bucket: bucket, Name: "sign-in/nobody.jpg" } } })));
+    expect(missing).toEqual({ name: "InvalidS3ObjectException", message: "Unable to get object metadata from S3. Check object key, region and/or access permissions." });
+    s3.destroy();
   });
 });
 
