@@ -113,6 +113,10 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
   const lambda = (await import("./lambda/index.js")).createLambda(core, fastify);
   components.push(lambda);
   // cognito: gateway.register(cognitoService), JWKS routes
+  // `cognito.services.mailbox` is the stack's one mailbox (GET /_rekognito/mailbox).
+  const cognito = (await import("./cognito/index.js")).createCognito(core, fastify, { lambda });
+  gateway.register(cognito);
+  components.push(cognito);
 
   // --- the gateway's own routes ---
   fastify.get("/_rekognito/health", async () => ({

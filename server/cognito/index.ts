@@ -1,0 +1,140 @@
+import type { FastifyInstance } from "fastify";
+import type { CoreServices, StackComponent } from "../core/services.js";
+import type { LambdaInvoker } from "../lambda/types.js";
+import { baseUrlOf, sendAwsError, type ActionHandler, type JsonService } from "../protocol/json.js";
+import { loadModel } from "../protocol/model.js";
+import { CognitoErrors } from "./errors.js";
+import { Mailbox } from "./mailbox.js";
+import { AuthSessions } from "./sessions.js";
+import { CognitoStore } from "./store.js";
+import { TokenService } from "./tokens.js";
+import { Triggers } from "./triggers.js";
+import type { CognitoAction, CognitoServices } from "./types.js";
+import { AdminConfirmSignUp } from "./actions/AdminConfirmSignUp.js";
+import { AdminCreateUser } from "./actions/AdminCreateUser.js";
+import { AdminDeleteUser } from "./actions/AdminDeleteUser.js";
+import { AdminDisableUser } from "./actions/AdminDisableUser.js";
+import { AdminEnableUser } from "./actions/AdminEnableUser.js";
+import { AdminGetUser } from "./actions/AdminGetUser.js";
+import { AdminInitiateAuth } from "./actions/AdminInitiateAuth.js";
+import { AdminRespondToAuthChallenge } from "./actions/AdminRespondToAuthChallenge.js";
+import { AdminUpdateUserAttributes } from "./actions/AdminUpdateUserAttributes.js";
+import { ConfirmSignUp } from "./actions/ConfirmSignUp.js";
+import { CreateUserPool } from "./actions/CreateUserPool.js";
+import { CreateUserPoolClient } from "./actions/CreateUserPoolClient.js";
+import { DeleteUserPool } from "./actions/DeleteUserPool.js";
+import { DescribeUserPool } from "./actions/DescribeUserPool.js";
+import { DescribeUserPoolClient } from "./actions/DescribeUserPoolClient.js";
+import { GetTokensFromRefreshToken } from "./actions/GetTokensFromRefreshToken.js";
+import { GetUser } from "./actions/GetUser.js";
+import { GlobalSignOut } from "./actions/GlobalSignOut.js";
+import { InitiateAuth } from "./actions/InitiateAuth.js";
+import { ListUserPools } from "./actions/ListUserPools.js";
+import { ListUsers } from "./actions/ListUsers.js";
+import { ResendConfirmationCode } from "./actions/ResendConfirmationCode.js";
+import { RespondToAuthChallenge } from "./actions/RespondToAuthChallenge.js";
+import { RevokeToken } from "./actions/RevokeToken.js";
+import { SignUp } from "./actions/SignUp.js";
+import { UpdateUserPool } from "./actions/UpdateUserPool.js";
+import { UpdateUserPoolClient } from "./actions/UpdateUserPoolClient.js";
+
+export { CognitoErrors } from "./errors.js";
+export type { MailMessage } from "./mailbox.js";
+
+/** The Cognito user pool actions rekognito implements; any other answers NotImplementedException. */
+export const cognitoActions = {
+  AdminConfirmSignUp,
+  AdminCreateUser,
+  AdminDeleteUser,
+  AdminDisableUser,
+  AdminEnableUser,
+  AdminGetUser,
+  AdminInitiateAuth,
+  AdminRespondToAuthChallenge,
+  AdminUpdateUserAttributes,
+  ConfirmSignUp,
+  CreateUserPool,
+  CreateUserPoolClient,
+  DeleteUserPool,
+  DescribeUserPool,
+  DescribeUserPoolClient,
+  GetTokensFromRefreshToken,
+  GetUser,
+  GlobalSignOut,
+  InitiateAuth,
+  ListUserPools,
+  ListUsers,
+  ResendConfirmationCode,
+  RespondToAuthChallenge,
+  RevokeToken,
+  SignUp,
+  UpdateUserPool,
+  UpdateUserPoolClient,
+} satisfies Record<string, CognitoAction<any, any>>;
+
+/**
+ * The actions AWS serves without SigV4 (botocore's cognito-idp model marks them `authtype: none`;
+ * the compact model drops that field, so the list is kept here).
+ */
+export const COGNITO_UNSIGNED_ACTIONS: ReadonlySet<string> = new Set([
+  "AssociateSoftwareToken", "ChangePassword", "CompleteWebAuthnRegistration", "ConfirmDevice", "ConfirmForgotPassword",
+  "ConfirmSignUp", "DeleteUser", "DeleteUserAttributes", "DeleteWebAuthnCredential", "ForgetDevice", "ForgotPassword",
+  "GetDevice", "GetTokensFromRefreshToken", "GetUser", "GetUserAttributeVerificationCode", "GetUserAuthFactors",
+  "GlobalSignOut", "InitiateAuth", "ListDevices", "ListWebAuthnCredentials", "ResendConfirmationCode",
+  "RespondToAuthChallenge", "RevokeToken", "SetUserMFAPreference", "SetUserSettings", "SignUp",
+  "StartWebAuthnRegistration", "UpdateAuthEventFeedback", "UpdateDeviceStatus", "UpdateUserAttributes",
+  "VerifySoftwareToken", "VerifyUserAttribute",
+]);
+
+export type CognitoService = JsonService & StackComponent & { services: CognitoServices };
+
+/**
+ * Cognito user pools: the JSON actions (registered on the gateway by the caller), the JWKS and
+ * OpenID configuration of each pool, and the local mailbox at GET /_rekognito/mailbox.
+ */
+export function createCognito(core: CoreServices, fastify: FastifyInstance, deps: { lambda: LambdaInvoker }): CognitoService {
+  const store = new CognitoStore(core);
+  const services: CognitoServices = {
+    core,
+    store,
+    mailbox: new Mailbox(core),
+    triggers: new Triggers(core, deps.lambda),
+    tokens: new TokenService(core, store),
+    sessions: new AuthSessions(core),
+  };
+  const actions: Record<string, ActionHandler> = {};
+  for (const [name, factory] of Object.entries(cognitoActions)) actions[name] = (factory as CognitoAction<any, any>)(services);
+
+  fastify.get<{ Params: { poolId: string } }>("/:poolId/.well-known/jwks.json", async (request, reply) => {
+    const pool = store.pool(request.params.poolId);
+    request.awsLog = { service: "cognito-idp", action: "jwks" };
+    if (!pool) return sendAwsError(reply, CognitoErrors.poolNotFound(request.params.poolId), core.ids.uuid());
+    return reply.header("content-type", "application/json").header("cache-control", "max-age=300").send(services.tokens.jwks(pool));
+  });
+  fastify.get<{ Params: { poolId: string } }>("/:poolId/.well-known/openid-configuration", async (request, reply) => {
+    const pool = store.pool(request.params.poolId);
+    request.awsLog = { service: "cognito-idp", action: "openid-configuration" };
+    if (!pool) return sendAwsError(reply, CognitoErrors.poolNotFound(request.params.poolId), core.ids.uuid());
+    return reply.header("content-type", "application/json").send(services.tokens.openidConfiguration(pool, baseUrlOf(request)));
+  });
+  fastify.get<{ Querystring: { address?: string } }>("/_rekognito/mailbox", async (request, reply) => {
+    return reply.header("content-type", "application/json").send(services.mailbox.list(request.query.address));
+  });
+
+  return {
+    name: "cognito-idp",
+    model: loadModel("cognito-idp"),
+    validationErrorType: "InvalidParameterException",
+    actions,
+    unsignedActions: COGNITO_UNSIGNED_ACTIONS,
+    services,
+    health: () => ({
+      status: "ok",
+      userPools: store.listPools().length,
+      users: store.listPools().reduce((n, p) => n + store.userCount(p.id), 0),
+      openSessions: services.sessions.size(),
+      mailbox: services.mailbox.count(),
+    }),
+    close: async () => {},
+  };
+}

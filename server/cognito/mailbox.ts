@@ -1,0 +1,51 @@
+import type { CoreServices } from "../core/services.js";
+import type { Journal } from "../core/persistence.js";
+
+/** A message Cognito would have e-mailed, kept locally instead. */
+export interface MailMessage {
+  id: string;
+  /** ISO time it was "sent", from the stack's clock. */
+  sentAt: string;
+  to: string;
+  subject: string;
+  body: string;
+  /** The code it carries, when it carries one. */
+  code: string | null;
+  /** Why it was sent: "SignUp", "ResendCode", "AdminCreateUser". */
+  reason: string;
+  userPoolId: string;
+  username: string;
+}
+
+/**
+ * The local mailbox: every code Cognito would e-mail lands here (and in the log), to be read
+ * at GET /_rekognito/mailbox. Kept in the "cognito-mailbox" journal.
+ */
+export class Mailbox {
+  private readonly messages: MailMessage[];
+  private readonly journal: Journal<MailMessage>;
+
+  constructor(private readonly core: CoreServices) {
+    this.journal = core.persistence.journal<MailMessage>("cognito-mailbox");
+    this.messages = this.journal.load();
+  }
+
+  send(message: Omit<MailMessage, "id" | "sentAt">): MailMessage {
+    const full: MailMessage = { id: this.core.ids.uuid(), sentAt: new Date(this.core.clock.now()).toISOString(), ...message };
+    this.messages.push(full);
+    this.journal.append(full);
+    this.core.logger.info(`cognito mail to ${full.to}: ${full.subject}${full.code ? ` (code ${full.code})` : ""}`);
+    return full;
+  }
+
+  /** Newest last; filtered by recipient address, case-insensitively. */
+  list(address?: string): MailMessage[] {
+    if (!address) return [...this.messages];
+    const lower = address.toLowerCase();
+    return this.messages.filter((m) => m.to.toLowerCase() === lower);
+  }
+
+  count(): number {
+    return this.messages.length;
+  }
+}

@@ -1,0 +1,294 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type {
+  ExplicitAuthFlowsType,
+  LambdaConfigType,
+  TokenValidityUnitsType,
+  UserStatusType,
+} from "@aws-sdk/client-cognito-identity-provider";
+import type { CoreServices } from "../core/services.js";
+import type { Journal } from "../core/persistence.js";
+import { randomString } from "../core/ids.js";
+
+/** A user pool as kept in memory and in the journal. Times are epoch milliseconds. */
+export interface PoolRecord {
+  id: string;
+  name: string;
+  region: string;
+  arn: string;
+  createdAt: number;
+  updatedAt: number;
+  lambdaConfig: LambdaConfigType;
+  usernameAttributes: string[];
+  aliasAttributes: string[];
+  autoVerifiedAttributes: string[];
+  /** UsernameConfiguration.CaseSensitive; AWS's default for API-made pools is case-sensitive. */
+  caseSensitive: boolean;
+  passwordPolicy: {
+    MinimumLength: number;
+    RequireUppercase: boolean;
+    RequireLowercase: boolean;
+    RequireNumbers: boolean;
+    RequireSymbols: boolean;
+    TemporaryPasswordValidityDays: number;
+  };
+  /** Custom attribute names with their prefix ("custom:tenant"). */
+  customAttributes: { name: string; type: string; mutable: boolean }[];
+  /** Settings echoed back by DescribeUserPool as given (MfaConfiguration, DeletionProtection, ...). */
+  extra: Record<string, unknown>;
+  /** The pool's RS256 signing key, made when the pool is created and kept in the data directory. */
+  key: { kid: string; privateKeyPem: string; publicJwk: Record<string, string> };
+}
+
+export interface ClientRecord {
+  id: string;
+  poolId: string;
+  name: string;
+  secret: string | null;
+  createdAt: number;
+  updatedAt: number;
+  /** As given; empty means AWS's default set (refresh, SRP, custom). */
+  explicitAuthFlows: ExplicitAuthFlowsType[];
+  preventUserExistenceErrors: "ENABLED" | "LEGACY";
+  authSessionValidity: number;
+  refreshTokenValidity: number;
+  accessTokenValidity: number | null;
+  idTokenValidity: number | null;
+  tokenValidityUnits: TokenValidityUnitsType | null;
+  enableTokenRevocation: boolean;
+  /** Other settings echoed back by DescribeUserPoolClient as given. */
+  extra: Record<string, unknown>;
+}
+
+export interface UserRecord {
+  poolId: string;
+  /** The user name Cognito knows the user by (the `sub` when the pool signs in by email). */
+  username: string;
+  sub: string;
+  attributes: Record<string, string>;
+  status: UserStatusType;
+  enabled: boolean;
+  createdAt: number;
+  updatedAt: number;
+  password: { salt: string; hash: string } | null;
+  /** The pending sign-up confirmation code. */
+  code: { code: string; expiresAt: number } | null;
+}
+
+export interface RefreshTokenRecord {
+  token: string;
+  poolId: string;
+  clientId: string;
+  username: string;
+  originJti: string;
+  authTime: number;
+  expiresAt: number;
+  revoked: boolean;
+}
+
+type Change =
+  | { t: "pool"; pool: PoolRecord }
+  | { t: "pool-"; id: string }
+  | { t: "client"; client: ClientRecord }
+  | { t: "client-"; id: string }
+  | { t: "user"; user: UserRecord }
+  | { t: "user-"; poolId: string; username: string }
+  | { t: "refresh"; refresh: RefreshTokenRecord }
+  | { t: "revoke"; originJti: string };
+
+const LOWER_ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+/**
+ * User pools, app clients, users and refresh tokens: state and its rules, no HTTP. Every change
+ * is appended to the "cognito" journal; on start the journal is replayed and compacted.
+ */
+export class CognitoStore {
+  private readonly pools = new Map<string, PoolRecord>();
+  private readonly clients = new Map<string, ClientRecord>();
+  /** poolId → username → user */
+  private readonly users = new Map<string, Map<string, UserRecord>>();
+  private readonly refreshTokens = new Map<string, RefreshTokenRecord>();
+  private readonly revokedOrigins = new Set<string>();
+  private readonly journal: Journal<Change>;
+
+  constructor(private readonly core: CoreServices) {
+    this.journal = core.persistence.journal<Change>("cognito");
+    for (const change of this.journal.load()) this.apply(change);
+    const now = core.clock.now();
+    for (const [token, r] of this.refreshTokens) if (r.expiresAt < now) this.refreshTokens.delete(token);
+    this.journal.rewrite(this.snapshot());
+  }
+
+  private apply(change: Change): void {
+    switch (change.t) {
+      case "pool":
+        this.pools.set(change.pool.id, change.pool);
+        if (!this.users.has(change.pool.id)) this.users.set(change.pool.id, new Map());
+        return;
+      case "pool-":
+        this.pools.delete(change.id);
+        this.users.delete(change.id);
+        for (const [id, c] of this.clients) if (c.poolId === change.id) this.clients.delete(id);
+        for (const [t, r] of this.refreshTokens) if (r.poolId === change.id) this.refreshTokens.delete(t);
+        return;
+      case "client":
+        this.clients.set(change.client.id, change.client);
+        return;
+      case "client-":
+        this.clients.delete(change.id);
+        return;
+      case "user":
+        this.users.get(change.user.poolId)?.set(change.user.username, change.user);
+        return;
+      case "user-":
+        this.users.get(change.poolId)?.delete(change.username);
+        for (const [t, r] of this.refreshTokens) if (r.poolId === change.poolId && r.username === change.username) this.refreshTokens.delete(t);
+        return;
+      case "refresh":
+        this.refreshTokens.set(change.refresh.token, change.refresh);
+        return;
+      case "revoke":
+        this.revokedOrigins.add(change.originJti);
+        for (const r of this.refreshTokens.values()) if (r.originJti === change.originJti) r.revoked = true;
+        return;
+    }
+  }
+
+  private commit(change: Change): void {
+    this.apply(change);
+    this.journal.append(change);
+  }
+
+  private snapshot(): Change[] {
+    const out: Change[] = [];
+    for (const pool of this.pools.values()) out.push({ t: "pool", pool });
+    for (const client of this.clients.values()) out.push({ t: "client", client });
+    for (const byName of this.users.values()) for (const user of byName.values()) out.push({ t: "user", user });
+    for (const refresh of this.refreshTokens.values()) out.push({ t: "refresh", refresh });
+    for (const originJti of this.revokedOrigins) out.push({ t: "revoke", originJti });
+    return out;
+  }
+
+  // --- ids shaped as AWS's ---
+  newPoolId(region: string): string {
+    let id: string;
+    do id = `${region}_${randomString(this.core.ids, 9)}`;
+    while (this.pools.has(id));
+    return id;
+  }
+  newClientId(): string {
+    let id: string;
+    do id = randomString(this.core.ids, 26, LOWER_ALNUM);
+    while (this.clients.has(id));
+    return id;
+  }
+  newClientSecret(): string {
+    return randomString(this.core.ids, 51, LOWER_ALNUM);
+  }
+  /** Six digits, from the injected randomness. */
+  newCode(): string {
+    const b = this.core.ids.bytes(4).readUInt32BE(0);
+    return String(b % 1_000_000).padStart(6, "0");
+  }
+
+  // --- pools ---
+  putPool(pool: PoolRecord): void {
+    this.commit({ t: "pool", pool });
+  }
+  pool(id: string): PoolRecord | undefined {
+    return this.pools.get(id);
+  }
+  listPools(): PoolRecord[] {
+    return [...this.pools.values()].sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+  }
+  deletePool(id: string): void {
+    this.commit({ t: "pool-", id });
+  }
+  userCount(poolId: string): number {
+    return this.users.get(poolId)?.size ?? 0;
+  }
+
+  // --- clients ---
+  putClient(client: ClientRecord): void {
+    this.commit({ t: "client", client });
+  }
+  client(id: string): ClientRecord | undefined {
+    return this.clients.get(id);
+  }
+  clientsOf(poolId: string): ClientRecord[] {
+    return [...this.clients.values()].filter((c) => c.poolId === poolId);
+  }
+  deleteClient(id: string): void {
+    this.commit({ t: "client-", id });
+  }
+
+  // --- users ---
+  putUser(user: UserRecord): void {
+    this.commit({ t: "user", user });
+  }
+  deleteUser(user: UserRecord): void {
+    this.commit({ t: "user-", poolId: user.poolId, username: user.username });
+  }
+  usersOf(poolId: string): UserRecord[] {
+    return [...(this.users.get(poolId)?.values() ?? [])].sort((a, b) => a.createdAt - b.createdAt || a.username.localeCompare(b.username));
+  }
+  /** The user whose user name is exactly `username` (case-insensitive when the pool says so). */
+  userByUsername(pool: PoolRecord, username: string): UserRecord | undefined {
+    const byName = this.users.get(pool.id);
+    if (!byName) return undefined;
+    const exact = byName.get(username);
+    if (exact || pool.caseSensitive) return exact;
+    const lower = username.toLowerCase();
+    for (const u of byName.values()) if (u.username.toLowerCase() === lower) return u;
+    return undefined;
+  }
+  /**
+   * The user that a sign-in name designates: its user name, its `sub`, or (when the pool signs in
+   * by email or has email as an alias) its email address, case-insensitively.
+   */
+  findUser(pool: PoolRecord, name: string): UserRecord | undefined {
+    const direct = this.userByUsername(pool, name);
+    if (direct) return direct;
+    const byName = this.users.get(pool.id);
+    if (!byName) return undefined;
+    const emailSignIn = pool.usernameAttributes.includes("email") || pool.aliasAttributes.includes("email");
+    if (emailSignIn && name.includes("@")) {
+      const lower = name.toLowerCase();
+      const matches = [...byName.values()].filter((u) => u.attributes.email?.toLowerCase() === lower);
+      // With an alias, only a verified address signs in; with email as the user name, any.
+      const usable = pool.usernameAttributes.includes("email") ? matches : matches.filter((u) => u.attributes.email_verified === "true");
+      if (usable[0]) return usable[0];
+    }
+    if (pool.usernameAttributes.length) for (const u of byName.values()) if (u.sub === name) return u;
+    return undefined;
+  }
+
+  // --- passwords ---
+  hashPassword(password: string): { salt: string; hash: string } {
+    const salt = this.core.ids.bytes(16).toString("base64");
+    return { salt, hash: createHash("sha256").update(`${salt}:${password}`).digest("base64") };
+  }
+  passwordMatches(user: UserRecord, password: string): boolean {
+    if (!user.password) return false;
+    const hash = createHash("sha256").update(`${user.password.salt}:${password}`).digest();
+    const want = Buffer.from(user.password.hash, "base64");
+    return want.length === hash.length && timingSafeEqual(want, hash);
+  }
+
+  // --- refresh tokens and revocation ---
+  putRefreshToken(refresh: RefreshTokenRecord): void {
+    this.commit({ t: "refresh", refresh });
+  }
+  refreshToken(token: string): RefreshTokenRecord | undefined {
+    return this.refreshTokens.get(token);
+  }
+  refreshTokensOf(poolId: string, username: string): RefreshTokenRecord[] {
+    return [...this.refreshTokens.values()].filter((r) => r.poolId === poolId && r.username === username);
+  }
+  /** Ends every token (refresh, access, id) that descends from one authentication. */
+  revokeOrigin(originJti: string): void {
+    if (!this.revokedOrigins.has(originJti)) this.commit({ t: "revoke", originJti });
+  }
+  isRevoked(originJti: string): boolean {
+    return this.revokedOrigins.has(originJti);
+  }
+}

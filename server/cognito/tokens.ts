@@ -1,0 +1,116 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
+import type { CoreServices } from "../core/services.js";
+import { randomString } from "../core/ids.js";
+import { CognitoErrors } from "./errors.js";
+import type { CognitoStore, PoolRecord } from "./store.js";
+
+export type Claims = Record<string, unknown>;
+
+const b64url = (data: Buffer | string) => Buffer.from(data).toString("base64url");
+
+/** A fresh RS256 key for a pool: generated here, never shipped in the package. */
+export function generatePoolKey(core: CoreServices): PoolRecord["key"] {
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const kid = b64url(core.ids.bytes(32));
+  const jwk = publicKey.export({ format: "jwk" }) as { n: string; e: string };
+  return {
+    kid,
+    privateKeyPem: privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
+    publicJwk: { alg: "RS256", e: jwk.e, kid, kty: "RSA", n: jwk.n, use: "sig" },
+  };
+}
+
+/** The issuer of a pool's tokens: where its JWKS is served (AWS's is https://cognito-idp.<region>.amazonaws.com/<poolId>). */
+export function issuerOf(baseUrl: string, poolId: string): string {
+  return `${baseUrl}/${poolId}`;
+}
+
+/**
+ * Signs and checks the RS256 JWTs of a pool, and publishes its JWKS and OpenID configuration.
+ */
+export class TokenService {
+  private readonly keys = new Map<string, { private: KeyObject; public: KeyObject }>();
+
+  constructor(
+    private readonly core: CoreServices,
+    private readonly store: CognitoStore,
+  ) {}
+
+  private keyOf(pool: PoolRecord) {
+    let key = this.keys.get(pool.key.kid);
+    if (!key) {
+      const privateKey = createPrivateKey(pool.key.privateKeyPem);
+      key = { private: privateKey, public: createPublicKey(privateKey) };
+      this.keys.set(pool.key.kid, key);
+    }
+    return key;
+  }
+
+  sign(pool: PoolRecord, claims: Claims): string {
+    const header = b64url(JSON.stringify({ kid: pool.key.kid, alg: "RS256" }));
+    const body = b64url(JSON.stringify(claims));
+    const signature = sign("RSA-SHA256", Buffer.from(`${header}.${body}`), this.keyOf(pool).private);
+    return `${header}.${body}.${b64url(signature)}`;
+  }
+
+  /** A random token id (AWS's jti and event_id are UUIDs). */
+  jti(): string {
+    return this.core.ids.uuid();
+  }
+
+  /** An opaque refresh token (AWS's is a JWE; only rekognito reads these). */
+  newRefreshToken(): string {
+    return randomString(this.core.ids, 512, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
+  }
+
+  /**
+   * Checks an access token as Cognito's user-facing actions do (GetUser, GlobalSignOut):
+   * its signature by one of the stack's pools, its use, expiry and revocation.
+   */
+  verifyAccessToken(token: string): { pool: PoolRecord; claims: Claims } {
+    const invalid = () => CognitoErrors.notAuthorized("Invalid Access Token");
+    const parts = token.split(".");
+    if (parts.length !== 3) throw invalid();
+    let header: { kid?: string; alg?: string };
+    let claims: Claims;
+    try {
+      header = JSON.parse(Buffer.from(parts[0]!, "base64url").toString("utf8"));
+      claims = JSON.parse(Buffer.from(parts[1]!, "base64url").toString("utf8"));
+    } catch {
+      throw invalid();
+    }
+    if (header.alg !== "RS256" || typeof claims.iss !== "string") throw invalid();
+    const poolId = claims.iss.slice(claims.iss.lastIndexOf("/") + 1);
+    const pool = this.store.pool(poolId);
+    if (!pool || pool.key.kid !== header.kid) throw invalid();
+    const ok = verify("RSA-SHA256", Buffer.from(`${parts[0]}.${parts[1]}`), this.keyOf(pool).public, Buffer.from(parts[2]!, "base64url"));
+    if (!ok || claims.token_use !== "access") throw invalid();
+    if (typeof claims.origin_jti === "string" && this.store.isRevoked(claims.origin_jti)) {
+      throw CognitoErrors.notAuthorized("Access Token has been revoked");
+    }
+    if (typeof claims.exp !== "number" || claims.exp * 1000 <= this.core.clock.now()) {
+      throw CognitoErrors.notAuthorized("Access Token has expired");
+    }
+    return { pool, claims };
+  }
+
+  jwks(pool: PoolRecord): { keys: Record<string, string>[] } {
+    return { keys: [pool.key.publicJwk] };
+  }
+
+  openidConfiguration(pool: PoolRecord, baseUrl: string): Record<string, unknown> {
+    const issuer = issuerOf(baseUrl, pool.id);
+    return {
+      issuer,
+      jwks_uri: `${issuer}/.well-known/jwks.json`,
+      authorization_endpoint: `${baseUrl}/oauth2/authorize`,
+      token_endpoint: `${baseUrl}/oauth2/token`,
+      userinfo_endpoint: `${baseUrl}/oauth2/userInfo`,
+      response_types_supported: ["code", "token"],
+      scopes_supported: ["openid", "email", "phone", "profile"],
+      subject_types_supported: ["public"],
+      id_token_signing_alg_values_supported: ["RS256"],
+      token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+    };
+  }
+}
