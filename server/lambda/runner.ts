@@ -67,7 +67,7 @@ interface Pending {
 type WorkerMessage =
   | { type: "log"; requestId: string | null; level: string; text: string }
   | { type: "result"; requestId: string; payload: string }
-  | { type: "error"; requestId: string | null; errorType: string; errorMessage: string; trace: string[]; unhandled: boolean };
+  | { type: "error"; requestId: string | null; errorType: string; errorMessage: string; trace: string[]; unhandled: boolean; fatal?: boolean };
 
 /** One execution environment: a worker thread that runs one invocation at a time. */
 class ExecutionEnvironment {
@@ -149,6 +149,10 @@ class ExecutionEnvironment {
     if (message.type === "log") {
       this.print(message.requestId, message.level, message.text);
       return;
+    }
+    if (message.type === "error" && message.fatal) {
+      // The worker exits right after this message: never hand it another invocation.
+      this.dead = true;
     }
     if (!this.busy || message.requestId !== this.busy.request.requestId) {
       if (message.type === "error") {

@@ -8,7 +8,8 @@
 // Messages in:  { type: "invoke", requestId, payload (JSON text), timeoutMs, invokedFunctionArn, clientContext }
 // Messages out: { type: "log", requestId, level, text }
 //               { type: "result", requestId, payload (JSON text) }
-//               { type: "error", requestId, errorType, errorMessage, trace, unhandled }
+//               { type: "error", requestId, errorType, errorMessage, trace, unhandled, fatal? }
+//               (fatal: the worker is about to exit and must not be given another invocation)
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -184,12 +185,13 @@ process.on("unhandledRejection", (reason) => {
     errorMessage: text,
     trace: [`Runtime.UnhandledPromiseRejection: ${text}`, ...String(reason?.stack ?? "").split("\n").slice(1)],
     unhandled: true,
+    fatal: true,
   });
   process.exit(128);
 });
 
 process.on("uncaughtException", (error) => {
-  post({ type: "error", requestId: current, ...describe(error), unhandled: true });
+  post({ type: "error", requestId: current, ...describe(error), unhandled: true, fatal: true });
   process.exit(129);
 });
 
