@@ -91,6 +91,24 @@ export function imageEmbedding(base: number[], seed: string, noise = IMAGE_NOISE
   return normalise(add(base, scale(n, noise)));
 }
 
+/** The look-alike's target similarity to its persona's base vector (its images then score ≈ 84-85). */
+export const LOOKALIKE_TARGET = 85.5;
+
+/**
+ * A look-alike of the persona whose base is `base`: the base turned, away from every vector in
+ * `avoid`, by the angle (found by bisection) at which its similarity to the base is `target`.
+ */
+export function lookalikeEmbedding(base: number[], seed: string, avoid: number[][], target = LOOKALIKE_TARGET): number[] {
+  const away = normalise(orthogonalTo(randomVector(seed), [base, ...avoid]));
+  let lo = 0, hi = 2;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    if (similarity(normalise(add(base, scale(away, mid))), base) > target) lo = mid;
+    else hi = mid;
+  }
+  return normalise(add(base, scale(away, lo)));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Canvas and encoders
 // ---------------------------------------------------------------------------------------------
@@ -522,9 +540,6 @@ const LOOKALIKE: { of: string; look: Look; traits: Traits } = {
   traits: { gender: "Female", age: [25, 33] },
 };
 
-/** The look-alike's target similarity to its persona's base vector. */
-const LOOKALIKE_TARGET = 85.5;
-
 interface Scene {
   bg: [RGB, RGB];
   light: RGB;
@@ -754,15 +769,7 @@ export function generateFixtures(): GeneratedFixtures {
   // The look-alike: the persona's base turned by an angle found by bisection so that its
   // similarity to the base is LOOKALIKE_TARGET; then every image of the persona scores 80-89.
   {
-    const base = bases.get(LOOKALIKE.of)!;
-    const away = normalise(orthogonalTo(randomVector("lookalike:direction"), [...bases.values()]));
-    let lo = 0, hi = 2;
-    for (let i = 0; i < 60; i++) {
-      const mid = (lo + hi) / 2;
-      if (similarity(normalise(add(base, scale(away, mid))), base) > LOOKALIKE_TARGET) lo = mid;
-      else hi = mid;
-    }
-    const embedding = normalise(add(base, scale(away, lo)));
+    const embedding = lookalikeEmbedding(bases.get(LOOKALIKE.of)!, "lookalike:direction", [...bases.values()]);
     const { canvas, p } = drawSelfie(LOOKALIKE.look, 0, "lookalike");
     addImage(`cases/lookalike-of-${LOOKALIKE.of}.jpg`, canvas.jpeg(85), {
       persona: null,
