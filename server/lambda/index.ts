@@ -92,7 +92,6 @@ export function createLambda(core: CoreServices, fastify: FastifyInstance, optio
     health: () => ({ functions: backend.registry.size, workers: backend.runner.stats() }),
     close: async () => {
       core.events.off("s3:notification", onNotification);
-      await backend.drain().catch(() => undefined);
       await backend.close();
     },
   };

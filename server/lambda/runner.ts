@@ -251,8 +251,10 @@ class FunctionPool {
     this.dispatch();
   }
 
+  private closed = false;
+
   private dispatch(): void {
-    while (this.queue.length) {
+    while (this.queue.length && !this.closed) {
       let env = [...this.environments].find((e) => !e.busy && !e.dead);
       if (!env) {
         if (this.environments.size >= this.options.maxWorkersPerFunction) return;
@@ -302,6 +304,8 @@ class FunctionPool {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    for (const pending of this.queue.splice(0)) pending.resolve(RETIRED(pending.request.requestId));
     const all = [...this.environments];
     this.environments.clear();
     for (const env of all) env.dead = true;

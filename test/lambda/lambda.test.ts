@@ -428,6 +428,17 @@ describe("API errors", () => {
     expect(unimplemented.message).toContain("ListAliases");
   });
 
+  it("puts errors on the wire as AWS's REST-JSON does", async () => {
+    const authorization = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=x";
+    const notFound = await stack.app.fastify.inject({ method: "GET", url: "/2015-03-31/functions/ghost", headers: { authorization } });
+    expect(notFound.statusCode).toBe(404);
+    expect(notFound.headers["x-amzn-errortype"]).toBe("ResourceNotFoundException");
+    expect(notFound.json()).toEqual({ Type: "User", Message: "Function not found: arn:aws:lambda:us-east-1:000000000000:function:ghost" });
+
+    const unknown = await stack.app.fastify.inject({ method: "GET", url: "/2015-03-31/nothing-here", headers: { authorization } });
+    expect(unknown.headers["x-amzn-errortype"]).toBe("UnknownOperationException");
+  });
+
   it("answers an unsigned request with MissingAuthenticationTokenException", async () => {
     const res = await fetch(`${stack.endpoint}/2015-03-31/functions/`);
     expect(res.headers.get("x-amzn-errortype")).toBe("MissingAuthenticationTokenException");
