@@ -80,7 +80,7 @@ export function createRekognition(core: CoreServices, deps: RekognitionDeps): Re
     validationErrorType: "ValidationException",
     actions: rekognitionActions(services),
     store,
-    health: () => ({ engine: deps.engine.name, ...store.stats(), faceEngine: deps.engine.health() }),
+    health: () => ({ ...store.stats(), faceEngine: deps.engine.health() }),
     close: async () => {},
   };
 }

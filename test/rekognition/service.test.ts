@@ -236,7 +236,7 @@ describe("images", () => {
     }
   });
 
-  it("answers bytes over 5 MB as AWS does: ValidationException on image.bytes", async () => {
+  it("answers bytes over 5 MB, or none, as AWS does: ValidationException on image.bytes", async () => {
     const big = Buffer.concat([aliceDoc, Buffer.alloc(5_242_880)]);
     const e = await rejects(rek.send(new DetectFacesCommand({ Image: { Bytes: big } })));
     expect(e.name).toBe("ValidationException");
@@ -245,6 +245,11 @@ describe("images", () => {
     );
     const src = await rejects(rek.send(new CompareFacesCommand({ SourceImage: { Bytes: aliceDoc }, TargetImage: { Bytes: big } })));
     expect(src.message).toContain("at 'targetImage.bytes'");
+    const none = await rejects(rek.send(new DetectFacesCommand({ Image: { Bytes: new Uint8Array(0) } })));
+    expect(none).toMatchObject({
+      name: "ValidationException",
+      message: "1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=0 cap=0]' at 'image.bytes' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    });
   });
 
   it("needs exactly one of Bytes and S3Object", async () => {
