@@ -32,6 +32,8 @@ export interface App {
   core: CoreServices;
   gateway: JsonGateway;
   components: StackComponent[];
+  /** The face-login resources provisioned into this stack (empty until provisionTemplate runs). */
+  resources: Record<string, string>;
   /** Tell the stack where it listens (after listen); presigned URLs and workers use it. */
   setEndpoint(url: string): void;
   close(): Promise<void>;
@@ -118,11 +120,18 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
   gateway.register(cognito);
   components.push(cognito);
 
+  // --- face-login app (issue 4): SES SendEmail lands in the same mailbox; `resources` is what
+  // provisionTemplate (server/stack/provision.ts) made, listed in health. ---
+  components.push((await import("./ses/index.js")).registerSes(fastify, { core, mailbox: cognito.services.mailbox }));
+  const resources: Record<string, string> = {};
+  // --- end face-login app ---
+
   // --- the gateway's own routes ---
   fastify.get("/_rekognito/health", async () => ({
     status: "ok",
     version: VERSION,
     services: Object.fromEntries(components.map((c) => [c.name, c.health()])),
+    ...(Object.keys(resources).length ? { resources } : {}),
   }));
 
   fastify.post("/", async (request, reply) => {
@@ -136,6 +145,7 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
     core,
     gateway,
     components,
+    resources,
     setEndpoint: (url) => {
       endpoint = url;
     },
