@@ -390,7 +390,11 @@ function drawFace(canvas: Canvas, look: Look, p: Placement): void {
   // The face.
   el(0, 0, 1, a, look.skin);
   // Hair on top.
-  if (look.hairStyle !== "bald") el(0, -a * 0.62, 1.06, a * 0.55, look.hair, (u, v) => v < -a * 0.62 + 0.22 - 0.15 * Math.abs(u));
+  // Hair on top: a crown, parted fringe in the middle, down to the temples at the sides.
+  if (look.hairStyle !== "bald") {
+    const sides = look.hairStyle === "long" ? 0.75 : 0.45;
+    el(0, -a * 0.55, 1.08, a * 0.62, look.hair, (u, v) => v < -a * 0.5 - 0.08 + sides * u * u - 0.12 * Math.max(0, 0.35 - Math.abs(u + 0.15)));
+  }
   if (look.hairStyle === "bun") el(0, -a - 0.25, 0.45, 0.35, look.hair);
   if (look.beard) el(0, 0.55, 0.98, a - 0.35, shade(look.hair, 1.05), (_u, v) => v > 0.3);
   // Eyebrows, eyes, nose, mouth: they move with the head's yaw and pitch.
