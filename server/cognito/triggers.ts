@@ -79,14 +79,7 @@ export class Triggers {
       throw CognitoErrors.userLambdaValidation(trigger, result.errorMessage);
     }
     const payload = result.payload;
-    if (typeof payload === "string") {
-      try {
-        const parsed: unknown = JSON.parse(payload);
-        if (isObject(parsed)) return this.checked(parsed as E);
-      } catch {
-        throw CognitoErrors.invalidLambdaResponse("Invalid lambda function output : Invalid JSON");
-      }
-    }
+    // Anything but the event object (a string, a number, nothing) is not an answer Cognito reads.
     if (!isObject(payload)) throw CognitoErrors.invalidLambdaResponse();
     return this.checked(payload as E);
   }
