@@ -21,6 +21,7 @@ import {
   UpdateFunctionConfigurationCommand,
   type CreateFunctionCommandInput,
 } from "@aws-sdk/client-lambda";
+import { CreateBucketCommand, PutBucketNotificationConfigurationCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { S3Event } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryLogger } from "../../server/core/logger.js";
@@ -511,5 +512,51 @@ describe("S3 notifications", () => {
     });
     await lambdaService(stack).drain();
     expect(JSON.parse(readFileSync(marker, "utf8"))).toEqual(event);
+  });
+
+  it("runs the function when an object is uploaded to a bucket that notifies it (embedded S3)", async () => {
+    const marker = join(scratch, "s3-upload.json");
+    const created = await create("index-upload", {
+      "index.ts": `import type { S3Handler } from "aws-lambda";\nimport { writeFileSync } from "node:fs";\nexport const handler: S3Handler = async (event) => { writeFileSync(${JSON.stringify(marker)}, JSON.stringify(event)); };\n`,
+    });
+    await client.send(
+      new AddPermissionCommand({
+        FunctionName: "index-upload",
+        StatementId: "s3-uploads",
+        Action: "lambda:InvokeFunction",
+        Principal: "s3.amazonaws.com",
+        SourceArn: "arn:aws:s3:::lambda-uploads",
+      }),
+    );
+    const s3 = new S3Client({ endpoint: stack.endpoint, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: "lambda-uploads" }));
+      await s3.send(
+        new PutBucketNotificationConfigurationCommand({
+          Bucket: "lambda-uploads",
+          NotificationConfiguration: {
+            LambdaFunctionConfigurations: [
+              {
+                Id: "index-faces",
+                LambdaFunctionArn: created.FunctionArn!,
+                Events: ["s3:ObjectCreated:*"],
+                Filter: { Key: { FilterRules: [{ Name: "prefix", Value: "documents/" }] } },
+              },
+            ],
+          },
+        }),
+      );
+      await s3.send(new PutObjectCommand({ Bucket: "lambda-uploads", Key: "documents/my photo.png", Body: "png" }));
+      await lambdaService(stack).drain();
+      const delivered = JSON.parse(readFileSync(marker, "utf8")) as S3Event;
+      expect(delivered.Records).toHaveLength(1);
+      expect(delivered.Records[0]).toMatchObject({
+        eventSource: "aws:s3",
+        eventName: "ObjectCreated:Put",
+        s3: { configurationId: "index-faces", bucket: { name: "lambda-uploads" }, object: { key: "documents/my+photo.png", size: 3 } },
+      });
+    } finally {
+      s3.destroy();
+    }
   });
 });
