@@ -94,7 +94,7 @@ export function loadFixtureManifest(options: { manifestPath?: string; extraManif
   if ((options.includeUserManifest ?? options.manifestPath === undefined) && existsSync(DEFAULT_USER_MANIFEST_PATH)) {
     paths.push(DEFAULT_USER_MANIFEST_PATH);
   }
-  for (const extra of options.extraManifests ?? []) paths.push(resolve(extra));
+  for (const extra of options.extraManifests ?? []) if (!paths.includes(resolve(extra))) paths.push(resolve(extra));
   const personas = new Map<string, FixturePersona>();
   const images: FixtureImage[] = [];
   for (const manifestPath of paths) {
