@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { createRequire } from "node:module";
+import { delimiter, join } from "node:path";
 import type { FunctionConfiguration } from "@aws-sdk/client-lambda";
 import type { CoreServices } from "../core/services.js";
 import { checkLocalDirectory, codeSha256, HOT_RELOAD_BUCKET, removeDirectory, unpackZip } from "./code.js";
@@ -34,6 +35,21 @@ const RESERVED_ENV = new Set([
   "LAMBDA_TASK_ROOT",
   "LAMBDA_RUNTIME_DIR",
 ]);
+
+/**
+ * The node_modules directory holding rekognito's AWS SDK v3, which AWS's Node.js runtimes
+ * provide to every function (CommonJS finds it through NODE_PATH; ESM through the worker's
+ * resolve hook in runtime/runtime-modules.mjs).
+ */
+const PROVIDED_MODULES = (() => {
+  try {
+    const entry = createRequire(import.meta.url).resolve("@aws-sdk/client-s3");
+    const at = entry.lastIndexOf(`${"/"}node_modules${"/"}`);
+    return at >= 0 ? entry.slice(0, at + "/node_modules".length) : "";
+  } catch {
+    return "";
+  }
+})();
 
 export const DEFAULT_TIMEOUT_SECONDS = 3;
 export const MAX_TIMEOUT_SECONDS = 900;
@@ -386,6 +402,7 @@ export class LambdaBackend implements LambdaInvoker {
   private environmentOf(fn: StoredFunction, codeDir: string): Record<string, string> {
     const env: Record<string, string> = {
       PATH: process.env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
+      NODE_PATH: [PROVIDED_MODULES, codeDir].filter(Boolean).join(delimiter),
       LANG: "en_US.UTF-8",
       TZ: ":UTC",
       AWS_ENDPOINT_URL: this.core.endpoint(),

@@ -560,3 +560,22 @@ describe("S3 notifications", () => {
     }
   });
 });
+
+describe("the AWS SDK inside functions", () => {
+  it("provides the AWS SDK v3 as AWS's runtimes do, pointed at the stack by AWS_ENDPOINT_URL", async () => {
+    const s3 = new S3Client({ endpoint: stack.endpoint, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+    await s3.send(new CreateBucketCommand({ Bucket: "seen-from-lambda" }));
+    s3.destroy();
+    const source = (kind: string) =>
+      `const client = new S3Client({ forcePathStyle: true });\n` +
+      `const handler = async () => { const out = await client.send(new ListBucketsCommand({})); return { kind: "${kind}", buckets: out.Buckets.map((b) => b.Name) }; };\n`;
+    await create("sdk-esm", { "index.mjs": `import { S3Client, ListBucketsCommand } from "@aws-sdk/client-s3";\n${source("esm")}export { handler };\n` });
+    await create("sdk-cjs", { "index.js": `const { S3Client, ListBucketsCommand } = require("@aws-sdk/client-s3");\n${source("cjs")}module.exports = { handler };\n` });
+    const esm = (await invoke("sdk-esm")).payload;
+    const cjs = (await invoke("sdk-cjs")).payload;
+    expect(esm.kind).toBe("esm");
+    expect(esm.buckets).toContain("seen-from-lambda");
+    expect(cjs.kind).toBe("cjs");
+    expect(cjs.buckets).toContain("seen-from-lambda");
+  });
+});

@@ -11,10 +11,15 @@
 //               { type: "error", requestId, errorType, errorMessage, trace, unhandled, fatal? }
 //               (fatal: the worker is about to exit and must not be given another invocation)
 import { existsSync, statSync } from "node:fs";
+import { register } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { format } from "node:util";
 import { parentPort, workerData } from "node:worker_threads";
+
+// The AWS SDK v3 is part of AWS's Node.js runtimes: resolve it from rekognito when the
+// function does not bundle it (ESM imports here, CommonJS requires through NODE_PATH).
+register("./runtime-modules.mjs", import.meta.url);
 
 const config = workerData;
 const port = parentPort;
