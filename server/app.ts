@@ -11,6 +11,7 @@ import { VERSION } from "./version.js";
 import { createFixtureEngine } from "./faces/fixture-engine.js";
 import { createRekognition } from "./rekognition/index.js";
 import { createS3 } from "./storage/s3/index.js";
+import { createDynamoDB } from "./storage/dynamodb/index.js";
 
 export interface AppOptions {
   /** Where state is kept; null or undefined with ephemeral: true keeps nothing. */
@@ -103,6 +104,7 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
   // `s3` (an ObjectReader) is what Rekognition's Image.S3Object reads.
   const s3 = createS3(core, fastify);
   components.push(s3);
+  components.push(await createDynamoDB(core, gateway));
   // faces + rekognition: gateway.register(rekognitionService)
   {
     // Image.S3Object is read through an ObjectReader: the S3 service above.

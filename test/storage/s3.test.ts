@@ -273,7 +273,7 @@ describe("S3 (embedded engine) through the AWS SDK", () => {
         signingDate: new Date(clock.now()),
       });
       const body = pattern(50_000, 3);
-      const put = await fetch(putUrl, { method: "PUT", body, headers: { "content-type": "image/jpeg" } });
+      const put = await fetch(putUrl, { method: "PUT", body: new Uint8Array(body), headers: { "content-type": "image/jpeg" } });
       expect(put.status).toBe(200);
       expect(put.headers.get("etag")).toBe(`"${md5(body)}"`);
       const getUrl = await getSignedUrl(s3, new GetObjectCommand({ Bucket: "photos", Key: "signin/challenge 1.jpg" }), {
