@@ -57,6 +57,9 @@ const RETIRED = (requestId: string): RunOutcome => ({
   log: "",
 });
 
+/** How long AWS lets a function's init phase (loading its code) run: 10 seconds. */
+export const INIT_TIMEOUT_MS = 10_000;
+
 const BOOTSTRAP = new URL("./runtime/bootstrap.mjs", import.meta.url);
 
 interface Pending {
@@ -65,6 +68,7 @@ interface Pending {
 }
 
 type WorkerMessage =
+  | { type: "started"; requestId: string }
   | { type: "log"; requestId: string | null; level: string; text: string }
   | { type: "result"; requestId: string; payload: string }
   | { type: "error"; requestId: string | null; errorType: string; errorMessage: string; trace: string[]; unhandled: boolean; fatal?: boolean };
@@ -120,7 +124,9 @@ class ExecutionEnvironment {
     this.started = performance.now();
     const { request } = pending;
     this.log.push(`START RequestId: ${request.requestId} Version: ${this.spec.functionVersion}`);
-    this.timer = setTimeout(() => this.onTimeout(), request.timeoutMs);
+    // Loading the code (the init phase) has its own budget, as on AWS; the function's timeout
+    // starts when the worker says the handler is loaded.
+    this.timer = setTimeout(() => this.onTimeout(), Math.max(INIT_TIMEOUT_MS, request.timeoutMs));
     this.worker.postMessage({
       type: "invoke",
       requestId: request.requestId,
@@ -148,6 +154,13 @@ class ExecutionEnvironment {
   private onMessage(message: WorkerMessage): void {
     if (message.type === "log") {
       this.print(message.requestId, message.level, message.text);
+      return;
+    }
+    if (message.type === "started") {
+      if (this.busy && message.requestId === this.busy.request.requestId) {
+        if (this.timer) clearTimeout(this.timer);
+        this.timer = setTimeout(() => this.onTimeout(), this.busy.request.timeoutMs);
+      }
       return;
     }
     if (message.type === "error" && message.fatal) {

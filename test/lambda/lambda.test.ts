@@ -290,6 +290,15 @@ export const handler = async (event) => {
     if (!result.ok) expect(result.errorMessage).toBe(`RequestId: ${result.requestId} Error: Task timed out after 0.10 seconds`);
     expect(await lambda.invoke("sleeper", {})).toMatchObject({ ok: true, payload: { calls: 1 } });
   });
+
+  it("does not count loading the code (the init phase) against the timeout", async () => {
+    await create("slow-init", {
+      "index.mjs": `await new Promise((r) => setTimeout(r, 150));\nexport const handler = async (event, context) => ({ remaining: context.getRemainingTimeInMillis() });\n`,
+    });
+    const result = await lambdaService(stack).invoke("slow-init", {}, { timeoutMs: 100 });
+    expect(result).toMatchObject({ ok: true });
+    if (result.ok) expect((result.payload as { remaining: number }).remaining).toBeGreaterThan(50);
+  });
 });
 
 describe("invocation types and logs", () => {

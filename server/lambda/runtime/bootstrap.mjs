@@ -6,7 +6,8 @@
 // hooks (tsx), so this entry must load with bare Node. It registers tsx itself for the handler.
 //
 // Messages in:  { type: "invoke", requestId, payload (JSON text), timeoutMs, invokedFunctionArn, clientContext }
-// Messages out: { type: "log", requestId, level, text }
+// Messages out: { type: "started", requestId }  (the handler is loaded; its timeout starts)
+//               { type: "log", requestId, level, text }
 //               { type: "result", requestId, payload (JSON text) }
 //               { type: "error", requestId, errorType, errorMessage, trace, unhandled, fatal? }
 //               (fatal: the worker is about to exit and must not be given another invocation)
@@ -108,7 +109,7 @@ async function loadHandler() {
 async function invoke(message) {
   const { requestId, timeoutMs } = message;
   current = requestId;
-  const started = performance.now();
+  let started = performance.now();
   let settled = false;
   const finish = (error, result) => {
     if (settled) return;
@@ -142,6 +143,10 @@ async function invoke(message) {
     current = null;
     return;
   }
+
+  // The function's timeout runs from here: loading the code is the init phase, timed apart.
+  started = performance.now();
+  post({ type: "started", requestId });
 
   const context = {
     awsRequestId: requestId,
