@@ -3,6 +3,11 @@ import { resolve } from "node:path";
 import { listenStack } from "./stack.js";
 import { consoleLogger } from "./core/logger.js";
 import { VERSION } from "./version.js";
+// --- face-login app (issue 4) ---
+import { existsSync } from "node:fs";
+import { DEFAULT_TEMPLATE, provisionTemplate, type FaceLoginResources } from "./stack/provision.js";
+import { seedPersonas } from "./stack/seed.js";
+// --- end face-login app ---
 
 const HELP = `rekognito ${VERSION}: Cognito custom auth, Rekognition, S3, DynamoDB and Lambda on one local endpoint
 
@@ -14,6 +19,8 @@ Options:
   --data-dir <dir>   where state is kept between restarts (default .rekognito/, or $REKOGNITO_DATA_DIR)
   --ephemeral        keep nothing: state lives only as long as the process
   --region <r>       region for requests that name none (default us-east-1)
+  --seed             enrol every fixture persona (fixtures/faces) so a demo signs in at once
+  --bare             only the emulator: do not provision the face-login app (template.yaml)
   -h, --help         this help
 `;
 
@@ -25,6 +32,8 @@ async function main(): Promise<void> {
       "data-dir": { type: "string" },
       ephemeral: { type: "boolean", default: false },
       region: { type: "string" },
+      seed: { type: "boolean", default: false },
+      bare: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
     allowPositionals: false,
@@ -41,6 +50,23 @@ async function main(): Promise<void> {
   const region = values.region ?? process.env.AWS_REGION ?? "us-east-1";
   const started = performance.now();
   const stack = await listenStack({ port, host, dataDir, ephemeral, region, logger: consoleLogger });
+  // --- face-login app (issue 4): provision template.yaml through the stack's own APIs ---
+  let resources: FaceLoginResources | null = null;
+  if (!values.bare && existsSync(DEFAULT_TEMPLATE)) {
+    resources = await provisionTemplate(stack);
+    if (values.seed) {
+      for (const { persona, outcome } of await seedPersonas(stack.endpoint, resources)) consoleLogger.info(`[seed] ${persona.email}: ${outcome}`);
+    }
+  }
+  const app = resources
+    ? [
+        "  face-login app (template.yaml), provisioned:",
+        ...Object.entries(resources).map(([name, value]) => `    ${name.padEnd(18)} ${value}`),
+        "  Try it:  npm run login -- signup ana.silva@example.com fixtures/faces/personas/ana/document.png",
+        "",
+      ]
+    : [];
+  // --- end face-login app ---
   const ms = (performance.now() - started).toFixed(0);
   const banner = [
     "",
@@ -54,6 +80,7 @@ async function main(): Promise<void> {
     `    export AWS_REGION=${region}`,
     "    export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test",
     "",
+    ...app,
   ];
   process.stdout.write(`${banner.join("\n")}\n`);
   let closing = false;

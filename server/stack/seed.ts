@@ -1,0 +1,78 @@
+import { readFileSync } from "node:fs";
+import { dirname, resolve as resolvePath } from "node:path";
+import { fileURLToPath } from "node:url";
+import { FaceLoginClient, mailCount, mailedCode } from "./face-login-client.js";
+import type { FaceLoginResources } from "./provision.js";
+
+export const DEFAULT_MANIFEST = resolvePath(dirname(fileURLToPath(import.meta.url)), "../../fixtures/faces/manifest.json");
+
+export interface Persona {
+  id: string;
+  name: string;
+  email: string;
+  /** Absolute paths of the persona's images. */
+  document: string;
+  selfies: string[];
+}
+
+interface Manifest {
+  personas: { id: string; name: string; email: string }[];
+  images: { file: string; persona: string | null; kind: string }[];
+}
+
+/** The fixture personas with their document and selfies (fixtures/faces/manifest.json). */
+export function readPersonas(manifestPath = DEFAULT_MANIFEST): Persona[] {
+  const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as Manifest;
+  const dir = dirname(manifestPath);
+  return manifest.personas.flatMap((persona) => {
+    const images = manifest.images.filter((image) => image.persona === persona.id);
+    const document = images.find((image) => image.kind === "document");
+    if (!document) return [];
+    return [
+      {
+        id: persona.id,
+        name: persona.name,
+        email: persona.email,
+        document: resolvePath(dir, document.file),
+        selfies: images.filter((image) => image.kind === "selfie").map((image) => resolvePath(dir, image.file)),
+      },
+    ];
+  });
+}
+
+/** The path of a fixture image of a given kind (lookalike, two-faces, no-face, ...). */
+export function fixtureOfKind(kind: string, manifestPath = DEFAULT_MANIFEST): string {
+  const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as Manifest;
+  const image = manifest.images.find((i) => i.kind === kind);
+  if (!image) throw new Error(`no fixture image of kind ${kind}`);
+  return resolvePath(dirname(manifestPath), image.file);
+}
+
+export type EnrolOutcome = "enrolled" | "already enrolled";
+
+/**
+ * Enrols one person through the real flow: SignUp, InitiateAuth (ENROLL), PUT the document,
+ * the mailed code from the local mailbox, RespondToAuthChallenge.
+ */
+export async function enrol(client: FaceLoginClient, endpoint: string, email: string, document: Uint8Array): Promise<EnrolOutcome> {
+  await client.signUp(email);
+  const before = await mailCount(endpoint, email);
+  const challenge = await client.start(email);
+  if (challenge.step === "FACE") return "already enrolled";
+  await client.upload(challenge, document);
+  const code = await mailedCode(endpoint, email, { after: before });
+  if (!code) throw new Error(`no code was mailed to ${email}`);
+  const answered = await client.answer(challenge, code);
+  if (!answered.tokens) throw new Error(`enrolment of ${email} refused: ${answered.challenge?.lastError}`);
+  return "enrolled";
+}
+
+/** `npm start -- --seed`: every fixture persona enrolled, so a demo signs in at once. */
+export async function seedPersonas(endpoint: string, resources: FaceLoginResources, manifestPath = DEFAULT_MANIFEST): Promise<{ persona: Persona; outcome: EnrolOutcome }[]> {
+  const client = new FaceLoginClient({ endpoint, region: resources.region, userPoolClientId: resources.userPoolClientId });
+  const results: { persona: Persona; outcome: EnrolOutcome }[] = [];
+  for (const persona of readPersonas(manifestPath)) {
+    results.push({ persona, outcome: await enrol(client, endpoint, persona.email, readFileSync(persona.document)) });
+  }
+  return results;
+}
