@@ -1,0 +1,286 @@
+import {
+  AdminConfirmSignUpCommand,
+  AdminCreateUserCommand,
+  AdminDeleteUserCommand,
+  AdminGetUserCommand,
+  AdminUpdateUserAttributesCommand,
+  ConfirmSignUpCommand,
+  CreateUserPoolClientCommand,
+  CreateUserPoolCommand,
+  DeleteUserPoolCommand,
+  DescribeUserPoolClientCommand,
+  DescribeUserPoolCommand,
+  ListUserPoolsCommand,
+  ListUsersCommand,
+  ResendConfirmationCodeCommand,
+  SignUpCommand,
+  UpdateUserPoolClientCommand,
+  UpdateUserPoolCommand,
+  type CognitoIdentityProviderClient,
+} from "@aws-sdk/client-cognito-identity-provider";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ManualClock } from "../../server/core/clock.js";
+import { startStack, type Stack } from "../../server/stack.js";
+import { clients, deployTrigger, failure, mailbox, recordedEvents, TRIGGER_SOURCES, unsignedCognito } from "./helpers.js";
+
+/** User pools, app clients and users through the unmodified SDK; the mailbox; PreSignUp and PostConfirmation. */
+let stack: Stack;
+let cognito: CognitoIdentityProviderClient;
+let publicCognito: CognitoIdentityProviderClient;
+let preSignUp: string;
+let postConfirmation: string;
+const clock = new ManualClock(Date.now());
+const dir = mkdtempSync(join(tmpdir(), "rekognito-user-pools-"));
+const eventLog = join(dir, "events.jsonl");
+
+beforeAll(async () => {
+  stack = await startStack({ clock });
+  const sdk = clients(stack.endpoint);
+  cognito = sdk.cognito;
+  publicCognito = unsignedCognito(stack.endpoint);
+  [preSignUp, postConfirmation] = await Promise.all([
+    deployTrigger(sdk.lambda, "pre-sign-up", TRIGGER_SOURCES.preSignUp, { EVENT_LOG: eventLog }),
+    deployTrigger(sdk.lambda, "post-confirmation", TRIGGER_SOURCES.postConfirmation, { EVENT_LOG: eventLog }),
+  ]);
+});
+
+afterAll(async () => {
+  await stack?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function emailPool(name: string, lambdaConfig: Record<string, string> = {}) {
+  const pool = await cognito.send(
+    new CreateUserPoolCommand({ PoolName: name, UsernameAttributes: ["email"], AutoVerifiedAttributes: ["email"], LambdaConfig: lambdaConfig }),
+  );
+  const client = await cognito.send(new CreateUserPoolClientCommand({ UserPoolId: pool.UserPool!.Id!, ClientName: "app" }));
+  return { poolId: pool.UserPool!.Id!, clientId: client.UserPoolClient!.ClientId! };
+}
+
+describe("user pools and app clients", () => {
+  it("are shaped as AWS's, with AWS's defaults", async () => {
+    const created = await cognito.send(new CreateUserPoolCommand({ PoolName: "shapes", UsernameAttributes: ["email"] }));
+    const pool = created.UserPool!;
+    expect(pool.Id).toMatch(/^us-east-1_[A-Za-z0-9]{9}$/);
+    expect(pool.Arn).toBe(`arn:aws:cognito-idp:us-east-1:000000000000:userpool/${pool.Id}`);
+    expect(pool.CreationDate).toEqual(new Date(Math.floor(clock.now() / 1000) * 1000));
+    expect(pool.Policies?.PasswordPolicy).toMatchObject({ MinimumLength: 8, RequireUppercase: true, TemporaryPasswordValidityDays: 7 });
+    expect(pool.SchemaAttributes?.map((a) => a.Name)).toContain("email_verified");
+
+    const client = (await cognito.send(new CreateUserPoolClientCommand({ UserPoolId: pool.Id!, ClientName: "web" }))).UserPoolClient!;
+    expect(client.ClientId).toMatch(/^[a-z0-9]{26}$/);
+    expect(client).toMatchObject({ RefreshTokenValidity: 30, AuthSessionValidity: 3, PreventUserExistenceErrors: "LEGACY", EnableTokenRevocation: true });
+    expect(client.ClientSecret).toBeUndefined();
+    expect(client.ExplicitAuthFlows).toBeUndefined();
+
+    const updated = await cognito.send(
+      new UpdateUserPoolClientCommand({
+        UserPoolId: pool.Id!,
+        ClientId: client.ClientId!,
+        ExplicitAuthFlows: ["ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        PreventUserExistenceErrors: "ENABLED",
+        AuthSessionValidity: 5,
+      }),
+    );
+    expect(updated.UserPoolClient).toMatchObject({ ClientName: "web", AuthSessionValidity: 5, PreventUserExistenceErrors: "ENABLED" });
+    const described = await cognito.send(new DescribeUserPoolClientCommand({ UserPoolId: pool.Id!, ClientId: client.ClientId! }));
+    expect(described.UserPoolClient!.ExplicitAuthFlows).toEqual(["ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]);
+
+    await cognito.send(new UpdateUserPoolCommand({ UserPoolId: pool.Id!, LambdaConfig: { PreSignUp: preSignUp } }));
+    expect((await cognito.send(new DescribeUserPoolCommand({ UserPoolId: pool.Id! }))).UserPool!.LambdaConfig).toEqual({ PreSignUp: preSignUp });
+
+    const listed = await cognito.send(new ListUserPoolsCommand({ MaxResults: 60 }));
+    expect(listed.UserPools!.map((p) => p.Id)).toContain(pool.Id);
+    await cognito.send(new DeleteUserPoolCommand({ UserPoolId: pool.Id! }));
+    expect(await failure(cognito.send(new DescribeUserPoolCommand({ UserPoolId: pool.Id! })))).toEqual({
+      name: "ResourceNotFoundException",
+      message: `User pool ${pool.Id} does not exist.`,
+    });
+  });
+
+  it("pages ListUserPools", async () => {
+    for (const n of [1, 2, 3]) await cognito.send(new CreateUserPoolCommand({ PoolName: `page-${n}` }));
+    const first = await cognito.send(new ListUserPoolsCommand({ MaxResults: 2 }));
+    expect(first.UserPools).toHaveLength(2);
+    const second = await cognito.send(new ListUserPoolsCommand({ MaxResults: 60, NextToken: first.NextToken }));
+    expect([...first.UserPools!, ...second.UserPools!].map((p) => p.Name)).toEqual(expect.arrayContaining(["page-1", "page-2", "page-3"]));
+  });
+
+  it("answers InvalidParameterException for a request that breaks the model's constraints", async () => {
+    const err = await failure(cognito.send(new CreateUserPoolCommand({ PoolName: "" })));
+    expect(err.name).toBe("InvalidParameterException");
+    expect(err.message).toMatch(/^2 validation errors detected: Value '' at 'poolName' failed to satisfy constraint: Member must have length greater than or equal to 1; /);
+    const client = await failure(cognito.send(new CreateUserPoolClientCommand({ UserPoolId: "us-east-1_Nope12345", ClientName: "x" })));
+    expect(client).toEqual({ name: "ResourceNotFoundException", message: "User pool us-east-1_Nope12345 does not exist." });
+  });
+
+  it("serves the public actions unsigned and refuses unsigned admin actions", async () => {
+    const err = await failure(publicCognito.send(new ListUserPoolsCommand({ MaxResults: 1 })));
+    expect(err.name).toBe("MissingAuthenticationTokenException");
+    const { clientId } = await emailPool("unsigned");
+    const signUp = await publicCognito.send(new SignUpCommand({ ClientId: clientId, Username: "u@example.com", Password: "Passw0rd!" }));
+    expect(signUp.UserSub).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe("sign-up, codes and the mailbox", () => {
+  it("SignUp mails a 6-digit code; ConfirmSignUp takes it, verifies the email and runs PostConfirmation", async () => {
+    const { poolId, clientId } = await emailPool("sign-up", { PreSignUp: preSignUp, PostConfirmation: postConfirmation });
+    rmSync(eventLog, { force: true });
+    const out = await publicCognito.send(
+      new SignUpCommand({ ClientId: clientId, Username: "Mary@Example.com", Password: "Passw0rd!", ClientMetadata: { campaign: "spring" } }),
+    );
+    expect(out).toMatchObject({ UserConfirmed: false, CodeDeliveryDetails: { Destination: "M***@E***", DeliveryMedium: "EMAIL", AttributeName: "email" } });
+    const mail = await mailbox(stack.endpoint, "mary@example.com");
+    expect(mail).toHaveLength(1);
+    expect(mail[0]).toMatchObject({ to: "Mary@Example.com", code: expect.stringMatching(/^\d{6}$/), userPoolId: poolId, username: out.UserSub });
+    expect(mail[0]!.body).toContain(mail[0]!.code);
+
+    const user = await cognito.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: "mary@example.com" }));
+    expect(user).toMatchObject({ Username: out.UserSub, UserStatus: "UNCONFIRMED", Enabled: true });
+
+    expect(
+      await failure(publicCognito.send(new ConfirmSignUpCommand({ ClientId: clientId, Username: "mary@example.com", ConfirmationCode: "000000" === mail[0]!.code ? "111111" : "000000" }))),
+    ).toEqual({ name: "CodeMismatchException", message: "Invalid verification code provided, please try again." });
+    await publicCognito.send(new ConfirmSignUpCommand({ ClientId: clientId, Username: "mary@example.com", ConfirmationCode: mail[0]!.code! }));
+    const confirmed = await cognito.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: out.UserSub! }));
+    expect(confirmed.UserStatus).toBe("CONFIRMED");
+    expect(confirmed.UserAttributes).toContainEqual({ Name: "email_verified", Value: "true" });
+
+    const events = recordedEvents(eventLog);
+    expect(events.map((e) => e.triggerSource)).toEqual(["PreSignUp_SignUp", "PostConfirmation_ConfirmSignUp"]);
+    expect(events[0]).toMatchObject({
+      version: "1",
+      userPoolId: poolId,
+      userName: out.UserSub,
+      callerContext: { clientId },
+      request: { userAttributes: { email: "Mary@Example.com" }, clientMetadata: { campaign: "spring" } },
+      response: { autoConfirmUser: false, autoVerifyEmail: false, autoVerifyPhone: false },
+    });
+    expect(events[1].request.userAttributes).toMatchObject({ sub: out.UserSub, email_verified: "true", "cognito:user_status": "CONFIRMED" });
+
+    expect(await failure(publicCognito.send(new ConfirmSignUpCommand({ ClientId: clientId, Username: "mary@example.com", ConfirmationCode: mail[0]!.code! })))).toEqual({
+      name: "NotAuthorizedException",
+      message: "User cannot be confirmed. Current status is CONFIRMED",
+    });
+  });
+
+  it("codes expire after 24 hours; ResendConfirmationCode mails a new one", async () => {
+    const { clientId } = await emailPool("resend");
+    await publicCognito.send(new SignUpCommand({ ClientId: clientId, Username: "late@example.com", Password: "Passw0rd!" }));
+    const [first] = await mailbox(stack.endpoint, "late@example.com");
+    clock.advance(24 * 3600_000 + 1000);
+    expect(await failure(publicCognito.send(new ConfirmSignUpCommand({ ClientId: clientId, Username: "late@example.com", ConfirmationCode: first!.code! })))).toEqual({
+      name: "ExpiredCodeException",
+      message: "Invalid code provided, please request a code again.",
+    });
+    await publicCognito.send(new ResendConfirmationCodeCommand({ ClientId: clientId, Username: "late@example.com" }));
+    const messages = await mailbox(stack.endpoint, "late@example.com");
+    expect(messages).toHaveLength(2);
+    await publicCognito.send(new ConfirmSignUpCommand({ ClientId: clientId, Username: "late@example.com", ConfirmationCode: messages[1]!.code! }));
+  });
+
+  it("PreSignUp can auto-confirm and auto-verify, or refuse with UserLambdaValidationException", async () => {
+    const { poolId, clientId } = await emailPool("pre-sign-up", { PreSignUp: preSignUp });
+    const auto = await publicCognito.send(new SignUpCommand({ ClientId: clientId, Username: "bot@auto.example", Password: "Passw0rd!" }));
+    expect(auto.UserConfirmed).toBe(true);
+    expect(auto.CodeDeliveryDetails).toBeUndefined();
+    const user = await cognito.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: "bot@auto.example" }));
+    expect(user.UserStatus).toBe("CONFIRMED");
+    expect(user.UserAttributes).toContainEqual({ Name: "email_verified", Value: "true" });
+    expect(await mailbox(stack.endpoint, "bot@auto.example")).toEqual([]);
+
+    expect(await failure(publicCognito.send(new SignUpCommand({ ClientId: clientId, Username: "x@blocked.example", Password: "Passw0rd!" })))).toEqual({
+      name: "UserLambdaValidationException",
+      message: "PreSignUp failed with error Sign-up is closed for blocked.example.",
+    });
+    expect((await cognito.send(new ListUsersCommand({ UserPoolId: poolId, Filter: 'email = "x@blocked.example"' }))).Users).toEqual([]);
+  });
+
+  it("refuses a second account for an email, a non-email user name and a weak password", async () => {
+    const { clientId } = await emailPool("duplicates");
+    await publicCognito.send(new SignUpCommand({ ClientId: clientId, Username: "dup@example.com", Password: "Passw0rd!" }));
+    expect(await failure(publicCognito.send(new SignUpCommand({ ClientId: clientId, Username: "DUP@example.com", Password: "Passw0rd!" })))).toEqual({
+      name: "UsernameExistsException",
+      message: "An account with the given email already exists.",
+    });
+    expect((await failure(publicCognito.send(new SignUpCommand({ ClientId: clientId, Username: "not-an-email", Password: "Passw0rd!" })))).name).toBe(
+      "InvalidParameterException",
+    );
+    expect(await failure(publicCognito.send(new SignUpCommand({ ClientId: clientId, Username: "weak@example.com", Password: "password" })))).toEqual({
+      name: "InvalidPasswordException",
+      message: "Password did not conform with policy: Password must have uppercase characters",
+    });
+  });
+});
+
+describe("admin user actions and ListUsers", () => {
+  it("create, update, list with filters, delete", async () => {
+    const pool = await cognito.send(new CreateUserPoolCommand({ PoolName: "admin", Schema: [{ Name: "tier", AttributeDataType: "String" }] }));
+    const poolId = pool.UserPool!.Id!;
+    const created = await cognito.send(
+      new AdminCreateUserCommand({
+        UserPoolId: poolId,
+        Username: "alice",
+        UserAttributes: [
+          { Name: "email", Value: "alice@example.com" },
+          { Name: "given_name", Value: "Alice" },
+          { Name: "custom:tier", Value: "gold" },
+        ],
+      }),
+    );
+    expect(created.User).toMatchObject({ Username: "alice", UserStatus: "FORCE_CHANGE_PASSWORD", Enabled: true });
+    expect((await mailbox(stack.endpoint, "alice@example.com"))[0]).toMatchObject({ reason: "AdminCreateUser", code: expect.any(String) });
+    for (const name of ["bob", "alicia"]) {
+      await cognito.send(
+        new AdminCreateUserCommand({ UserPoolId: poolId, Username: name, UserAttributes: [{ Name: "email", Value: `${name}@example.org` }], MessageAction: "SUPPRESS" }),
+      );
+    }
+    await cognito.send(new SignUpCommand({ ClientId: (await cognito.send(new CreateUserPoolClientCommand({ UserPoolId: poolId, ClientName: "c" }))).UserPoolClient!.ClientId!, Username: "carol", Password: "Passw0rd!" }));
+
+    const names = async (filter?: string) =>
+      ((await cognito.send(new ListUsersCommand({ UserPoolId: poolId, Filter: filter }))).Users ?? []).map((u) => u.Username).sort();
+    expect(await names()).toEqual(["alice", "alicia", "bob", "carol"]);
+    expect(await names('email = "alice@example.com"')).toEqual(["alice"]);
+    expect(await names('email = "ALICE@example.com"')).toEqual(["alice"]);
+    expect(await names('email ^= "ali"')).toEqual(["alice", "alicia"]);
+    expect(await names('username ^= "b"')).toEqual(["bob"]);
+    expect(await names('given_name = "Alice"')).toEqual(["alice"]);
+    expect(await names('cognito:user_status = "unconfirmed"')).toEqual(["carol"]);
+    expect(await names('status = "Enabled"')).toEqual(["alice", "alicia", "bob", "carol"]);
+    expect((await failure(names('custom:tier = "gold"'))).name).toBe("InvalidParameterException");
+
+    const page = await cognito.send(new ListUsersCommand({ UserPoolId: poolId, Limit: 3, AttributesToGet: ["email"] }));
+    expect(page.Users).toHaveLength(3);
+    expect(page.Users![0]!.Attributes!.map((a) => a.Name)).toEqual(["email"]);
+    const rest = await cognito.send(new ListUsersCommand({ UserPoolId: poolId, Limit: 3, PaginationToken: page.PaginationToken }));
+    expect(rest.Users).toHaveLength(1);
+    expect(rest.PaginationToken).toBeUndefined();
+
+    await cognito.send(
+      new AdminUpdateUserAttributesCommand({ UserPoolId: poolId, Username: "bob", UserAttributes: [{ Name: "email", Value: "bob@example.com" }, { Name: "custom:tier", Value: "silver" }] }),
+    );
+    const bob = await cognito.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: "bob" }));
+    expect(bob.UserAttributes).toEqual(
+      expect.arrayContaining([
+        { Name: "email", Value: "bob@example.com" },
+        { Name: "email_verified", Value: "false" },
+        { Name: "custom:tier", Value: "silver" },
+      ]),
+    );
+    expect(
+      (await failure(cognito.send(new AdminUpdateUserAttributesCommand({ UserPoolId: poolId, Username: "bob", UserAttributes: [{ Name: "custom:nope", Value: "x" }] })))).name,
+    ).toBe("InvalidParameterException");
+
+    await cognito.send(new AdminConfirmSignUpCommand({ UserPoolId: poolId, Username: "carol" }));
+    expect((await cognito.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: "carol" }))).UserStatus).toBe("CONFIRMED");
+    await cognito.send(new AdminDeleteUserCommand({ UserPoolId: poolId, Username: "carol" }));
+    expect(await failure(cognito.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: "carol" })))).toEqual({
+      name: "UserNotFoundException",
+      message: "User does not exist.",
+    });
+  });
+});
