@@ -327,8 +327,12 @@ export class LambdaBackend implements LambdaInvoker {
   // --- invocation ---
 
   /** Runs a stored function; the payload is JSON text. */
-  run(fn: StoredFunction, payload: string, options: { timeoutMs?: number; clientContext?: unknown; invokedArn?: string } = {}): Promise<RunOutcome & { requestId: string }> {
-    const requestId = this.core.ids.uuid();
+  run(
+    fn: StoredFunction,
+    payload: string,
+    options: { timeoutMs?: number; clientContext?: unknown; invokedArn?: string; requestId?: string } = {},
+  ): Promise<RunOutcome & { requestId: string }> {
+    const requestId = options.requestId ?? this.core.ids.uuid();
     const ownTimeout = fn.timeout * 1000;
     const timeoutMs = options.timeoutMs !== undefined ? Math.min(ownTimeout, Math.max(1, options.timeoutMs)) : ownTimeout;
     const codeDir = fn.code.kind === "zip" ? join(this.codeRoot, fn.code.dir) : fn.code.dir;
@@ -373,7 +377,7 @@ export class LambdaBackend implements LambdaInvoker {
   /** An asynchronous (Event) invocation: runs in the background; failures are logged. */
   invokeAsync(fn: StoredFunction, payload: string, source: string): string {
     const requestId = this.core.ids.uuid();
-    const done = this.run(fn, payload)
+    const done = this.run(fn, payload, { requestId })
       .then((outcome) => {
         if (!outcome.ok) {
           this.core.logger.warn(`[${fn.name} ${outcome.requestId}] ${source} invocation failed: ${outcome.errorType}: ${outcome.errorMessage}`);

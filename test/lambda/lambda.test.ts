@@ -94,6 +94,15 @@ describe("functions from a zip", () => {
 
     const list = await client.send(new ListFunctionsCommand({}));
     expect(list.Functions?.map((f) => f.FunctionName)).toContain("echo");
+    const names: string[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await client.send(new ListFunctionsCommand({ MaxItems: 1, Marker: marker }));
+      expect(page.Functions!.length).toBeLessThanOrEqual(1);
+      names.push(...page.Functions!.map((f) => f.FunctionName!));
+      marker = page.NextMarker;
+    } while (marker);
+    expect(names).toEqual(list.Functions!.map((f) => f.FunctionName));
 
     const { out, payload } = await invoke("echo", { a: 1 });
     expect(out.StatusCode).toBe(200);
