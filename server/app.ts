@@ -12,6 +12,8 @@ import { createFixtureEngine } from "./faces/fixture-engine.js";
 import { createRekognition } from "./rekognition/index.js";
 import { createS3 } from "./storage/s3/index.js";
 import { createDynamoDB } from "./storage/dynamodb/index.js";
+import { createExternalDynamoDB } from "./storage/external/dynamodb.js";
+import { createExternalS3 } from "./storage/external/s3.js";
 
 export interface AppOptions {
   /** Where state is kept; null or undefined with ephemeral: true keeps nothing. */
@@ -26,6 +28,11 @@ export interface AppOptions {
   maxJsonBodyBytes?: number;
   /** Largest request body at all (S3 uploads), in bytes. */
   maxBodyBytes?: number;
+  /**
+   * S3 and DynamoDB served by an external endpoint (LocalStack, moto: http://127.0.0.1:5000)
+   * instead of the embedded engines; rekognito passes requests through, re-signed.
+   */
+  storageEndpoint?: string | null;
 }
 
 export interface App {
@@ -102,9 +109,11 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
   // --- services (each registers its JSON actions on the gateway or its own routes) ---
   // storage: S3 (own routes, catch-all) and DynamoDB (proxied by X-Amz-Target prefix)
   // `s3` (an ObjectReader) is what Rekognition's Image.S3Object reads.
-  const s3 = createS3(core, fastify);
+  const s3 = options.storageEndpoint ? createExternalS3(core, fastify, options.storageEndpoint) : createS3(core, fastify);
   components.push(s3);
-  components.push(await createDynamoDB(core, gateway));
+  components.push(
+    options.storageEndpoint ? await createExternalDynamoDB(core, gateway, options.storageEndpoint) : await createDynamoDB(core, gateway),
+  );
   // faces + rekognition: gateway.register(rekognitionService)
   {
     // Image.S3Object is read through an ObjectReader: the S3 service above.

@@ -19,6 +19,8 @@ Options:
   --data-dir <dir>   where state is kept between restarts (default .rekognito/, or $REKOGNITO_DATA_DIR)
   --ephemeral        keep nothing: state lives only as long as the process
   --region <r>       region for requests that name none (default us-east-1)
+  --storage-endpoint <url>  pass S3 and DynamoDB through to LocalStack/moto at <url> instead of
+                     the embedded engines (or $REKOGNITO_STORAGE_ENDPOINT)
   --seed             enrol every fixture persona (fixtures/faces) so a demo signs in at once
   --bare             only the emulator: do not provision the face-login app (template.yaml)
   -h, --help         this help
@@ -32,6 +34,7 @@ async function main(): Promise<void> {
       "data-dir": { type: "string" },
       ephemeral: { type: "boolean", default: false },
       region: { type: "string" },
+      "storage-endpoint": { type: "string" },
       seed: { type: "boolean", default: false },
       bare: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -48,8 +51,10 @@ async function main(): Promise<void> {
   const ephemeral = values.ephemeral || process.env.REKOGNITO_EPHEMERAL === "1";
   const dataDir = ephemeral ? null : resolve(values["data-dir"] ?? process.env.REKOGNITO_DATA_DIR ?? ".rekognito");
   const region = values.region ?? process.env.AWS_REGION ?? "us-east-1";
+  const storageEndpoint = values["storage-endpoint"] ?? process.env.REKOGNITO_STORAGE_ENDPOINT ?? null;
+  if (storageEndpoint && !/^https?:\/\/[^/]+/.test(storageEndpoint)) throw new Error(`--storage-endpoint must be an http(s) URL, got ${storageEndpoint}`);
   const started = performance.now();
-  const stack = await listenStack({ port, host, dataDir, ephemeral, region, logger: consoleLogger });
+  const stack = await listenStack({ port, host, dataDir, ephemeral, region, storageEndpoint, logger: consoleLogger });
   // --- face-login app (issue 4): provision template.yaml through the stack's own APIs ---
   let resources: FaceLoginResources | null = null;
   if (!values.bare && existsSync(DEFAULT_TEMPLATE)) {
@@ -62,7 +67,9 @@ async function main(): Promise<void> {
     ? [
         "  face-login app (template.yaml), provisioned:",
         ...Object.entries(resources).map(([name, value]) => `    ${name.padEnd(18)} ${value}`),
-        "  Try it:  npm run login -- signup ana.silva@example.com fixtures/faces/personas/ana/document.png",
+        values.seed
+          ? "  Try it:  npm run login -- ana.silva@example.com fixtures/faces/personas/ana/selfie-1.jpg"
+          : "  Try it:  npm run login -- signup ana.silva@example.com fixtures/faces/personas/ana/document.png",
         "",
       ]
     : [];
@@ -73,6 +80,7 @@ async function main(): Promise<void> {
     `  rekognito ${VERSION} ready in ${ms} ms`,
     `  endpoint   ${stack.endpoint}`,
     `  state      ${dataDir ?? "ephemeral (nothing is kept)"}`,
+    ...(storageEndpoint ? [`  storage    S3 and DynamoDB passed through to ${storageEndpoint}`] : []),
     `  health     ${stack.endpoint}/_rekognito/health`,
     "",
     "  Point any AWS SDK or the AWS CLI at it:",

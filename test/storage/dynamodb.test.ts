@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  CreateTableCommand,
   DeleteTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
@@ -14,34 +13,9 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { startStack, type Stack } from "../../server/stack.js";
+import { createFacesTable } from "./helpers.js";
 
 const credentials = { accessKeyId: "test", secretAccessKey: "test" };
-
-/** The reference app's faces table: one item per indexed face, looked up by user too. */
-export async function createFacesTable(client: DynamoDBClient, name = "faces"): Promise<void> {
-  await client.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [
-        { AttributeName: "faceId", AttributeType: "S" },
-        { AttributeName: "userSub", AttributeType: "S" },
-        { AttributeName: "indexedAt", AttributeType: "N" },
-      ],
-      KeySchema: [{ AttributeName: "faceId", KeyType: "HASH" }],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: "byUser",
-          KeySchema: [
-            { AttributeName: "userSub", KeyType: "HASH" },
-            { AttributeName: "indexedAt", KeyType: "RANGE" },
-          ],
-          Projection: { ProjectionType: "ALL" },
-        },
-      ],
-    }),
-  );
-}
 
 async function failure(promise: Promise<unknown>): Promise<DynamoDBServiceException> {
   try {

@@ -1,0 +1,232 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { NotificationConfiguration } from "@aws-sdk/client-s3";
+import type { CoreServices } from "../../core/services.js";
+import { callerFromHeaders } from "../../protocol/sigv4.js";
+import type { StoredObject } from "../types.js";
+import { Forwarder, forwardableHeaders, readAll, relay } from "../forward.js";
+import { decodeAwsChunked, isAwsChunked, storedContentEncoding } from "../s3/chunked.js";
+import { S3Error, S3Errors } from "../s3/errors.js";
+import {
+  checkPresignedExpiry,
+  headersOf,
+  locate,
+  newRequestIds,
+  queryOf,
+  S3_METHODS,
+  sendPreflight,
+  sendS3Error,
+} from "../s3/http.js";
+import { looksLikeS3, type S3Service } from "../s3/index.js";
+import { Notifier, notificationConfigurationXml, parseNotificationConfiguration } from "../s3/notifications.js";
+import { resolveOperation } from "../s3/operations.js";
+import { parseXml, xmlDocument } from "../s3/xml.js";
+import { ExternalSigner } from "./signer.js";
+
+/** Query parameters of a presigned URL: rekognito checks expiry, then signs afresh. */
+const PRESIGN_PARAMS = new Set([
+  "X-Amz-Algorithm",
+  "X-Amz-Credential",
+  "X-Amz-Date",
+  "X-Amz-Expires",
+  "X-Amz-SignedHeaders",
+  "X-Amz-Signature",
+  "X-Amz-Security-Token",
+  "X-Amz-Content-Sha256",
+  "x-amz-checksum-crc32",
+  "x-amz-checksum-crc32c",
+  "x-amz-checksum-crc64nvme",
+  "x-amz-checksum-sha1",
+  "x-amz-checksum-sha256",
+  "x-amz-sdk-checksum-algorithm",
+  "AWSAccessKeyId",
+  "Signature",
+  "Expires",
+]);
+
+/** Headers of the client's own signature and framing; replaced when re-signing. */
+const CLIENT_SIGNING_HEADERS = new Set([
+  "authorization",
+  "x-amz-date",
+  "x-amz-security-token",
+  "x-amz-content-sha256",
+  "x-amz-decoded-content-length",
+  "x-amz-trailer",
+]);
+
+/** S3's path encoding of a key: every byte but unreserved characters and "/". */
+function encodeKey(key: string): string {
+  return key
+    .split("/")
+    .map((s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
+    .join("/");
+}
+
+type Entry = { t: "region"; bucket: string; region: string } | { t: "notification"; bucket: string; config: NotificationConfiguration } | { t: "forget"; bucket: string };
+
+/**
+ * S3 passed through to an external endpoint (LocalStack, moto): requests go there de-framed
+ * (aws-chunked decoded, its trailing checksum moved to a header) and re-signed; presigned
+ * URLs are checked for expiry here by the stack's clock and then signed as plain requests.
+ *
+ * ObjectCreated notifications: the external endpoint's own cannot reach rekognito's Lambda
+ * runner, so rekognito keeps each bucket's notification configuration as it passes through
+ * (PutBucketNotificationConfiguration is stored here and forwarded) and raises the
+ * `s3:notification` event itself after every successful PutObject / CopyObject through it.
+ * Objects written to the external endpoint by other means raise nothing.
+ */
+export function createExternalS3(core: CoreServices, fastify: FastifyInstance, endpoint: string): S3Service {
+  const base = new URL(endpoint);
+  const forwarder = new Forwarder(endpoint);
+  const signer = new ExternalSigner();
+  const notifier = new Notifier(core);
+  const journal = core.persistence.journal<Entry>("s3-external");
+  const regions = new Map<string, string>();
+  const configs = new Map<string, NotificationConfiguration>();
+  for (const e of journal.load()) {
+    if (e.t === "region") regions.set(e.bucket, e.region);
+    else if (e.t === "notification") configs.set(e.bucket, e.config);
+    else {
+      regions.delete(e.bucket);
+      configs.delete(e.bucket);
+    }
+  }
+
+  async function send(method: string, region: string, path: string, query: Record<string, string>, headers: Record<string, string>, body: Buffer | undefined) {
+    const signed = await signer.sign("s3", region, { method, endpoint: base, path, query, headers: { ...headers, "x-amz-content-sha256": "UNSIGNED-PAYLOAD" }, body }, new Date(core.clock.now()));
+    const search = new URLSearchParams(query).toString().replace(/\+/g, "%20");
+    return forwarder.send(method, `${path}${search ? `?${search}` : ""}`, forwardableHeaders(signed), body);
+  }
+
+  async function handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const ids = newRequestIds(core);
+    request.awsLog = { service: "s3", action: request.method };
+    try {
+      if (request.method === "OPTIONS") return sendPreflight(request, reply);
+      const { bucket, key, virtualHost } = locate(request);
+      const query = queryOf(request);
+      const headers = headersOf(request);
+      const resolved = resolveOperation(request.method, bucket, key, query, headers);
+      request.awsLog.action = "operation" in resolved ? resolved.operation : "passthrough";
+      checkPresignedExpiry(query, core.clock.now());
+      const caller = callerFromHeaders(request.headers, query);
+      const region = caller.region ?? core.defaultRegion;
+
+      let body = Buffer.isBuffer(request.body) ? request.body : undefined;
+      const outHeaders: Record<string, string> = {};
+      for (const [k, v] of Object.entries(headers)) if (!CLIENT_SIGNING_HEADERS.has(k)) outHeaders[k] = v;
+      if (body && isAwsChunked(headers)) {
+        const declared = headers["x-amz-decoded-content-length"];
+        const decoded = decodeAwsChunked(body, declared !== undefined ? Number(declared) : undefined);
+        body = decoded.body;
+        for (const [k, v] of Object.entries(decoded.trailers)) if (k.startsWith("x-amz-checksum-")) outHeaders[k] = v;
+        const encoding = storedContentEncoding(headers["content-encoding"]);
+        if (encoding) outHeaders["content-encoding"] = encoding;
+        else delete outHeaders["content-encoding"];
+      }
+      const outQuery: Record<string, string> = {};
+      for (const [k, v] of Object.entries(query)) if (!PRESIGN_PARAMS.has(k)) outQuery[k] = v;
+
+      // Notification configurations are validated and kept here (Ids assigned), then forwarded.
+      let config: NotificationConfiguration | undefined;
+      if ("operation" in resolved && resolved.operation === "PutBucketNotificationConfiguration") {
+        config = parseNotificationConfiguration(parseXml(body ?? Buffer.alloc(0)), core);
+        body = Buffer.from(xmlDocument("NotificationConfiguration", notificationConfigurationXml(config)));
+        delete outHeaders["content-md5"];
+        for (const k of Object.keys(outHeaders)) if (k.startsWith("x-amz-checksum-") || k === "x-amz-sdk-checksum-algorithm") delete outHeaders[k];
+      }
+
+      const rawPath = request.url.split("?", 1)[0]!;
+      const path = virtualHost ? `/${bucket}${rawPath === "/" ? "" : rawPath}` : rawPath;
+      const forwarded = await send(request.method, region, path, outQuery, outHeaders, body);
+
+      const ok = forwarded.status >= 200 && forwarded.status < 300;
+      if (ok && bucket && "operation" in resolved) {
+        switch (resolved.operation) {
+          case "CreateBucket": {
+            const constraint = body?.length ? /<LocationConstraint>([^<]+)<\/LocationConstraint>/.exec(body.toString("utf8"))?.[1] : undefined;
+            const r = constraint ?? region;
+            regions.set(bucket, r);
+            journal.append({ t: "region", bucket, region: r });
+            break;
+          }
+          case "DeleteBucket":
+            regions.delete(bucket);
+            configs.delete(bucket);
+            journal.append({ t: "forget", bucket });
+            break;
+          case "PutBucketNotificationConfiguration":
+            configs.set(bucket, config!);
+            journal.append({ t: "notification", bucket, config: config! });
+            break;
+          case "PutObject":
+          case "CopyObject": {
+            const c = configs.get(bucket);
+            if (!c || !key) break;
+            let size = body?.length ?? 0;
+            let etag = String(forwarded.headers["etag"] ?? "").replace(/"/g, "");
+            if (resolved.operation === "CopyObject") {
+              // The copy's size and ETag are not in the answer's headers: ask for them.
+              const head = await send("HEAD", region, path, {}, {}, undefined);
+              head.stream.resume();
+              size = Number(head.headers["content-length"] ?? 0);
+              etag = String(head.headers["etag"] ?? "").replace(/"/g, "");
+            }
+            const answer = await readAll(forwarded.stream);
+            reply.code(forwarded.status);
+            for (const [k, v] of Object.entries(forwardableHeaders(forwarded.headers))) reply.header(k, v);
+            notifier.notify(c, {
+              eventName: resolved.operation === "PutObject" ? "ObjectCreated:Put" : "ObjectCreated:Copy",
+              bucket,
+              region: regions.get(bucket) ?? region,
+              key,
+              size,
+              etag,
+              requestId: String(forwarded.headers["x-amz-request-id"] ?? ids.requestId),
+              hostId: String(forwarded.headers["x-amz-id-2"] ?? ids.hostId),
+              sourceIp: request.ip,
+              accessKeyId: caller.accessKeyId,
+              time: core.clock.now(),
+            });
+            return reply.send(answer);
+          }
+          default:
+            break;
+        }
+      }
+      return relay(reply, forwarded, request.method);
+    } catch (error) {
+      if (error instanceof S3Error) return sendS3Error(request, reply, error, ids);
+      request.awsLog.fault = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      return sendS3Error(request, reply, S3Errors.internal(), ids);
+    }
+  }
+
+  fastify.route({ method: [...S3_METHODS], url: "/:bucket", handler: handle });
+  fastify.route({ method: [...S3_METHODS], url: "/:bucket/*", handler: handle });
+  fastify.route({ method: ["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH"], url: "/", handler: handle });
+
+  return {
+    name: "s3",
+    claims: looksLikeS3,
+    handle,
+    async readObject(bucket: string, key: string, versionId?: string): Promise<StoredObject | undefined> {
+      const query: Record<string, string> = versionId ? { versionId } : {};
+      const res = await send("GET", regions.get(bucket) ?? core.defaultRegion, `/${encodeURIComponent(bucket)}/${encodeKey(key)}`, query, {}, undefined);
+      const data = await readAll(res.stream);
+      if (res.status === 404) return undefined;
+      if (res.status !== 200) throw new Error(`external S3 answered ${res.status} reading s3://${bucket}/${key}`);
+      const metadata: Record<string, string> = {};
+      for (const [k, v] of Object.entries(res.headers)) if (k.startsWith("x-amz-meta-") && typeof v === "string") metadata[k.slice(11)] = v;
+      const lastModified = Date.parse(String(res.headers["last-modified"] ?? ""));
+      return {
+        body: data,
+        contentType: res.headers["content-type"],
+        etag: String(res.headers["etag"] ?? "").replace(/"/g, ""),
+        lastModified: Number.isNaN(lastModified) ? 0 : lastModified,
+        metadata,
+      };
+    },
+    health: () => ({ engine: "external", endpoint: base.origin, notificationConfigurations: configs.size }),
+    close: async () => forwarder.close(),
+  };
+}

@@ -1,0 +1,176 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import {
+  CreateBucketCommand,
+  GetBucketNotificationConfigurationCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutBucketNotificationConfigurationCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from "@aws-sdk/client-s3";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { startStack, type Stack } from "../../server/stack.js";
+import { ManualClock } from "../../server/core/clock.js";
+import type { S3Notification } from "../../server/core/events.js";
+import type { ObjectReader } from "../../server/storage/types.js";
+import { createFacesTable } from "./helpers.js";
+
+const credentials = { accessKeyId: "test", secretAccessKey: "test" };
+const md5 = (b: Buffer) => createHash("md5").update(b).digest("hex");
+
+const motoMissing = spawnSync("python3", ["-c", "import moto.server"], { encoding: "utf8" }).status !== 0;
+if (motoMissing) console.warn("skipping the external-storage suite: python3 cannot import moto.server (pip install 'moto[server]')");
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
+  });
+}
+
+/** moto's standalone server on a free port; resolves once it says it is running. */
+async function startMoto(): Promise<{ endpoint: string; process: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn("python3", ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
+  await new Promise<void>((resolve, reject) => {
+    let log = "";
+    const onData = (chunk: Buffer) => {
+      log += chunk.toString();
+      if (log.includes("Running on")) resolve();
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.once("exit", (code) => reject(new Error(`moto exited (${code}): ${log}`)));
+  });
+  return { endpoint: `http://127.0.0.1:${port}`, process: child };
+}
+
+describe.skipIf(motoMissing)("storage passed through to an external endpoint (moto)", () => {
+  let moto: { endpoint: string; process: ChildProcess };
+  let stack: Stack;
+  let s3: S3Client;
+  const clock = new ManualClock(Date.now());
+  const notifications: S3Notification[] = [];
+  const arn = "arn:aws:lambda:us-east-1:000000000000:function:index-faces";
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    stack = await startStack({ storageEndpoint: moto.endpoint, clock });
+    stack.app.core.events.on("s3:notification", (n) => notifications.push(n));
+    s3 = new S3Client({ endpoint: stack.endpoint, region: "us-east-1", forcePathStyle: true, credentials });
+  }, 30_000);
+  afterAll(async () => {
+    s3?.destroy();
+    await stack?.close();
+    moto?.process.kill();
+  });
+
+  it("stores objects in the external endpoint, byte-exact with the SDK's default streaming checksums", async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: "ext-photos" }));
+    const body = Buffer.alloc(2 * 1024 * 1024 + 5);
+    for (let i = 0; i < body.length; i++) body[i] = (i * 31 + 7) & 0xff;
+    const put = await s3.send(new PutObjectCommand({ Bucket: "ext-photos", Key: "a b/doc.bin", Body: Readable.from([body.subarray(0, 70000), body.subarray(70000)]), ContentLength: body.length, Metadata: { who: "alice" } }));
+    expect(put.ETag).toBe(`"${md5(body)}"`);
+    const got = await s3.send(new GetObjectCommand({ Bucket: "ext-photos", Key: "a b/doc.bin" }));
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(body)).toBe(true);
+    expect(got.Metadata).toEqual({ who: "alice" });
+    // Straight from moto, without rekognito: the bytes there are the object's, not aws-chunked frames.
+    const direct = new S3Client({ endpoint: moto.endpoint, region: "us-east-1", forcePathStyle: true, credentials });
+    const raw = await direct.send(new GetObjectCommand({ Bucket: "ext-photos", Key: "a b/doc.bin" }));
+    expect(Buffer.from(await raw.Body!.transformToByteArray()).equals(body)).toBe(true);
+    direct.destroy();
+    const list = await s3.send(new ListObjectsV2Command({ Bucket: "ext-photos" }));
+    expect(list.Contents?.map((c) => c.Key)).toEqual(["a b/doc.bin"]);
+    // The stack's ObjectReader (what Rekognition reads) reads through the endpoint too.
+    const reader = stack.app.components.find((c) => c.name === "s3") as unknown as ObjectReader;
+    const read = await reader.readObject("ext-photos", "a b/doc.bin");
+    expect(read?.body.equals(body)).toBe(true);
+    expect(read?.metadata).toEqual({ who: "alice" });
+    expect(await reader.readObject("ext-photos", "missing")).toBeUndefined();
+  });
+
+  it("passes S3 errors through", async () => {
+    const e = await s3.send(new GetObjectCommand({ Bucket: "ext-photos", Key: "nope" })).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(S3ServiceException);
+    expect((e as S3ServiceException).name).toBe("NoSuchKey");
+  });
+
+  it("re-signs presigned URLs and expires them by the stack's clock", async () => {
+    const url = await getSignedUrl(s3, new PutObjectCommand({ Bucket: "ext-photos", Key: "signin/selfie.jpg" }), { expiresIn: 60, signingDate: new Date(clock.now()) });
+    expect((await fetch(url, { method: "PUT", body: "selfie bytes" })).status).toBe(200);
+    const getUrl = await getSignedUrl(s3, new GetObjectCommand({ Bucket: "ext-photos", Key: "signin/selfie.jpg" }), { expiresIn: 60, signingDate: new Date(clock.now()) });
+    expect(await (await fetch(getUrl)).text()).toBe("selfie bytes");
+    clock.advance(61_000);
+    const expired = await fetch(getUrl);
+    expect(expired.status).toBe(403);
+    expect(await expired.text()).toContain("<Message>Request has expired</Message>");
+  });
+
+  it("raises the s3:notification event itself after PutObject through rekognito", async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: "ext-uploads" }));
+    await s3.send(
+      new PutBucketNotificationConfigurationCommand({
+        Bucket: "ext-uploads",
+        NotificationConfiguration: { LambdaFunctionConfigurations: [{ Id: "idx", LambdaFunctionArn: arn, Events: ["s3:ObjectCreated:*"], Filter: { Key: { FilterRules: [{ Name: "prefix", Value: "documents/" }] } } }] },
+      }),
+    );
+    const config = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: "ext-uploads" }));
+    expect(config.LambdaFunctionConfigurations?.[0]).toMatchObject({ Id: "idx", LambdaFunctionArn: arn });
+    notifications.length = 0;
+    await s3.send(new PutObjectCommand({ Bucket: "ext-uploads", Key: "documents/my id.png", Body: "png" }));
+    await s3.send(new PutObjectCommand({ Bucket: "ext-uploads", Key: "elsewhere/x.png", Body: "png" }));
+    expect(notifications).toHaveLength(1);
+    expect(notifications[0]!.event.Records[0]).toMatchObject({
+      eventName: "ObjectCreated:Put",
+      awsRegion: "us-east-1",
+      s3: { configurationId: "idx", bucket: { name: "ext-uploads", arn: "arn:aws:s3:::ext-uploads" }, object: { key: "documents/my+id.png", size: 3, eTag: md5(Buffer.from("png")) } },
+    });
+  });
+
+  it("passes DynamoDB through, GSI included", async () => {
+    const client = new DynamoDBClient({ endpoint: stack.endpoint, region: "us-east-1", credentials });
+    const doc = DynamoDBDocumentClient.from(client);
+    await createFacesTable(client, "ext-faces");
+    await doc.send(new PutCommand({ TableName: "ext-faces", Item: { faceId: "f1", userSub: "u1", indexedAt: 1 } }));
+    expect((await doc.send(new GetCommand({ TableName: "ext-faces", Key: { faceId: "f1" } }))).Item).toMatchObject({ userSub: "u1" });
+    const q = await doc.send(new QueryCommand({ TableName: "ext-faces", IndexName: "byUser", KeyConditionExpression: "userSub = :u", ExpressionAttributeValues: { ":u": "u1" } }));
+    expect(q.Items?.map((i) => i["faceId"])).toEqual(["f1"]);
+    client.destroy();
+  });
+
+  it("keeps the notification configurations it saw across a restart", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "rekognito-ext-"));
+    try {
+      const first = await startStack({ storageEndpoint: moto.endpoint, dataDir, ephemeral: false });
+      const c1 = new S3Client({ endpoint: first.endpoint, region: "us-east-1", forcePathStyle: true, credentials });
+      await c1.send(new CreateBucketCommand({ Bucket: "ext-kept" }));
+      await c1.send(new PutBucketNotificationConfigurationCommand({ Bucket: "ext-kept", NotificationConfiguration: { LambdaFunctionConfigurations: [{ Id: "k", LambdaFunctionArn: arn, Events: ["s3:ObjectCreated:Put"] }] } }));
+      c1.destroy();
+      await first.close();
+      const second = await startStack({ storageEndpoint: moto.endpoint, dataDir, ephemeral: false });
+      const seen: S3Notification[] = [];
+      second.app.core.events.on("s3:notification", (n) => seen.push(n));
+      const c2 = new S3Client({ endpoint: second.endpoint, region: "us-east-1", forcePathStyle: true, credentials });
+      await c2.send(new PutObjectCommand({ Bucket: "ext-kept", Key: "x", Body: "x" }));
+      expect(seen.map((n) => n.configurationId)).toEqual(["k"]);
+      c2.destroy();
+      await second.close();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
