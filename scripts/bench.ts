@@ -32,6 +32,8 @@ import { fixtureImages, readFixture } from "../server/faces/fixtures.js";
 import type { RekognitionService } from "../server/rekognition/index.js";
 import { benchFaceLogin } from "./bench-face-login.js";
 
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 const { values } = parseArgs({
   options: { quick: { type: "boolean", default: false }, sizes: { type: "string" } },
 });
