@@ -4,6 +4,7 @@ import type {
   CreateAuthChallengeTriggerEvent,
   DefineAuthChallengeTriggerEvent,
   PreTokenGenerationTriggerEvent,
+  PreTokenGenerationV2TriggerEvent,
   VerifyAuthChallengeResponseTriggerEvent,
 } from "aws-lambda";
 import type { RequestContext } from "../protocol/json.js";
@@ -350,7 +351,7 @@ export function tokenLifetimes(client: ClientRecord): { access: number; id: numb
 }
 
 /** Claims Cognito does not let PreTokenGeneration change. */
-const PROTECTED_CLAIMS = new Set(["acr", "amr", "aud", "at_hash", "auth_time", "azp", "cognito:username", "exp", "iat", "identities", "iss", "jti", "nbf", "nonce", "origin_jti", "sub", "token_use", "event_id"]);
+const PROTECTED_CLAIMS = new Set(["acr", "amr", "aud", "at_hash", "auth_time", "azp", "cognito:username", "exp", "iat", "identities", "iss", "jti", "nbf", "nonce", "origin_jti", "sub", "token_use", "event_id", "scope", "client_id", "username"]);
 
 /** Builds, signs and records a sign-in's tokens, after running PreTokenGeneration. */
 async function issueTokens_(
@@ -360,7 +361,7 @@ async function issueTokens_(
   client: ClientRecord,
   user: UserRecord,
   opts: {
-    source: "TokenGeneration_Authentication" | "TokenGeneration_RefreshTokens" | "TokenGeneration_NewPasswordChallenge";
+    source: TokenSource;
     clientMetadata: StringMap | undefined;
     refresh?: RefreshTokenRecord;
   },
@@ -391,28 +392,6 @@ async function issueTokens_(
     jti: svc.tokens.jti(),
   });
 
-  const preToken: PreTokenGenerationTriggerEvent = {
-    ...baseEvent(pool, opts.source, user.username, callerContext(ctx, client.id)),
-    request: {
-      userAttributes: triggerAttributes(user),
-      groupConfiguration: { groupsToOverride: [], iamRolesToOverride: [], preferredRole: null as unknown as undefined },
-      ...(opts.clientMetadata ? { clientMetadata: opts.clientMetadata } : {}),
-    },
-    response: {} as PreTokenGenerationTriggerEvent["response"],
-  } as unknown as PreTokenGenerationTriggerEvent;
-  const answered = await svc.triggers.run(pool, "PreTokenGeneration", preToken);
-  if (answered) {
-    const details = (answered.response as Record<string, unknown> | undefined)?.claimsOverrideDetails;
-    if (details !== undefined && details !== null) {
-      if (!isObject(details)) throw CognitoErrors.invalidLambdaResponse();
-      const add = stringMap(details.claimsToAddOrOverride);
-      const suppress = details.claimsToSuppress ?? [];
-      if (!add || !Array.isArray(suppress) || suppress.some((s) => typeof s !== "string")) throw CognitoErrors.invalidLambdaResponse();
-      for (const name of suppress as string[]) if (!PROTECTED_CLAIMS.has(name)) delete idClaims[name];
-      for (const [name, value] of Object.entries(add)) if (!PROTECTED_CLAIMS.has(name)) idClaims[name] = value;
-    }
-  }
-
   const accessClaims: Claims = {
     sub: user.sub,
     iss,
@@ -427,6 +406,7 @@ async function issueTokens_(
     jti: svc.tokens.jti(),
     username: user.username,
   };
+  await applyPreTokenGeneration(svc, ctx, pool, client, user, opts.source, opts.clientMetadata, idClaims, accessClaims);
 
   const result: Wire<AuthenticationResultType> = {
     AccessToken: svc.tokens.sign(pool, accessClaims),
@@ -452,3 +432,67 @@ async function issueTokens_(
 }
 
 export { issueTokens_ as issueTokens };
+
+type TokenSource = "TokenGeneration_Authentication" | "TokenGeneration_RefreshTokens" | "TokenGeneration_NewPasswordChallenge";
+
+/**
+ * Runs PreTokenGeneration and applies its answer: the V1 event (claimsOverrideDetails, ID token
+ * only) or, with PreTokenGenerationConfig.LambdaVersion V2_0, the V2 event
+ * (claimsAndScopeOverrideDetails for the ID and access tokens). Protected claims stay as they are.
+ */
+async function applyPreTokenGeneration(
+  svc: CognitoServices,
+  ctx: Ctx,
+  pool: PoolRecord,
+  client: ClientRecord,
+  user: UserRecord,
+  source: TokenSource,
+  clientMetadata: StringMap | undefined,
+  idClaims: Claims,
+  accessClaims: Claims,
+): Promise<void> {
+  const v2 = pool.lambdaConfig.PreTokenGenerationConfig?.LambdaVersion === "V2_0";
+  const groupConfiguration = { groupsToOverride: [], iamRolesToOverride: [], preferredRole: null as unknown as undefined };
+  const base = baseEvent(pool, source, user.username, callerContext(ctx, client.id));
+  const meta = clientMetadata ? { clientMetadata } : {};
+  const event: PreTokenGenerationTriggerEvent | PreTokenGenerationV2TriggerEvent = v2
+    ? ({
+        ...base,
+        version: "2",
+        request: { userAttributes: triggerAttributes(user), groupConfiguration, scopes: String(accessClaims.scope).split(" "), ...meta },
+        response: {},
+      } as unknown as PreTokenGenerationV2TriggerEvent)
+    : ({ ...base, request: { userAttributes: triggerAttributes(user), groupConfiguration, ...meta }, response: {} } as unknown as PreTokenGenerationTriggerEvent);
+  const answered = await svc.triggers.run(pool, "PreTokenGeneration", event);
+  if (!answered) return;
+  const response = (answered.response ?? {}) as Record<string, unknown>;
+  const apply = (claims: Claims, changes: unknown) => {
+    if (changes === undefined || changes === null) return;
+    if (!isObject(changes)) throw CognitoErrors.invalidLambdaResponse();
+    const add = changes.claimsToAddOrOverride ?? {};
+    const suppress = changes.claimsToSuppress ?? [];
+    if (!isObject(add) || !Array.isArray(suppress) || suppress.some((c) => typeof c !== "string")) throw CognitoErrors.invalidLambdaResponse();
+    for (const name of suppress as string[]) if (!PROTECTED_CLAIMS.has(name)) delete claims[name];
+    for (const [name, value] of Object.entries(add)) {
+      if (PROTECTED_CLAIMS.has(name) || value === null || value === undefined) continue;
+      // V1 claims are strings; V2 takes any JSON value.
+      claims[name] = v2 ? value : typeof value === "string" ? value : String(value);
+    }
+  };
+  if (!v2) {
+    apply(idClaims, response.claimsOverrideDetails);
+    return;
+  }
+  const details = response.claimsAndScopeOverrideDetails;
+  if (details === undefined || details === null) return;
+  if (!isObject(details)) throw CognitoErrors.invalidLambdaResponse();
+  apply(idClaims, details.idTokenGeneration);
+  const access = details.accessTokenGeneration;
+  apply(accessClaims, access);
+  if (isObject(access)) {
+    const scopes = new Set(String(accessClaims.scope).split(" "));
+    for (const s of Array.isArray(access.scopesToSuppress) ? access.scopesToSuppress : []) scopes.delete(String(s));
+    for (const s of Array.isArray(access.scopesToAdd) ? access.scopesToAdd : []) scopes.add(String(s));
+    accessClaims.scope = [...scopes].join(" ");
+  }
+}

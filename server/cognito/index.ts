@@ -3,6 +3,7 @@ import type { CoreServices, StackComponent } from "../core/services.js";
 import type { LambdaInvoker } from "../lambda/types.js";
 import { baseUrlOf, sendAwsError, type ActionHandler, type JsonService } from "../protocol/json.js";
 import { loadModel } from "../protocol/model.js";
+import { AwsError } from "../protocol/errors.js";
 import { CognitoErrors } from "./errors.js";
 import { Mailbox } from "./mailbox.js";
 import { AuthSessions } from "./sessions.js";
@@ -105,16 +106,20 @@ export function createCognito(core: CoreServices, fastify: FastifyInstance, deps
   const actions: Record<string, ActionHandler> = {};
   for (const [name, factory] of Object.entries(cognitoActions)) actions[name] = (factory as CognitoAction<any, any>)(services);
 
+  const notFound = (poolId: string) => {
+    const e = CognitoErrors.poolNotFound(poolId);
+    return new AwsError(e.type, e.message, 404);
+  };
   fastify.get<{ Params: { poolId: string } }>("/:poolId/.well-known/jwks.json", async (request, reply) => {
     const pool = store.pool(request.params.poolId);
     request.awsLog = { service: "cognito-idp", action: "jwks" };
-    if (!pool) return sendAwsError(reply, CognitoErrors.poolNotFound(request.params.poolId), core.ids.uuid());
+    if (!pool) return sendAwsError(reply, notFound(request.params.poolId), core.ids.uuid());
     return reply.header("content-type", "application/json").header("cache-control", "max-age=300").send(services.tokens.jwks(pool));
   });
   fastify.get<{ Params: { poolId: string } }>("/:poolId/.well-known/openid-configuration", async (request, reply) => {
     const pool = store.pool(request.params.poolId);
     request.awsLog = { service: "cognito-idp", action: "openid-configuration" };
-    if (!pool) return sendAwsError(reply, CognitoErrors.poolNotFound(request.params.poolId), core.ids.uuid());
+    if (!pool) return sendAwsError(reply, notFound(request.params.poolId), core.ids.uuid());
     return reply.header("content-type", "application/json").send(services.tokens.openidConfiguration(pool, baseUrlOf(request)));
   });
   fastify.get<{ Querystring: { address?: string } }>("/_rekognito/mailbox", async (request, reply) => {

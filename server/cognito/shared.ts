@@ -70,6 +70,13 @@ export function checkAttributes(pool: PoolRecord, attributes: AttributeType[] | 
   return out;
 }
 
+/** The schema's Required standard attributes must be there (AWS's wording). */
+export function checkRequired(pool: PoolRecord, attributes: Record<string, string>): void {
+  for (const name of pool.requiredAttributes ?? []) {
+    if (!attributes[name]) throw CognitoErrors.invalidParameter(`Attributes did not conform to the schema: ${name}: The attribute is required`);
+  }
+}
+
 // --- views in AWS's shapes ---
 
 export function poolView(pool: PoolRecord, userCount: number): Wire<UserPoolType> {

@@ -31,6 +31,8 @@ export interface PoolRecord {
     RequireSymbols: boolean;
     TemporaryPasswordValidityDays: number;
   };
+  /** Standard attributes the pool's schema marks Required (absent in journals written before this field). */
+  requiredAttributes?: string[];
   /** Custom attribute names with their prefix ("custom:tenant"). */
   customAttributes: { name: string; type: string; mutable: boolean }[];
   /** Settings echoed back by DescribeUserPool as given (MfaConfiguration, DeletionProtection, ...). */

@@ -1,4 +1,5 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
+import { createPrivateKey, createPublicKey, generateKeyPair, sign, verify, type KeyObject } from "node:crypto";
+import { promisify } from "node:util";
 import type { CoreServices } from "../core/services.js";
 import { randomString } from "../core/ids.js";
 import { CognitoErrors } from "./errors.js";
@@ -9,8 +10,9 @@ export type Claims = Record<string, unknown>;
 const b64url = (data: Buffer | string) => Buffer.from(data).toString("base64url");
 
 /** A fresh RS256 key for a pool: generated here, never shipped in the package. */
-export function generatePoolKey(core: CoreServices): PoolRecord["key"] {
-  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+export async function generatePoolKey(core: CoreServices): Promise<PoolRecord["key"]> {
+  // Off the event loop: a 2048-bit key takes tens of milliseconds to a few hundred.
+  const { privateKey, publicKey } = await promisify(generateKeyPair)("rsa", { modulusLength: 2048 });
   const kid = b64url(core.ids.bytes(32));
   const jwk = publicKey.export({ format: "jwk" }) as { n: string; e: string };
   return {

@@ -95,6 +95,15 @@ exports.handler = async (event) => {
   };
   return event;
 };`,
+  preTokenV2: `${RECORD}
+exports.handler = async (event) => {
+  record(event);
+  event.response.claimsAndScopeOverrideDetails = {
+    idTokenGeneration: { claimsToAddOrOverride: { roles: ["admin", "viewer"] }, claimsToSuppress: ["name"] },
+    accessTokenGeneration: { claimsToAddOrOverride: { tenant: "acme" }, scopesToAdd: ["faces/read"] },
+  };
+  return event;
+};`,
 } as const;
 
 /** Deploys one trigger through the Lambda API, exactly as a user would; returns its ARN. */

@@ -185,7 +185,7 @@ describe("tokens", () => {
     expect(config.jwks_uri).toBe(`${stack.endpoint}/${poolId}/.well-known/jwks.json`);
     expect(config.id_token_signing_alg_values_supported).toEqual(["RS256"]);
     const unknown = await fetch(`${stack.endpoint}/us-east-1_Nope12345/.well-known/jwks.json`);
-    expect(unknown.status).toBe(400);
+    expect(unknown.status).toBe(404);
   });
 
   it("PreTokenGeneration gets the event AWS sends", async () => {
@@ -200,6 +200,32 @@ describe("tokens", () => {
         groupConfiguration: { groupsToOverride: [], iamRolesToOverride: [] },
       },
     });
+  });
+});
+
+describe("PreTokenGeneration V2_0", () => {
+  it("changes both tokens and the access token's scopes", async () => {
+    const { cognito: admin, lambda } = clients(stack.endpoint);
+    const arn = await deployTrigger(lambda, "pre-token-v2", TRIGGER_SOURCES.preTokenV2, { EVENT_LOG: eventLog });
+    const pool = await admin.send(
+      new CreateUserPoolCommand({ PoolName: "v2", LambdaConfig: { PreTokenGenerationConfig: { LambdaArn: arn, LambdaVersion: "V2_0" } } }),
+    );
+    const id = pool.UserPool!.Id!;
+    const client = await admin.send(new CreateUserPoolClientCommand({ UserPoolId: id, ClientName: "v2", ExplicitAuthFlows: ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] }));
+    await admin.send(new SignUpCommand({ ClientId: client.UserPoolClient!.ClientId!, Username: "v2user", Password: PASSWORD, UserAttributes: [{ Name: "name", Value: "Vee" }] }));
+    await admin.send(new AdminConfirmSignUpCommand({ UserPoolId: id, Username: "v2user" }));
+    rmSync(eventLog, { force: true });
+    const out = await publicCognito.send(
+      new InitiateAuthCommand({ ClientId: client.UserPoolClient!.ClientId!, AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: "v2user", PASSWORD } }),
+    );
+    const idClaims = claimsOf(out.AuthenticationResult!.IdToken!);
+    const accessClaims = claimsOf(out.AuthenticationResult!.AccessToken!);
+    expect(idClaims.roles).toEqual(["admin", "viewer"]);
+    expect(idClaims).not.toHaveProperty("name");
+    expect(accessClaims.tenant).toBe("acme");
+    expect(accessClaims.scope).toBe("aws.cognito.signin.user.admin faces/read");
+    const event = recordedEvents(eventLog)[0];
+    expect(event).toMatchObject({ version: "2", triggerSource: "TokenGeneration_Authentication", request: { scopes: ["aws.cognito.signin.user.admin"] } });
   });
 });
 

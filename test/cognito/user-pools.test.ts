@@ -126,6 +126,36 @@ describe("user pools and app clients", () => {
   });
 });
 
+describe("the reference app's pool settings", () => {
+  it("honour a Required email, case-insensitive user names and admin-only sign-up", async () => {
+    const pool = await cognito.send(
+      new CreateUserPoolCommand({
+        PoolName: "template-like",
+        UsernameConfiguration: { CaseSensitive: false },
+        Schema: [{ Name: "email", AttributeDataType: "String", Required: true, Mutable: true }],
+        AdminCreateUserConfig: { AllowAdminCreateUserOnly: false },
+      }),
+    );
+    const poolId = pool.UserPool!.Id!;
+    expect(pool.UserPool!.UsernameConfiguration).toEqual({ CaseSensitive: false });
+    expect(pool.UserPool!.SchemaAttributes!.filter((a) => a.Name!.startsWith("custom:"))).toEqual([]);
+    const clientId = (await cognito.send(new CreateUserPoolClientCommand({ UserPoolId: poolId, ClientName: "c" }))).UserPoolClient!.ClientId!;
+    expect(await failure(publicCognito.send(new SignUpCommand({ ClientId: clientId, Username: "NoMail", Password: "Passw0rd!" })))).toEqual({
+      name: "InvalidParameterException",
+      message: "Attributes did not conform to the schema: email: The attribute is required",
+    });
+    await publicCognito.send(
+      new SignUpCommand({ ClientId: clientId, Username: "MixedCase", Password: "Passw0rd!", UserAttributes: [{ Name: "email", Value: "m@example.com" }] }),
+    );
+    expect((await cognito.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: "mixedcase" }))).Username).toBe("MixedCase");
+
+    await cognito.send(new UpdateUserPoolCommand({ UserPoolId: poolId, AdminCreateUserConfig: { AllowAdminCreateUserOnly: true } }));
+    expect(
+      await failure(publicCognito.send(new SignUpCommand({ ClientId: clientId, Username: "late", Password: "Passw0rd!", UserAttributes: [{ Name: "email", Value: "l@example.com" }] }))),
+    ).toEqual({ name: "NotAuthorizedException", message: "SignUp is not permitted for this user pool" });
+  });
+});
+
 describe("sign-up, codes and the mailbox", () => {
   it("SignUp mails a 6-digit code; ConfirmSignUp takes it, verifies the email and runs PostConfirmation", async () => {
     const { poolId, clientId } = await emailPool("sign-up", { PreSignUp: preSignUp, PostConfirmation: postConfirmation });

@@ -1,7 +1,7 @@
 import type { AdminCreateUserRequest, AdminCreateUserResponse } from "@aws-sdk/client-cognito-identity-provider";
 import { checkPasswordPolicy } from "../authFlow.js";
 import { CognitoErrors } from "../errors.js";
-import { checkAttributes, isEmail, metadata, requirePool, userView } from "../shared.js";
+import { checkAttributes, checkRequired, isEmail, metadata, requirePool, userView } from "../shared.js";
 import type { UserRecord } from "../store.js";
 import type { CognitoAction } from "../types.js";
 import { randomString } from "../../core/ids.js";
@@ -27,6 +27,7 @@ export const AdminCreateUser: CognitoAction<AdminCreateUserRequest, AdminCreateU
   } else if (existing && existing.username === username) {
     throw CognitoErrors.usernameExists();
   }
+  checkRequired(pool, attributes);
   const temporary = input.TemporaryPassword ?? `${randomString(svc.core.ids, 10)}a1A!`;
   checkPasswordPolicy(pool, temporary);
   await runPreSignUp(

@@ -1,12 +1,18 @@
 import type { CreateUserPoolRequest, CreateUserPoolResponse } from "@aws-sdk/client-cognito-identity-provider";
 import { CognitoErrors } from "../errors.js";
-import { poolView } from "../shared.js";
+import { poolView, STANDARD_ATTRIBUTES } from "../shared.js";
 import type { PoolRecord } from "../store.js";
 import { generatePoolKey } from "../tokens.js";
 import type { CognitoAction } from "../types.js";
 
 /** The settings CreateUserPool and UpdateUserPool share; omitted ones take AWS's defaults. */
-export function poolSettings(input: Pick<CreateUserPoolRequest, "Policies" | "LambdaConfig" | "AutoVerifiedAttributes" | "MfaConfiguration" | "DeletionProtection" | "UserPoolTags" | "AccountRecoverySetting" | "UserPoolTier">) {
+/** Settings DescribeUserPool echoes back as they were given. */
+const ECHOED = [
+  "DeletionProtection", "UserPoolTags", "AccountRecoverySetting", "UserPoolTier", "AdminCreateUserConfig", "VerificationMessageTemplate",
+  "EmailConfiguration", "UserAttributeUpdateSettings", "EmailVerificationMessage", "EmailVerificationSubject", "DeviceConfiguration",
+] as const;
+
+export function poolSettings(input: Pick<CreateUserPoolRequest, "Policies" | "LambdaConfig" | "AutoVerifiedAttributes" | "MfaConfiguration" | (typeof ECHOED)[number]>) {
   const given = input.Policies?.PasswordPolicy ?? {};
   const passwordPolicy: PoolRecord["passwordPolicy"] = {
     MinimumLength: given.MinimumLength ?? 8,
@@ -18,10 +24,9 @@ export function poolSettings(input: Pick<CreateUserPoolRequest, "Policies" | "La
   };
   if (input.MfaConfiguration && input.MfaConfiguration !== "OFF") throw CognitoErrors.notImplemented(`MfaConfiguration ${input.MfaConfiguration}`);
   const extra: Record<string, unknown> = {};
-  if (input.DeletionProtection) extra.DeletionProtection = input.DeletionProtection;
-  if (input.UserPoolTags) extra.UserPoolTags = input.UserPoolTags;
-  if (input.AccountRecoverySetting) extra.AccountRecoverySetting = input.AccountRecoverySetting;
-  if (input.UserPoolTier) extra.UserPoolTier = input.UserPoolTier;
+  for (const key of ECHOED) if (input[key] !== undefined) extra[key] = input[key];
+  const version = input.LambdaConfig?.PreTokenGenerationConfig?.LambdaVersion;
+  if (version && version !== "V1_0" && version !== "V2_0") throw CognitoErrors.notImplemented(`PreTokenGenerationConfig LambdaVersion ${version}`);
   return {
     passwordPolicy,
     lambdaConfig: input.LambdaConfig ?? {},
@@ -30,19 +35,23 @@ export function poolSettings(input: Pick<CreateUserPoolRequest, "Policies" | "La
   };
 }
 
-export const CreateUserPool: CognitoAction<CreateUserPoolRequest, CreateUserPoolResponse> = (svc) => (input, ctx) => {
+export const CreateUserPool: CognitoAction<CreateUserPoolRequest, CreateUserPoolResponse> = (svc) => async (input, ctx) => {
   if (input.UsernameAttributes?.length && input.AliasAttributes?.length) {
     throw CognitoErrors.invalidParameter("Only one of the aliasAttributes or usernameAttributes can be set in a User Pool.");
   }
   const now = svc.core.clock.now();
   const id = svc.store.newPoolId(ctx.region);
   const customAttributes: PoolRecord["customAttributes"] = [];
+  const requiredAttributes: string[] = [];
   for (const attr of input.Schema ?? []) {
     const name = attr.Name!;
-    if (name.startsWith("custom:") || !["sub", "email", "phone_number", "name", "given_name", "family_name", "email_verified"].includes(name)) {
-      const full = name.startsWith("custom:") ? name : `custom:${name}`;
-      customAttributes.push({ name: full, type: attr.AttributeDataType ?? "String", mutable: attr.Mutable ?? true });
+    if ((STANDARD_ATTRIBUTES as readonly string[]).includes(name)) {
+      if (attr.Required && name !== "sub") requiredAttributes.push(name);
+      continue;
     }
+    if (attr.Required) throw CognitoErrors.invalidParameter(`Required custom attributes are not supported currently.`);
+    const full = name.startsWith("custom:") ? name : `custom:${name}`;
+    customAttributes.push({ name: full, type: attr.AttributeDataType ?? "String", mutable: attr.Mutable ?? true });
   }
   const pool: PoolRecord = {
     id,
@@ -54,8 +63,9 @@ export const CreateUserPool: CognitoAction<CreateUserPoolRequest, CreateUserPool
     usernameAttributes: (input.UsernameAttributes ?? []) as string[],
     aliasAttributes: (input.AliasAttributes ?? []) as string[],
     caseSensitive: input.UsernameConfiguration?.CaseSensitive ?? true,
+    requiredAttributes,
     customAttributes,
-    key: generatePoolKey(svc.core),
+    key: await generatePoolKey(svc.core),
     ...poolSettings(input),
   };
   if (input.UsernameConfiguration) pool.extra.UsernameConfiguration = input.UsernameConfiguration;

@@ -1,7 +1,7 @@
 import type { SignUpRequest, SignUpResponse } from "@aws-sdk/client-cognito-identity-provider";
 import { checkPasswordPolicy, checkSecretHash } from "../authFlow.js";
 import { CognitoErrors } from "../errors.js";
-import { checkAttributes, isEmail, metadata, requireClient } from "../shared.js";
+import { checkAttributes, checkRequired, isEmail, metadata, requireClient } from "../shared.js";
 import type { UserRecord } from "../store.js";
 import type { CognitoAction } from "../types.js";
 import { runPreSignUp, sendConfirmationCode } from "../users.js";
@@ -9,6 +9,9 @@ import { runPreSignUp, sendConfirmationCode } from "../users.js";
 export const SignUp: CognitoAction<SignUpRequest, SignUpResponse> = (svc) => async (input, ctx) => {
   const { pool, client } = requireClient(svc.store, input.ClientId!);
   checkSecretHash(client, input.SecretHash, [input.Username]);
+  if ((pool.extra.AdminCreateUserConfig as { AllowAdminCreateUserOnly?: boolean } | undefined)?.AllowAdminCreateUserOnly) {
+    throw CognitoErrors.notAuthorized("SignUp is not permitted for this user pool");
+  }
   const attributes = checkAttributes(pool, input.UserAttributes);
   const emailIsUsername = pool.usernameAttributes.includes("email");
   let username = input.Username!;
@@ -21,6 +24,7 @@ export const SignUp: CognitoAction<SignUpRequest, SignUpResponse> = (svc) => asy
   } else if (svc.store.userByUsername(pool, username)) {
     throw CognitoErrors.usernameExists();
   }
+  checkRequired(pool, attributes);
   checkPasswordPolicy(pool, input.Password!);
   const decided = await runPreSignUp(
     svc, ctx, pool, client.id, "PreSignUp_SignUp", username, attributes,
