@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { CoreServices } from "../core/services.js";
 import { CognitoErrors } from "./errors.js";
 import type { ChallengeSessionEntry, StringMap } from "./types.js";
@@ -23,8 +24,12 @@ export interface AuthSession {
  */
 export class AuthSessions {
   private readonly open = new Map<string, AuthSession>();
-  /** Sessions already answered, kept until they would have expired, to tell reuse from garbage. */
+  /**
+   * Digests of sessions already answered, kept until the session would have expired, so that
+   * reuse is told apart from garbage without keeping the (large) strings themselves.
+   */
   private readonly used = new Map<string, number>();
+  private lastSweep = 0;
 
   constructor(private readonly core: CoreServices) {}
 
@@ -40,11 +45,11 @@ export class AuthSessions {
     const now = this.core.clock.now();
     const session = this.open.get(id);
     if (!session) {
-      if (this.used.has(id)) throw CognitoErrors.sessionReused();
+      if (this.used.has(digest(id))) throw CognitoErrors.sessionReused();
       throw CognitoErrors.invalidSession();
     }
     this.open.delete(id);
-    this.used.set(id, session.expiresAt);
+    this.used.set(digest(id), session.expiresAt);
     if (session.poolId !== poolId || session.clientId !== clientId) throw CognitoErrors.invalidSession();
     if (session.expiresAt <= now) throw CognitoErrors.sessionExpired();
     return session;
@@ -54,11 +59,18 @@ export class AuthSessions {
     return this.open.size;
   }
 
+  /** At most every 10 seconds: drops tombstones of expired sessions and long-abandoned sign-ins. */
   private sweep(): void {
     const now = this.core.clock.now();
-    // Expired sessions stay a while so that their error says "expired" rather than "invalid".
+    if (Math.abs(now - this.lastSweep) < 10_000) return;
+    this.lastSweep = now;
+    // An abandoned session stays an hour past its expiry so that its error says "expired".
     const horizon = now - 60 * 60 * 1000;
     for (const [id, s] of this.open) if (s.expiresAt < horizon) this.open.delete(id);
-    for (const [id, expiresAt] of this.used) if (expiresAt < horizon) this.used.delete(id);
+    for (const [key, expiresAt] of this.used) if (expiresAt < now) this.used.delete(key);
   }
+}
+
+function digest(id: string): string {
+  return createHash("sha256").update(id).digest("base64").slice(0, 22);
 }
