@@ -21,4 +21,14 @@ describe("verify-auth-challenge", () => {
       expect(words).toMatch(/^[A-Z][^_]+\.$/);
     }
   });
+  it("takes the best ENROLLED match: unconfirmed faces are skipped, someone else's confirmed face wins over mine", async () => {
+    const confirmed: Record<string, string> = { me: "face-me", other: "face-other" };
+    const lookup = async (sub: string) => confirmed[sub];
+    const match = (faceId: string, owner: string, similarity: number) => ({ Similarity: similarity, Face: { FaceId: faceId, ExternalImageId: owner } });
+    expect(await lambda.bestEnrolledMatchIs([match("face-me", "me", 99)], "face-me", lookup)).toBe(true);
+    expect(await lambda.bestEnrolledMatchIs([match("pending", "squatter", 100), match("face-me", "me", 98)], "face-me", lookup)).toBe(true);
+    expect(await lambda.bestEnrolledMatchIs([match("face-other", "other", 99), match("face-me", "me", 95)], "face-me", lookup)).toBe(false);
+    expect(await lambda.bestEnrolledMatchIs([match("face-me", "me", 89)], "face-me", lookup)).toBe(false);
+    expect(await lambda.bestEnrolledMatchIs([], "face-me", lookup)).toBe(false);
+  });
 });

@@ -165,6 +165,31 @@ async function verifyEnrolment(event: VerifyAuthChallengeResponseTriggerEvent): 
   return true;
 }
 
+/** How many matches to look through, past faces whose enrolment was never confirmed. */
+const SEARCH_DEPTH = 10;
+
+type Match = { Similarity?: number; Face?: { FaceId?: string; ExternalImageId?: string } };
+
+/**
+ * True when the best match among ENROLLED faces is this user's face. Matches come highest
+ * first. A face whose enrolment was never confirmed (pending: the code was not given) is
+ * skipped, so nobody can block a user by uploading that user's photo as their own unconfirmed
+ * document. A confirmed face of someone else ranking higher means the photo is not this user.
+ */
+export async function bestEnrolledMatchIs(
+  matches: Match[],
+  faceId: string,
+  confirmedFaceOf: (sub: string) => Promise<string | undefined> = async (sub) => (await faceRecord(sub))?.faceId,
+): Promise<boolean> {
+  for (const match of matches) {
+    if ((match.Similarity ?? 0) < config.threshold) return false;
+    if (match.Face?.FaceId === faceId) return true;
+    const owner = match.Face?.ExternalImageId;
+    if (!owner || (await confirmedFaceOf(owner)) === match.Face?.FaceId) return false;
+  }
+  return false;
+}
+
 /** FACE: this challenge's upload, one face, best match at the threshold is this user's face. */
 async function verifyFace(event: VerifyAuthChallengeResponseTriggerEvent): Promise<boolean> {
   const secret = event.request.privateChallengeParameters;
@@ -190,10 +215,9 @@ async function verifyFace(event: VerifyAuthChallengeResponseTriggerEvent): Promi
     const sub = event.request.userAttributes.sub;
     const record = event.request.userNotFound || !sub ? undefined : await faceRecord(sub);
     const { FaceMatches = [] } = await rekognition.send(
-      new SearchFacesByImageCommand({ CollectionId: config.collectionId, Image: image, FaceMatchThreshold: config.threshold, MaxFaces: 1 }),
+      new SearchFacesByImageCommand({ CollectionId: config.collectionId, Image: image, FaceMatchThreshold: config.threshold, MaxFaces: SEARCH_DEPTH }),
     );
-    const best = FaceMatches[0];
-    if (record?.faceId && best?.Face?.FaceId === record.faceId && (best.Similarity ?? 0) >= config.threshold) return true;
+    if (record?.faceId && (await bestEnrolledMatchIs(FaceMatches, record.faceId))) return true;
     return rejected(challengeId, Reasons.faceNotRecognised);
   } finally {
     // No biometric image is kept longer than needed.

@@ -6,7 +6,7 @@ import { DynamoDBClient, CreateTableCommand, DescribeTableCommand, UpdateTimeToL
 import { LambdaClient, CreateFunctionCommand, GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand, UpdateFunctionCodeCommand, AddPermissionCommand, InvokeCommand, type Runtime } from "@aws-sdk/client-lambda";
 import { CognitoIdentityProviderClient, CreateUserPoolCommand, DescribeUserPoolCommand, ListUserPoolsCommand, UpdateUserPoolCommand, CreateUserPoolClientCommand, DescribeUserPoolClientCommand, UpdateUserPoolClientCommand, type CreateUserPoolCommandInput } from "@aws-sdk/client-cognito-identity-provider";
 import type { Logger } from "../core/logger.js";
-import type { Persistence } from "../core/persistence.js";
+import type { Journal, Persistence } from "../core/persistence.js";
 import { creationOrder, readTemplate, resolve, type ResolveContext, type Template, type TemplateResource } from "./template.js";
 
 /**
@@ -88,6 +88,19 @@ function notImplemented(error: unknown): boolean {
   return status === 501 || errorName(error) === "NotImplemented" || errorName(error) === "NotImplementedException";
 }
 
+/**
+ * One journal object per stack and stack name: an ephemeral stack's journal lives in memory,
+ * so provisioning twice in one process must see the same one to stay idempotent.
+ */
+const journals = new WeakMap<Persistence, Map<string, Journal<JournalRecord>>>();
+function stackJournal(persistence: Persistence, stackName: string): Journal<JournalRecord> {
+  let byName = journals.get(persistence);
+  if (!byName) journals.set(persistence, (byName = new Map()));
+  let journal = byName.get(stackName);
+  if (!journal) byName.set(stackName, (journal = persistence.journal<JournalRecord>(`stack-${stackName}`)));
+  return journal;
+}
+
 export class Provisioner {
   private readonly s3: S3Client;
   private readonly dynamodb: DynamoDBClient;
@@ -97,7 +110,7 @@ export class Provisioner {
   private readonly templateDir: string;
   private readonly stackName: string;
   private readonly parameters: Record<string, unknown>;
-  private readonly journal;
+  private readonly journal: Journal<JournalRecord>;
   private readonly known = new Map<string, JournalRecord>();
   private readonly created = new Map<string, JournalRecord>();
   readonly notes: string[] = [];
@@ -128,7 +141,7 @@ export class Provisioner {
       if (value === undefined) throw new Error(`template parameter ${name} has no default: pass it in parameters`);
       this.parameters[name] = value;
     }
-    this.journal = target.persistence.journal<JournalRecord>(`stack-${this.stackName}`);
+    this.journal = stackJournal(target.persistence, this.stackName);
     for (const record of this.journal.load()) this.known.set(record.logicalId, record);
   }
 

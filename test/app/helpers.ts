@@ -1,0 +1,97 @@
+import { readFileSync } from "node:fs";
+import { JwtVerifier } from "aws-jwt-verify";
+import { SimpleJwksCache } from "aws-jwt-verify/jwk";
+import { validateCognitoJwtFields } from "aws-jwt-verify/cognito-verifier";
+import { S3Client } from "@aws-sdk/client-s3";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { RekognitionClient } from "@aws-sdk/client-rekognition";
+import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import type { StackOptions } from "../../server/stack.js";
+import { provisionTemplate, type FaceLoginResources } from "../../server/stack/provision.js";
+import { FaceLoginClient, mailCount, mailedCode, type Challenge } from "../../server/stack/face-login-client.js";
+import { readPersonas, fixtureOfKind, type Persona } from "../../server/stack/seed.js";
+import { testTarget, testCredentials, type TestTarget } from "../support/target.js";
+
+export { readPersonas, fixtureOfKind, type Persona };
+
+/** A started stack with the face-login app provisioned, and clients for it. */
+export interface AppUnderTest {
+  target: TestTarget;
+  endpoint: string;
+  resources: FaceLoginResources;
+  client: FaceLoginClient;
+  cognito: CognitoIdentityProviderClient;
+  s3: S3Client;
+  db: DynamoDBDocumentClient;
+  rekognition: RekognitionClient;
+  close(): Promise<void>;
+}
+
+export async function startApp(options: StackOptions = {}): Promise<AppUnderTest> {
+  const target = await testTarget(options);
+  let resources: FaceLoginResources;
+  if (target.stack) resources = await provisionTemplate(target.stack);
+  else {
+    const health = (await (await fetch(`${target.endpoint}/_rekognito/health`)).json()) as { resources?: FaceLoginResources };
+    if (!health.resources) throw new Error(`${target.endpoint} has no face-login app provisioned`);
+    resources = health.resources;
+  }
+  return clientsFor(target, resources);
+}
+
+export function clientsFor(target: TestTarget, resources: FaceLoginResources): AppUnderTest {
+  const config = { endpoint: target.endpoint, region: resources.region, credentials: testCredentials };
+  const cognito = new CognitoIdentityProviderClient(config);
+  return {
+    target,
+    endpoint: target.endpoint,
+    resources,
+    cognito,
+    client: new FaceLoginClient({ endpoint: target.endpoint, region: resources.region, userPoolClientId: resources.userPoolClientId, cognito }),
+    s3: new S3Client({ ...config, forcePathStyle: true }),
+    db: DynamoDBDocumentClient.from(new DynamoDBClient(config)),
+    rekognition: new RekognitionClient(config),
+    close: () => target.close(),
+  };
+}
+
+export const photo = (path: string): Buffer => readFileSync(path);
+
+/** Enrols through the real flow (SignUp, ENROLL, PUT the document, the mailed code); returns the tokens. */
+export async function enrol(app: AppUnderTest, email: string, document: Uint8Array) {
+  await app.client.signUp(email);
+  const before = await mailCount(app.endpoint, email);
+  const challenge = await app.client.start(email);
+  if (challenge.step !== "ENROLL") throw new Error(`${email}: expected ENROLL, got ${challenge.step}`);
+  await app.client.upload(challenge, document);
+  const code = await mailedCode(app.endpoint, email, { after: before });
+  return { challenge, code: code!, answered: await app.client.answer(challenge, code!) };
+}
+
+/** One FACE round: PUT the photo, answer with the uploadKey. */
+export async function faceRound(app: AppUnderTest, challenge: Challenge, image: Uint8Array) {
+  await app.client.upload(challenge, image);
+  return app.client.answer(challenge, challenge.uploadKey);
+}
+
+export async function signIn(app: AppUnderTest, email: string, image: Uint8Array) {
+  return faceRound(app, await app.client.start(email), image);
+}
+
+export function idTokenVerifier(app: AppUnderTest) {
+  const { userPoolId, userPoolClientId } = app.resources;
+  // aws-jwt-verify's own fetcher refuses http:, so the JWKS is fetched with fetch().
+  const cache = new SimpleJwksCache({ fetcher: { fetch: async (uri: string) => (await fetch(uri)).arrayBuffer() } });
+  return JwtVerifier.create(
+    {
+      issuer: `${app.endpoint}/${userPoolId}`,
+      audience: userPoolClientId,
+      jwksUri: `${app.endpoint}/${userPoolId}/.well-known/jwks.json`,
+      customJwtCheck: ({ payload }) => validateCognitoJwtFields(payload, { tokenUse: "id", clientId: userPoolClientId }),
+    },
+    { jwksCache: cache },
+  );
+}
+
+export const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString("utf8")) as Record<string, unknown>;
