@@ -1,5 +1,7 @@
 import {
   AdminCreateUserCommand,
+  AdminInitiateAuthCommand,
+  AdminRespondToAuthChallengeCommand,
   AdminDisableUserCommand,
   AdminEnableUserCommand,
   CreateUserPoolClientCommand,
@@ -201,6 +203,40 @@ describe("CUSTOM_AUTH, several rounds", () => {
       expect(step.ChallengeParameters!.round).toBe("1");
     }
     expect(await failure(answer(main.clientId, step, "wrong"))).toEqual({ name: "NotAuthorizedException", message: "Incorrect username or password." });
+  });
+});
+
+describe("CUSTOM_AUTH through the admin actions", () => {
+  it("AdminInitiateAuth and AdminRespondToAuthChallenge run the same flow, signed", async () => {
+    const first = await cognito.send(
+      new AdminInitiateAuthCommand({ UserPoolId: main.poolId, ClientId: main.clientId, AuthFlow: "CUSTOM_AUTH", AuthParameters: { USERNAME: EMAIL } }),
+    );
+    expect(first.ChallengeName).toBe("CUSTOM_CHALLENGE");
+    const done = await cognito.send(
+      new AdminRespondToAuthChallengeCommand({
+        UserPoolId: main.poolId,
+        ClientId: main.clientId,
+        ChallengeName: "CUSTOM_CHALLENGE",
+        Session: first.Session,
+        ChallengeResponses: { USERNAME: EMAIL, ANSWER: "answer-1" },
+      }),
+    );
+    expect(done.AuthenticationResult?.AccessToken).toBeTruthy();
+    expect(
+      await failure(cognito.send(new AdminInitiateAuthCommand({ UserPoolId: twoRounds.poolId, ClientId: main.clientId, AuthFlow: "CUSTOM_AUTH", AuthParameters: { USERNAME: EMAIL } }))),
+    ).toEqual({ name: "ResourceNotFoundException", message: `User pool client ${main.clientId} does not exist.` });
+  });
+
+  it("a request without USERNAME or ANSWER is InvalidParameterException", async () => {
+    expect(await failure(publicCognito.send(new InitiateAuthCommand({ ClientId: main.clientId, AuthFlow: "CUSTOM_AUTH", AuthParameters: {} })))).toEqual({
+      name: "InvalidParameterException",
+      message: "Missing required parameter USERNAME",
+    });
+    const first = await start(main.clientId);
+    const noAnswer = publicCognito.send(
+      new RespondToAuthChallengeCommand({ ClientId: main.clientId, ChallengeName: "CUSTOM_CHALLENGE", Session: first.Session, ChallengeResponses: { USERNAME: EMAIL } }),
+    );
+    expect(await failure(noAnswer)).toEqual({ name: "InvalidParameterException", message: "Missing required parameter ANSWER" });
   });
 });
 

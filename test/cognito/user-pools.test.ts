@@ -247,6 +247,17 @@ describe("sign-up, codes and the mailbox", () => {
   });
 });
 
+describe("the stack's own routes", () => {
+  it("the mailbox lists every message, or one address's; health reports Cognito", async () => {
+    const all = await mailbox(stack.endpoint);
+    expect(all.length).toBeGreaterThan(1);
+    expect(new Set(all.map((m) => m.to)).size).toBeGreaterThan(1);
+    expect(await mailbox(stack.endpoint, "nobody-at-all@example.com")).toEqual([]);
+    const health = (await (await fetch(`${stack.endpoint}/_rekognito/health`)).json()) as { services: Record<string, Record<string, unknown>> };
+    expect(health.services["cognito-idp"]).toMatchObject({ status: "ok", userPools: expect.any(Number), mailbox: all.length });
+  });
+});
+
 describe("admin user actions and ListUsers", () => {
   it("create, update, list with filters, delete", async () => {
     const pool = await cognito.send(new CreateUserPoolCommand({ PoolName: "admin", Schema: [{ Name: "tier", AttributeDataType: "String" }] }));
