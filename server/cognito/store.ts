@@ -108,6 +108,8 @@ export class CognitoStore {
   private readonly clients = new Map<string, ClientRecord>();
   /** poolId → username → user */
   private readonly users = new Map<string, Map<string, UserRecord>>();
+  /** poolId → lower-cased email → user names: sign-in by email without a scan. */
+  private readonly byEmail = new Map<string, Map<string, Set<string>>>();
   private readonly refreshTokens = new Map<string, RefreshTokenRecord>();
   private readonly revokedOrigins = new Set<string>();
   private readonly journal: Journal<Change>;
@@ -129,6 +131,7 @@ export class CognitoStore {
       case "pool-":
         this.pools.delete(change.id);
         this.users.delete(change.id);
+        this.byEmail.delete(change.id);
         for (const [id, c] of this.clients) if (c.poolId === change.id) this.clients.delete(id);
         for (const [t, r] of this.refreshTokens) if (r.poolId === change.id) this.refreshTokens.delete(t);
         return;
@@ -138,10 +141,16 @@ export class CognitoStore {
       case "client-":
         this.clients.delete(change.id);
         return;
-      case "user":
-        this.users.get(change.user.poolId)?.set(change.user.username, change.user);
+      case "user": {
+        const byName = this.users.get(change.user.poolId);
+        if (!byName) return;
+        this.unindexEmail(byName.get(change.user.username));
+        byName.set(change.user.username, change.user);
+        this.indexEmail(change.user);
         return;
+      }
       case "user-":
+        this.unindexEmail(this.users.get(change.poolId)?.get(change.username));
         this.users.get(change.poolId)?.delete(change.username);
         for (const [t, r] of this.refreshTokens) if (r.poolId === change.poolId && r.username === change.username) this.refreshTokens.delete(t);
         return;
@@ -153,6 +162,25 @@ export class CognitoStore {
         for (const r of this.refreshTokens.values()) if (r.originJti === change.originJti) r.revoked = true;
         return;
     }
+  }
+
+  private indexEmail(user: UserRecord): void {
+    const email = user.attributes.email?.toLowerCase();
+    if (!email) return;
+    let pool = this.byEmail.get(user.poolId);
+    if (!pool) this.byEmail.set(user.poolId, (pool = new Map()));
+    let names = pool.get(email);
+    if (!names) pool.set(email, (names = new Set()));
+    names.add(user.username);
+  }
+
+  private unindexEmail(user: UserRecord | undefined): void {
+    const email = user?.attributes.email?.toLowerCase();
+    if (!user || !email) return;
+    const pool = this.byEmail.get(user.poolId);
+    const names = pool?.get(email);
+    names?.delete(user.username);
+    if (names && names.size === 0) pool!.delete(email);
   }
 
   private commit(change: Change): void {
@@ -254,8 +282,8 @@ export class CognitoStore {
     if (!byName) return undefined;
     const emailSignIn = pool.usernameAttributes.includes("email") || pool.aliasAttributes.includes("email");
     if (emailSignIn && name.includes("@")) {
-      const lower = name.toLowerCase();
-      const matches = [...byName.values()].filter((u) => u.attributes.email?.toLowerCase() === lower);
+      const names = this.byEmail.get(pool.id)?.get(name.toLowerCase()) ?? new Set<string>();
+      const matches = [...names].map((n) => byName.get(n)).filter((u): u is UserRecord => u !== undefined);
       // With an alias, only a verified address signs in; with email as the user name, any.
       const usable = pool.usernameAttributes.includes("email") ? matches : matches.filter((u) => u.attributes.email_verified === "true");
       if (usable[0]) return usable[0];

@@ -28,7 +28,8 @@ export const AdminCreateUser: CognitoAction<AdminCreateUserRequest, AdminCreateU
     throw CognitoErrors.usernameExists();
   }
   checkRequired(pool, attributes);
-  const temporary = input.TemporaryPassword ?? `${randomString(svc.core.ids, 10)}a1A!`;
+  // A generated password satisfies any policy: letters and digits, plus one of each class.
+  const temporary = input.TemporaryPassword ?? `${randomString(svc.core.ids, Math.max(8, pool.passwordPolicy.MinimumLength))}a1A!`;
   checkPasswordPolicy(pool, temporary);
   await runPreSignUp(
     svc, ctx, pool, "CLIENT_ID_NOT_APPLICABLE", "PreSignUp_AdminCreateUser", username, attributes,
