@@ -1,5 +1,5 @@
 import type { CloudFormationCustomResourceEvent, CloudFormationCustomResourceHandler, CloudFormationCustomResourceResponse } from "aws-lambda";
-import { RekognitionClient, CreateCollectionCommand, DeleteCollectionCommand } from "@aws-sdk/client-rekognition";
+import { RekognitionClient, CreateCollectionCommand, DeleteCollectionCommand, DescribeCollectionCommand } from "@aws-sdk/client-rekognition";
 
 /**
  * A CloudFormation custom resource that owns the Rekognition collection (CloudFormation has no
@@ -20,20 +20,15 @@ export function collectionIdOf(event: CloudFormationCustomResourceEvent): string
   return id;
 }
 
-function arnOf(collectionId: string): string {
-  const region = process.env.AWS_REGION ?? "us-east-1";
-  const account = process.env.AWS_ACCOUNT_ID ?? "";
-  return `arn:aws:rekognition:${region}:${account}:collection/${collectionId}`;
-}
-
 async function ensureCollection(collectionId: string): Promise<string> {
   try {
     const created = await rekognition.send(new CreateCollectionCommand({ CollectionId: collectionId }));
-    return created.CollectionArn ?? arnOf(collectionId);
+    if (created.CollectionArn) return created.CollectionArn;
   } catch (error) {
-    if ((error as Error).name === "ResourceAlreadyExistsException") return arnOf(collectionId);
-    throw error;
+    if ((error as Error).name !== "ResourceAlreadyExistsException") throw error;
   }
+  const described = await rekognition.send(new DescribeCollectionCommand({ CollectionId: collectionId }));
+  return described.CollectionARN ?? "";
 }
 
 async function removeCollection(collectionId: string): Promise<void> {
@@ -54,13 +49,16 @@ async function respond(event: CloudFormationCustomResourceEvent, answer: Omit<Cl
 export const handler: CloudFormationCustomResourceHandler = async (event) => {
   const fallbackId = "PhysicalResourceId" in event ? event.PhysicalResourceId : `${event.LogicalResourceId}-not-created`;
   try {
-    const collectionId = collectionIdOf(event);
     if (event.RequestType === "Delete") {
-      // Only delete what this resource made (a failed Create has no collection of its own).
-      if (event.PhysicalResourceId === collectionId) await removeCollection(collectionId);
+      // Only delete what this resource made: the physical id is the collection id it created
+      // (a failed Create answered another id, and has nothing to delete).
+      if (/^[a-zA-Z0-9_.-]{1,255}$/.test(event.PhysicalResourceId) && event.PhysicalResourceId === (event.ResourceProperties as { CollectionId?: unknown }).CollectionId) {
+        await removeCollection(event.PhysicalResourceId);
+      }
       await respond(event, { Status: "SUCCESS", PhysicalResourceId: event.PhysicalResourceId, Data: {} });
       return;
     }
+    const collectionId = collectionIdOf(event);
     const collectionArn = await ensureCollection(collectionId);
     await respond(event, { Status: "SUCCESS", PhysicalResourceId: collectionId, Data: { CollectionId: collectionId, CollectionArn: collectionArn } });
   } catch (error) {
