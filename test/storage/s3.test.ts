@@ -6,6 +6,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  ListMultipartUploadsCommand,
+  ListPartsCommand,
+  UploadPartCommand,
   CopyObjectCommand,
   CreateBucketCommand,
   DeleteBucketCommand,
@@ -217,9 +223,68 @@ describe("S3 (embedded engine) through the AWS SDK", () => {
       const e = await failure(s3.send(new PutObjectTaggingCommand({ Bucket: "photos", Key: "tagged", Tagging: { TagSet: [{ Key: "k", Value: "v" }] } })));
       expect(e.name).toBe("NotImplemented");
       expect(e.$metadata.httpStatusCode).toBe(501);
-      const uploads = await fetch(`${stack.endpoint}/photos/big?uploads`, { method: "POST" });
-      expect(uploads.status).toBe(501);
-      expect(await uploads.text()).toContain("<Code>NotImplemented</Code>");
+      const versioning = await fetch(`${stack.endpoint}/photos?versioning`);
+      expect(versioning.status).toBe(501);
+      expect(await versioning.text()).toContain("<Code>NotImplemented</Code>");
+    });
+  });
+
+  describe("multipart uploads", () => {
+    it("assembles parts into one object with S3's multipart ETag and composite checksum", async () => {
+      const part1 = pattern(5 * 1024 * 1024, 11);
+      const part2 = pattern(1234, 12);
+      const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: "photos", Key: "multi/video.bin", ContentType: "video/mp4", Metadata: { m: "1" }, ChecksumAlgorithm: "CRC32" }));
+      expect(UploadId).toBeTruthy();
+      const p1 = await s3.send(new UploadPartCommand({ Bucket: "photos", Key: "multi/video.bin", UploadId, PartNumber: 1, Body: part1 }));
+      const p2 = await s3.send(new UploadPartCommand({ Bucket: "photos", Key: "multi/video.bin", UploadId, PartNumber: 2, Body: Readable.from([part2]), ContentLength: part2.length }));
+      expect(p1.ETag).toBe(`"${md5(part1)}"`);
+      const listed = await s3.send(new ListPartsCommand({ Bucket: "photos", Key: "multi/video.bin", UploadId }));
+      expect(listed.Parts?.map((p) => [p.PartNumber, p.Size])).toEqual([[1, part1.length], [2, part2.length]]);
+      const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: "photos" }));
+      expect(uploads.Uploads?.map((u) => u.UploadId)).toContain(UploadId);
+
+      const tooSmall = await failure(
+        s3.send(new CompleteMultipartUploadCommand({ Bucket: "photos", Key: "multi/video.bin", UploadId, MultipartUpload: { Parts: [{ PartNumber: 2, ETag: p2.ETag }, { PartNumber: 1, ETag: p1.ETag }] } })),
+      );
+      expect(tooSmall.name).toBe("InvalidPartOrder");
+      const wrongEtag = await failure(
+        s3.send(new CompleteMultipartUploadCommand({ Bucket: "photos", Key: "multi/video.bin", UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"00"' }] } })),
+      );
+      expect(wrongEtag.name).toBe("InvalidPart");
+
+      const done = await s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: "photos",
+          Key: "multi/video.bin",
+          UploadId,
+          MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.ETag, ChecksumCRC32: p1.ChecksumCRC32 }, { PartNumber: 2, ETag: p2.ETag, ChecksumCRC32: p2.ChecksumCRC32 }] },
+        }),
+      );
+      const partMd5s = Buffer.concat([Buffer.from(md5(part1), "hex"), Buffer.from(md5(part2), "hex")]);
+      expect(done.ETag).toBe(`"${createHash("md5").update(partMd5s).digest("hex")}-2"`);
+      expect(done.ChecksumCRC32).toMatch(/-2$/);
+      const head = await s3.send(new HeadObjectCommand({ Bucket: "photos", Key: "multi/video.bin", ChecksumMode: "ENABLED" }));
+      expect([head.ChecksumCRC32, head.ChecksumType]).toEqual([done.ChecksumCRC32, "COMPOSITE"]);
+      const got = await s3.send(new GetObjectCommand({ Bucket: "photos", Key: "multi/video.bin" }));
+      expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat([part1, part2]))).toBe(true);
+      expect(got.ContentType).toBe("video/mp4");
+      expect(got.Metadata).toEqual({ m: "1" });
+      const gone = await failure(s3.send(new ListPartsCommand({ Bucket: "photos", Key: "multi/video.bin", UploadId })));
+      expect(gone.name).toBe("NoSuchUpload");
+    });
+
+    it("refuses parts under 5 MiB but the last, and aborts", async () => {
+      const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: "photos", Key: "multi/small.bin" }));
+      const a = await s3.send(new UploadPartCommand({ Bucket: "photos", Key: "multi/small.bin", UploadId, PartNumber: 1, Body: "aaa" }));
+      const b = await s3.send(new UploadPartCommand({ Bucket: "photos", Key: "multi/small.bin", UploadId, PartNumber: 2, Body: "bbb" }));
+      const small = await failure(
+        s3.send(new CompleteMultipartUploadCommand({ Bucket: "photos", Key: "multi/small.bin", UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: a.ETag }, { PartNumber: 2, ETag: b.ETag }] } })),
+      );
+      expect(small.name).toBe("EntityTooSmall");
+      await s3.send(new AbortMultipartUploadCommand({ Bucket: "photos", Key: "multi/small.bin", UploadId }));
+      const aborted = await failure(s3.send(new UploadPartCommand({ Bucket: "photos", Key: "multi/small.bin", UploadId, PartNumber: 3, Body: "c" })));
+      expect(aborted.name).toBe("NoSuchUpload");
+      expect(aborted.$metadata.httpStatusCode).toBe(404);
     });
   });
 

@@ -159,13 +159,14 @@ export function createExternalS3(core: CoreServices, fastify: FastifyInstance, e
             journal.append({ t: "notification", bucket, config: config! });
             break;
           case "PutObject":
-          case "CopyObject": {
+          case "CopyObject":
+          case "CompleteMultipartUpload": {
             const c = configs.get(bucket);
             if (!c || !key) break;
             let size = body?.length ?? 0;
             let etag = String(forwarded.headers["etag"] ?? "").replace(/"/g, "");
-            if (resolved.operation === "CopyObject") {
-              // The copy's size and ETag are not in the answer's headers: ask for them.
+            if (resolved.operation !== "PutObject") {
+              // The new object's size and ETag are not in the answer's headers: ask for them.
               const head = await send("HEAD", region, path, {}, {}, undefined);
               head.stream.resume();
               size = Number(head.headers["content-length"] ?? 0);
@@ -175,7 +176,7 @@ export function createExternalS3(core: CoreServices, fastify: FastifyInstance, e
             reply.code(forwarded.status);
             for (const [k, v] of Object.entries(forwardableHeaders(forwarded.headers))) reply.header(k, v);
             notifier.notify(c, {
-              eventName: resolved.operation === "PutObject" ? "ObjectCreated:Put" : "ObjectCreated:Copy",
+              eventName: `ObjectCreated:${resolved.operation === "PutObject" ? "Put" : resolved.operation === "CopyObject" ? "Copy" : "CompleteMultipartUpload"}`,
               bucket,
               region: regions.get(bucket) ?? region,
               key,

@@ -138,3 +138,30 @@ export const S3AccessErrors = {
 export const S3RequestErrors = {
   invalidUri: () => new S3Error("InvalidURI", "Couldn't parse the specified URI.", 400),
 };
+
+export const S3MultipartErrors = {
+  invalidPart: (uploadId: string, partNumber: number, etag: string) =>
+    new S3Error(
+      "InvalidPart",
+      "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
+      400,
+      { UploadId: uploadId, PartNumber: String(partNumber), ETag: etag },
+    ),
+  invalidPartOrder: (uploadId: string) =>
+    new S3Error("InvalidPartOrder", "The list of parts was not in ascending order. Parts must be ordered by part number.", 400, {
+      UploadId: uploadId,
+    }),
+  entityTooSmall: (size: number, partNumber: number, etag: string) =>
+    new S3Error("EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size", 400, {
+      ProposedSize: String(size),
+      MinSizeAllowed: "5242880",
+      PartNumber: String(partNumber),
+      ETag: etag,
+    }),
+  invalidPartNumber: (value: string) =>
+    new S3Error("InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive", 400, {
+      ArgumentName: "partNumber",
+      ArgumentValue: value,
+    }),
+  noParts: () => new S3Error("InvalidRequest", "You must specify at least one part", 400),
+};

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { CoreServices, StackComponent } from "../../core/services.js";
 import { callerFromHeaders } from "../../protocol/sigv4.js";
+import { baseUrlOf } from "../../protocol/json.js";
 import type { ObjectReader, StoredObject } from "../types.js";
 import { S3Error, S3Errors } from "./errors.js";
 import { decodeAwsChunked, isAwsChunked } from "./chunked.js";
@@ -35,6 +36,12 @@ import { CopyObject } from "./actions/CopyObject.js";
 import { GetObject } from "./actions/GetObject.js";
 import { HeadObject } from "./actions/HeadObject.js";
 import { DeleteObject } from "./actions/DeleteObject.js";
+import { CreateMultipartUpload } from "./actions/CreateMultipartUpload.js";
+import { UploadPart } from "./actions/UploadPart.js";
+import { CompleteMultipartUpload } from "./actions/CompleteMultipartUpload.js";
+import { AbortMultipartUpload } from "./actions/AbortMultipartUpload.js";
+import { ListParts } from "./actions/ListParts.js";
+import { ListMultipartUploads } from "./actions/ListMultipartUploads.js";
 
 /** The S3 operations rekognito implements, one file each under actions/. */
 export const s3Actions: Record<ImplementedOperation, S3ActionFactory> = {
@@ -53,6 +60,12 @@ export const s3Actions: Record<ImplementedOperation, S3ActionFactory> = {
   GetObject,
   HeadObject,
   DeleteObject,
+  CreateMultipartUpload,
+  UploadPart,
+  CompleteMultipartUpload,
+  AbortMultipartUpload,
+  ListParts,
+  ListMultipartUploads,
 };
 
 /** S3 as the rest of the stack sees it: routes on the Fastify instance, objects to read. */
@@ -121,6 +134,7 @@ export function createS3(core: CoreServices, fastify: FastifyInstance): S3Servic
           region: caller.region ?? core.defaultRegion,
           accessKeyId: caller.accessKeyId,
           sourceIp: request.ip,
+          baseUrl: baseUrlOf(request),
           now,
         },
       };

@@ -39,7 +39,7 @@ export function checksumHeaders(o: ObjectRecord): Record<string, string> {
   if (!o.checksum) return {};
   return {
     [`x-amz-checksum-${o.checksum.algorithm.toLowerCase()}`]: o.checksum.value,
-    "x-amz-checksum-type": "FULL_OBJECT",
+    "x-amz-checksum-type": o.checksum.type ?? "FULL_OBJECT",
   };
 }
 

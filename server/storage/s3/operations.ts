@@ -18,7 +18,13 @@ export type ImplementedOperation =
   | "CopyObject"
   | "GetObject"
   | "HeadObject"
-  | "DeleteObject";
+  | "DeleteObject"
+  | "CreateMultipartUpload"
+  | "UploadPart"
+  | "CompleteMultipartUpload"
+  | "AbortMultipartUpload"
+  | "ListParts"
+  | "ListMultipartUploads";
 
 export type Resolved = { operation: ImplementedOperation } | { notImplemented: string };
 
@@ -81,6 +87,7 @@ export function resolveOperation(
         if (!sub) return { operation: query["list-type"] === "2" ? "ListObjectsV2" : "ListObjects" };
         if (sub === "location") return { operation: "GetBucketLocation" };
         if (sub === "notification") return { operation: "GetBucketNotificationConfiguration" };
+        if (sub === "uploads") return { operation: "ListMultipartUploads" };
         return ni(SUBRESOURCES[sub]!);
       case "HEAD":
         return { operation: "HeadBucket" };
@@ -97,17 +104,25 @@ export function resolveOperation(
         return ni("on a bucket");
     }
   }
+  const uploadId = "uploadId" in query;
   switch (method) {
     case "GET":
+      if (uploadId && subs.every((s) => s === "uploadId")) return { operation: "ListParts" };
       return sub ? ni(SUBRESOURCES[sub]!) : { operation: "GetObject" };
     case "HEAD":
       return sub && sub !== "partNumber" ? ni(SUBRESOURCES[sub]!) : sub ? ni("multipart upload parts") : { operation: "HeadObject" };
     case "PUT":
+      if (uploadId && "partNumber" in query && subs.length === 2) {
+        return headers["x-amz-copy-source"] !== undefined ? ni("UploadPartCopy") : { operation: "UploadPart" };
+      }
       if (sub) return ni(SUBRESOURCES[sub]!);
       return { operation: headers["x-amz-copy-source"] !== undefined ? "CopyObject" : "PutObject" };
     case "DELETE":
+      if (uploadId && subs.length === 1) return { operation: "AbortMultipartUpload" };
       return sub ? ni(SUBRESOURCES[sub]!) : { operation: "DeleteObject" };
     case "POST":
+      if (sub === "uploads" && subs.length === 1) return { operation: "CreateMultipartUpload" };
+      if (uploadId && subs.length === 1) return { operation: "CompleteMultipartUpload" };
       return ni(sub ? SUBRESOURCES[sub]! : "on an object");
     default:
       return ni("on an object");

@@ -23,8 +23,8 @@ export interface ObjectRecord {
   storageClass?: string;
   /** x-amz-meta-* without the prefix, names lower-cased as S3 keeps them. */
   metadata: Record<string, string>;
-  /** The additional checksum the object was uploaded with, if any. */
-  checksum?: { algorithm: ChecksumAlgorithm; value: string };
+  /** The additional checksum the object was uploaded with, if any (type FULL_OBJECT unless said). */
+  checksum?: { algorithm: ChecksumAlgorithm; value: string; type?: "COMPOSITE" | "FULL_OBJECT" };
   /** Where the bytes are (a file name under objects/, or a key of the in-memory map). */
   body: string;
 }
@@ -44,7 +44,34 @@ type JournalEntry =
   | { t: "deleteBucket"; name: string }
   | { t: "put"; bucket: string; object: ObjectRecord }
   | { t: "delete"; bucket: string; key: string }
-  | { t: "notification"; bucket: string; config: NotificationConfiguration };
+  | { t: "notification"; bucket: string; config: NotificationConfiguration }
+  | { t: "upload"; upload: Omit<UploadRecord, "parts"> }
+  | { t: "part"; uploadId: string; part: PartRecord }
+  | { t: "uploadEnd"; uploadId: string };
+
+/** A part of a multipart upload. */
+export interface PartRecord {
+  partNumber: number;
+  size: number;
+  /** MD5 hex, no quotes. */
+  etag: string;
+  lastModified: number;
+  checksum?: { algorithm: ChecksumAlgorithm; value: string };
+  body: string;
+}
+
+/** A multipart upload in progress: the future object's description and its parts so far. */
+export interface UploadRecord {
+  uploadId: string;
+  bucket: string;
+  key: string;
+  initiated: number;
+  /** The object's description, as CreateMultipartUpload gave it. */
+  object: Omit<ObjectRecord, "body" | "size" | "etag" | "lastModified" | "checksum">;
+  checksumAlgorithm?: ChecksumAlgorithm;
+  checksumType?: "COMPOSITE" | "FULL_OBJECT";
+  parts: Map<number, PartRecord>;
+}
 
 /** Where object bytes live: files in the data directory, or memory for an ephemeral stack. */
 interface BodyStore {
@@ -109,6 +136,7 @@ class FileBodies implements BodyStore {
  */
 export class S3Store {
   private readonly buckets = new Map<string, BucketRecord>();
+  private readonly uploads = new Map<string, UploadRecord>();
   private readonly journal: Journal<JournalEntry>;
   private readonly bodies: BodyStore;
 
@@ -147,6 +175,15 @@ export class S3Store {
           if (b) b.notification = e.config;
           break;
         }
+        case "upload":
+          if (this.buckets.has(e.upload.bucket)) this.uploads.set(e.upload.uploadId, { ...e.upload, parts: new Map() });
+          break;
+        case "part":
+          this.uploads.get(e.uploadId)?.parts.set(e.part.partNumber, e.part);
+          break;
+        case "uploadEnd":
+          this.uploads.delete(e.uploadId);
+          break;
       }
     }
     // Compact: one entry per live bucket, object and configuration; drop unreferenced bytes.
@@ -158,6 +195,15 @@ export class S3Store {
       for (const o of b.objects.values()) {
         compacted.push({ t: "put", bucket: b.name, object: o });
         live.add(o.body);
+      }
+    }
+    for (const u of this.uploads.values()) {
+      if (!this.buckets.has(u.bucket)) continue;
+      const { parts, ...upload } = u;
+      compacted.push({ t: "upload", upload });
+      for (const part of parts.values()) {
+        compacted.push({ t: "part", uploadId: u.uploadId, part });
+        live.add(part.body);
       }
     }
     this.journal.rewrite(compacted);
@@ -189,8 +235,63 @@ export class S3Store {
   deleteBucket(name: string): void {
     const b = this.bucket(name);
     if (b.objects.size) throw S3Errors.bucketNotEmpty(name);
+    for (const u of [...this.uploads.values()]) if (u.bucket === name) this.abortUpload(u.uploadId);
     this.buckets.delete(name);
     this.journal.append({ t: "deleteBucket", name });
+  }
+
+  createUpload(upload: Omit<UploadRecord, "parts" | "uploadId" | "initiated">): UploadRecord {
+    this.bucket(upload.bucket);
+    const record: UploadRecord = {
+      ...upload,
+      uploadId: this.core.ids.bytes(24).toString("base64url"),
+      initiated: this.core.clock.now(),
+      parts: new Map(),
+    };
+    this.uploads.set(record.uploadId, record);
+    const { parts: _parts, ...entry } = record;
+    this.journal.append({ t: "upload", upload: entry });
+    return record;
+  }
+
+  /** The upload, or NoSuchUpload (also when it belongs to another bucket or key). */
+  upload(bucket: string, key: string, uploadId: string): UploadRecord {
+    this.bucket(bucket);
+    const u = this.uploads.get(uploadId);
+    if (!u || u.bucket !== bucket || u.key !== key) throw S3Errors.noSuchUpload(uploadId);
+    return u;
+  }
+
+  listUploads(bucket: string): UploadRecord[] {
+    this.bucket(bucket);
+    return [...this.uploads.values()]
+      .filter((u) => u.bucket === bucket)
+      .sort((a, b) => compareKeys(a.key, b.key) || a.initiated - b.initiated);
+  }
+
+  putPart(uploadId: string, part: Omit<PartRecord, "body">, data: Buffer): PartRecord {
+    const u = this.uploads.get(uploadId);
+    if (!u) throw S3Errors.noSuchUpload(uploadId);
+    const record: PartRecord = { ...part, body: this.core.ids.uuid() };
+    this.bodies.write(record.body, data);
+    const previous = u.parts.get(part.partNumber);
+    u.parts.set(part.partNumber, record);
+    this.journal.append({ t: "part", uploadId, part: record });
+    if (previous) this.bodies.remove(previous.body);
+    return record;
+  }
+
+  readPart(part: PartRecord): Buffer {
+    return this.bodies.read(part.body);
+  }
+
+  /** Ends an upload (completed or aborted): its parts' bytes are dropped. */
+  abortUpload(uploadId: string): void {
+    const u = this.uploads.get(uploadId);
+    if (!u) throw S3Errors.noSuchUpload(uploadId);
+    this.uploads.delete(uploadId);
+    this.journal.append({ t: "uploadEnd", uploadId });
+    for (const part of u.parts.values()) this.bodies.remove(part.body);
   }
 
   setNotification(name: string, config: NotificationConfiguration): void {
@@ -243,10 +344,10 @@ export class S3Store {
     return b.sortedKeys;
   }
 
-  stats(): { buckets: number; objects: number } {
+  stats(): { buckets: number; objects: number; multipartUploads: number } {
     let objects = 0;
     for (const b of this.buckets.values()) objects += b.objects.size;
-    return { buckets: this.buckets.size, objects };
+    return { buckets: this.buckets.size, objects, multipartUploads: this.uploads.size };
   }
 }
 

@@ -12,6 +12,8 @@ export interface S3Context {
   region: string;
   accessKeyId: string | null;
   sourceIp: string;
+  /** The stack as the client reached it, e.g. http://127.0.0.1:4566 */
+  baseUrl: string;
   /** core.clock.now() when the request arrived. */
   now: number;
 }

@@ -88,7 +88,7 @@ export const CopyObject: S3ActionFactory = ({ store, notifier, core }) => (req) 
     body: xmlDocument("CopyObjectResult", {
       LastModified: isoDate(record.lastModified),
       ETag: quotedEtag(record.etag),
-      ...(record.checksum ? { [`Checksum${record.checksum.algorithm}`]: record.checksum.value, ChecksumType: "FULL_OBJECT" } : {}),
+      ...(record.checksum ? { [`Checksum${record.checksum.algorithm}`]: record.checksum.value, ChecksumType: record.checksum.type ?? "FULL_OBJECT" } : {}),
     }),
   };
 };

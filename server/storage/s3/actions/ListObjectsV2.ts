@@ -72,7 +72,7 @@ export function contentsXml(o: ObjectRecord, encode: (s: string) => string, owne
     LastModified: isoDate(o.lastModified),
     ETag: quotedEtag(o.etag),
     ChecksumAlgorithm: o.checksum?.algorithm,
-    ChecksumType: o.checksum ? "FULL_OBJECT" : undefined,
+    ChecksumType: o.checksum ? (o.checksum.type ?? "FULL_OBJECT") : undefined,
     Size: o.size,
     Owner: owner,
     StorageClass: o.storageClass ?? "STANDARD",
