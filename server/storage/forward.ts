@@ -25,6 +25,16 @@ export function forwardableHeaders(headers: IncomingHttpHeaders | Record<string,
   return out;
 }
 
+/** The engine behind could not be reached (connection refused, reset, DNS). */
+export class UpstreamError extends Error {
+  constructor(
+    readonly origin: string,
+    readonly reason: string,
+  ) {
+    super(`${origin}: ${reason}`);
+  }
+}
+
 export interface Forwarded {
   status: number;
   headers: IncomingHttpHeaders;
@@ -61,7 +71,7 @@ export class Forwarder {
         },
         (res) => resolve({ status: res.statusCode ?? 502, headers: res.headers, stream: res }),
       );
-      req.on("error", reject);
+      req.on("error", (error: NodeJS.ErrnoException) => reject(new UpstreamError(this.base.origin, error.code ?? error.message)));
       req.end(body && body.length ? body : undefined);
     });
   }

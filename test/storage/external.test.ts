@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import {
   CreateBucketCommand,
+  HeadBucketCommand,
   GetBucketNotificationConfigurationCommand,
   GetObjectCommand,
   ListObjectsV2Command,
@@ -16,7 +17,7 @@ import {
   S3Client,
   S3ServiceException,
 } from "@aws-sdk/client-s3";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { startStack, type Stack } from "../../server/stack.js";
@@ -171,6 +172,28 @@ describe.skipIf(motoMissing)("storage passed through to an external endpoint (mo
       await second.close();
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("an external endpoint that does not answer", () => {
+  it("gives a clear 503 ServiceUnavailable for S3 and DynamoDB, not a hang or a 500", async () => {
+    const port = await freePort();
+    const stack = await startStack({ storageEndpoint: `http://127.0.0.1:${port}` });
+    try {
+      const s3 = new S3Client({ endpoint: stack.endpoint, region: "us-east-1", forcePathStyle: true, credentials, maxAttempts: 1 });
+      const e = (await s3.send(new GetObjectCommand({ Bucket: "any-bucket", Key: "k" })).catch((x: unknown) => x)) as S3ServiceException;
+      expect([e.name, e.$metadata.httpStatusCode]).toEqual(["ServiceUnavailable", 503]);
+      expect(e.message).toContain(`127.0.0.1:${port}`);
+      const head = (await s3.send(new HeadBucketCommand({ Bucket: "any-bucket" })).catch((x: unknown) => x)) as S3ServiceException;
+      expect(head.$metadata.httpStatusCode).toBe(503);
+      const ddb = new DynamoDBClient({ endpoint: stack.endpoint, region: "us-east-1", credentials, maxAttempts: 1 });
+      const d = (await ddb.send(new ListTablesCommand({})).catch((x: unknown) => x)) as Error & { $metadata: { httpStatusCode: number } };
+      expect([d.name, d.$metadata.httpStatusCode]).toEqual(["ServiceUnavailable", 503]);
+      s3.destroy();
+      ddb.destroy();
+    } finally {
+      await stack.close();
     }
   });
 });

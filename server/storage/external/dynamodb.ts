@@ -1,7 +1,8 @@
 import type { CoreServices, StackComponent } from "../../core/services.js";
-import type { JsonGateway } from "../../protocol/json.js";
 import { callerFromHeaders } from "../../protocol/sigv4.js";
-import { Forwarder, forwardableHeaders, relay } from "../forward.js";
+import { Forwarder, forwardableHeaders, relay, UpstreamError } from "../forward.js";
+import { sendAwsError, type JsonGateway } from "../../protocol/json.js";
+import { DynamoDBErrors } from "../dynamodb/errors.js";
 import { DYNAMODB_TARGET_PREFIX } from "../dynamodb/index.js";
 import { ExternalSigner } from "./signer.js";
 
@@ -19,8 +20,12 @@ export async function createExternalDynamoDB(core: CoreServices, gateway: JsonGa
     const headers = forwardableHeaders(request.headers);
     delete headers["x-amz-content-sha256"];
     const signed = await signer.sign("dynamodb", region, { method: "POST", endpoint: base, path: "/", query: {}, headers, body }, new Date(core.clock.now()));
-    const forwarded = await forwarder.send("POST", "/", forwardableHeaders(signed), body);
-    return relay(reply, forwarded, "POST");
+    try {
+      return relay(reply, await forwarder.send("POST", "/", forwardableHeaders(signed), body), "POST");
+    } catch (error) {
+      if (!(error instanceof UpstreamError)) throw error;
+      return sendAwsError(reply, DynamoDBErrors.unavailable(error.origin, error.reason), core.ids.uuid());
+    }
   });
   return {
     name: "dynamodb",

@@ -165,3 +165,9 @@ export const S3MultipartErrors = {
     }),
   noParts: () => new S3Error("InvalidRequest", "You must specify at least one part", 400),
 };
+
+export const S3UpstreamErrors = {
+  /** The external storage endpoint could not be reached. */
+  unavailable: (where: string, cause: string) =>
+    new S3Error("ServiceUnavailable", `rekognito could not reach the storage endpoint ${where}: ${cause}`, 503),
+};

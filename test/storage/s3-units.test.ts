@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import { checksumOf } from "../../server/storage/s3/checksums.js";
+import { decodeAwsChunked, isAwsChunked, storedContentEncoding } from "../../server/storage/s3/chunked.js";
+import { encodeEventKey } from "../../server/storage/s3/notifications.js";
+import { isValidBucketName } from "../../server/storage/s3/objects.js";
+import { resolveOperation } from "../../server/storage/s3/operations.js";
+import { bucketFromHost, checkPresignedExpiry } from "../../server/storage/s3/http.js";
+import { S3Error } from "../../server/storage/s3/errors.js";
+
+const hex = (b64: string) => Buffer.from(b64, "base64").toString("hex");
+
+describe("checksums", () => {
+  it("match the algorithms' check values for 123456789", () => {
+    const data = Buffer.from("123456789");
+    expect(hex(checksumOf("CRC32", data))).toBe("cbf43926");
+    expect(hex(checksumOf("CRC32C", data))).toBe("e3069283");
+    expect(hex(checksumOf("CRC64NVME", data))).toBe("ae8b14860a799888");
+    expect(hex(checksumOf("SHA1", data))).toBe("f7c3bc1d808e04732adf679965ccc34ca7ae3441");
+  });
+});
+
+describe("aws-chunked", () => {
+  it("decodes unsigned framing with a checksum trailer", () => {
+    const framed = Buffer.from("5\r\nhello\r\n6\r\n world\r\n0\r\nx-amz-checksum-crc32:DUoRhQ==\r\n\r\n");
+    const { body, trailers } = decodeAwsChunked(framed, 11);
+    expect(body.toString()).toBe("hello world");
+    expect(trailers).toEqual({ "x-amz-checksum-crc32": "DUoRhQ==" });
+  });
+
+  it("decodes signed framing, binary bytes included", () => {
+    const bytes = Buffer.from([0, 13, 10, 48, 255]);
+    const framed = Buffer.concat([Buffer.from("5;chunk-signature=ab\r\n"), bytes, Buffer.from("\r\n0;chunk-signature=cd\r\n\r\n")]);
+    expect(decodeAwsChunked(framed, 5).body.equals(bytes)).toBe(true);
+  });
+
+  it("refuses truncated bodies and a wrong decoded length with IncompleteBody", () => {
+    expect(() => decodeAwsChunked(Buffer.from("a\r\nshort\r\n"))).toThrowError(S3Error);
+    expect(() => decodeAwsChunked(Buffer.from("5\r\nhello\r\n0\r\n\r\n"), 6)).toThrowError(/terminated unexpectedly/);
+  });
+
+  it("recognises aws-chunked requests and keeps only the real content encoding", () => {
+    expect(isAwsChunked({ "content-encoding": "aws-chunked" })).toBe(true);
+    expect(isAwsChunked({ "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER" })).toBe(true);
+    expect(isAwsChunked({ "content-encoding": "gzip" })).toBe(false);
+    expect(storedContentEncoding("aws-chunked")).toBeUndefined();
+    expect(storedContentEncoding("gzip,aws-chunked")).toBe("gzip");
+  });
+});
+
+describe("event keys", () => {
+  it("are form-URL-encoded as S3 writes them: space as +, UTF-8 as %XX, slashes kept", () => {
+    expect(encodeEventKey("documents/my photo.jpg")).toBe("documents/my+photo.jpg");
+    expect(encodeEventKey("ü+=&?.png")).toBe("%C3%BC%2B%3D%26%3F.png");
+  });
+});
+
+describe("routing", () => {
+  it("names the operation from method, bucket, key and sub-resources; the SDK's x-id is not one", () => {
+    expect(resolveOperation("GET", undefined, undefined, {}, {})).toEqual({ operation: "ListBuckets" });
+    expect(resolveOperation("GET", "b", undefined, { "list-type": "2" }, {})).toEqual({ operation: "ListObjectsV2" });
+    expect(resolveOperation("PUT", "b", "k", { "x-id": "PutObject" }, {})).toEqual({ operation: "PutObject" });
+    expect(resolveOperation("PUT", "b", "k", {}, { "x-amz-copy-source": "b/o" })).toEqual({ operation: "CopyObject" });
+    expect(resolveOperation("PUT", "b", "k", { partNumber: "1", uploadId: "u" }, {})).toEqual({ operation: "UploadPart" });
+    expect(resolveOperation("PUT", "b", undefined, { notification: "" }, {})).toEqual({ operation: "PutBucketNotificationConfiguration" });
+    expect(resolveOperation("PUT", "b", "k", { tagging: "" }, {})).toHaveProperty("notImplemented");
+    expect(resolveOperation("GET", "b", undefined, { policy: "" }, {})).toHaveProperty("notImplemented");
+  });
+
+  it("reads the bucket from virtual-host names", () => {
+    expect(bucketFromHost("photos.localhost:4566")).toBe("photos");
+    expect(bucketFromHost("my.photos.s3.localhost")).toBe("my.photos");
+    expect(bucketFromHost("s3.localhost:4566")).toBeUndefined();
+    expect(bucketFromHost("127.0.0.1:4566")).toBeUndefined();
+  });
+
+  it("applies S3's bucket naming rules", () => {
+    for (const ok of ["abc", "my-bucket.v2", "a".repeat(63)]) expect(isValidBucketName(ok), ok).toBe(true);
+    for (const bad of ["ab", "a".repeat(64), "Abc", "a_b", "a..b", "-ab", "ab-", "10.0.0.1", "xn--ab", "ab-s3alias"]) {
+      expect(isValidBucketName(bad), bad).toBe(false);
+    }
+  });
+});
+
+describe("presigned expiry", () => {
+  const signedAt = Date.UTC(2026, 0, 1, 0, 0, 0);
+  const query = { "X-Amz-Algorithm": "AWS4-HMAC-SHA256", "X-Amz-Date": "20260101T000000Z", "X-Amz-Expires": "60" };
+  it("accepts until X-Amz-Expires seconds have passed, then AccessDenied", () => {
+    expect(() => checkPresignedExpiry(query, signedAt + 60_000)).not.toThrow();
+    expect(() => checkPresignedExpiry(query, signedAt + 60_001)).toThrowError("Request has expired");
+  });
+  it("refuses more than a week", () => {
+    expect(() => checkPresignedExpiry({ ...query, "X-Amz-Expires": "604801" }, signedAt)).toThrowError(/604800/);
+  });
+});
