@@ -87,6 +87,18 @@ describe("S3 (embedded engine) through the AWS SDK", () => {
       const list = await s3.send(new ListBucketsCommand({}));
       expect(list.Buckets?.map((b) => b.Name)).toEqual(expect.arrayContaining(["euro-bucket", "photos"]));
       expect(list.Buckets?.find((b) => b.Name === "photos")?.CreationDate).toEqual(new Date(clock.now()));
+      // The SDK adds LocationConstraint for a regional client itself; a raw request without one is refused, as on AWS.
+      const unspecified = await fetch(`${stack.endpoint}/euro-bucket-2`, {
+        method: "PUT",
+        headers: { authorization: "AWS4-HMAC-SHA256 Credential=test/20260301/eu-west-1/s3/aws4_request, SignedHeaders=host, Signature=00" },
+      });
+      expect(unspecified.status).toBe(400);
+      expect(await unspecified.text()).toContain(
+        "<Code>IllegalLocationConstraintException</Code><Message>The unspecified location constraint is incompatible for the region specific endpoint this request was sent to.</Message>",
+      );
+      await eu.send(new CreateBucketCommand({ Bucket: "euro-bucket-3" }));
+      expect((await s3.send(new HeadBucketCommand({ Bucket: "euro-bucket-3" }))).BucketRegion).toBe("eu-west-1");
+      await eu.send(new DeleteBucketCommand({ Bucket: "euro-bucket-3" }));
       const again = await failure(eu.send(new CreateBucketCommand({ Bucket: "euro-bucket", CreateBucketConfiguration: { LocationConstraint: "eu-west-1" } })));
       expect(again.name).toBe("BucketAlreadyOwnedByYou");
       expect(again.$metadata.httpStatusCode).toBe(409);

@@ -144,7 +144,7 @@ export function createExternalS3(core: CoreServices, fastify: FastifyInstance, e
         switch (resolved.operation) {
           case "CreateBucket": {
             const constraint = body?.length ? /<LocationConstraint>([^<]+)<\/LocationConstraint>/.exec(body.toString("utf8"))?.[1] : undefined;
-            const r = constraint ?? region;
+            const r = constraint === "EU" ? "eu-west-1" : (constraint ?? "us-east-1");
             regions.set(bucket, r);
             journal.append({ t: "region", bucket, region: r });
             break;

@@ -4,8 +4,8 @@ import { isValidBucketName } from "../objects.js";
 import { parseXml, first, text } from "../xml.js";
 
 /**
- * PUT /{Bucket}. The bucket's region is the LocationConstraint, else the region the request
- * was signed for. Re-creating a bucket you own answers 200 in us-east-1 (AWS's legacy
+ * PUT /{Bucket}. The bucket's region is the LocationConstraint, else us-east-1; a request
+ * signed for another region must name that region (IllegalLocationConstraintException). Re-creating a bucket you own answers 200 in us-east-1 (AWS's legacy
  * behaviour) and BucketAlreadyOwnedByYou elsewhere.
  */
 export const CreateBucket: S3ActionFactory = ({ store }) => (req) => {
@@ -23,9 +23,10 @@ export const CreateBucket: S3ActionFactory = ({ store }) => (req) => {
   }
   const acl = req.headers["x-amz-acl"];
   if (acl && acl !== "private" && acl !== "bucket-owner-full-control") throw S3AccessErrors.aclNotSupported();
-  const region = constraint === "EU" ? "eu-west-1" : (constraint ?? req.ctx.region);
-  if (constraint && req.ctx.region !== "us-east-1" && constraint !== req.ctx.region) {
-    throw S3Errors.illegalLocationConstraint(constraint);
+  const region = constraint === "EU" ? "eu-west-1" : (constraint ?? "us-east-1");
+  // As AWS: a regional endpoint only creates buckets in its own region, and says so.
+  if (req.ctx.region !== "us-east-1" && constraint !== req.ctx.region && !(constraint === "EU" && req.ctx.region === "eu-west-1")) {
+    throw S3Errors.illegalLocationConstraint(constraint ?? "unspecified");
   }
   const existing = store.findBucket(name);
   if (existing) {
