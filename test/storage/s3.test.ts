@@ -473,6 +473,19 @@ describe("S3 (embedded engine) through the AWS SDK", () => {
     });
   });
 
+  it("refuses a body over the stack's limit with S3's EntityTooLarge", async () => {
+    const small = await startStack({ maxBodyBytes: 1024 });
+    try {
+      const client = new S3Client({ endpoint: small.endpoint, region: "us-east-1", forcePathStyle: true, credentials, maxAttempts: 1 });
+      await client.send(new CreateBucketCommand({ Bucket: "tiny" }));
+      const e = await failure(client.send(new PutObjectCommand({ Bucket: "tiny", Key: "big", Body: Buffer.alloc(4096) })));
+      expect([e.name, e.$metadata.httpStatusCode]).toEqual(["EntityTooLarge", 400]);
+      client.destroy();
+    } finally {
+      await small.close();
+    }
+  });
+
   it("serves virtual-host style requests (bucket.localhost)", async () => {
     const status = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = httpRequest(`${stack.endpoint}/docs/id.png`, { method: "HEAD", headers: { host: `photos.localhost:${stack.port}` } }, (res) => {

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Readable } from "node:stream";
 import type { CoreServices } from "../../core/services.js";
 import { S3Error, S3Errors, S3RequestErrors } from "./errors.js";
@@ -165,3 +165,28 @@ export function sendS3Response(request: FastifyRequest, reply: FastifyReply, res
 }
 
 export const S3_METHODS = ["GET", "HEAD", "PUT", "DELETE", "POST", "OPTIONS", "PATCH"] as const;
+
+/**
+ * S3's routes: path style `/:bucket`, `/:bucket/*` and the service root `/` (ListBuckets, or a
+ * virtual-host bucket). `POST /` stays the JSON gateway's; it hands S3 requests back.
+ * Failures before the handler runs (a body over the stack's limit) answer as S3 does.
+ */
+export function registerS3Routes(
+  fastify: FastifyInstance,
+  core: CoreServices,
+  handler: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>,
+): void {
+  const errorHandler = (error: Error & { code?: string; statusCode?: number }, request: FastifyRequest, reply: FastifyReply) => {
+    const ids = newRequestIds(core);
+    if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+      const size = Number(request.headers["content-length"] ?? 0);
+      return sendS3Error(request, reply, S3Errors.entityTooLarge(size, fastify.initialConfig.bodyLimit ?? 0), ids);
+    }
+    if (error.statusCode && error.statusCode < 500) return sendS3Error(request, reply, S3Errors.invalidRequest(error.message), ids);
+    request.awsLog = { ...(request.awsLog ?? { service: "s3", action: request.method }), fault: error.stack ?? String(error) };
+    return sendS3Error(request, reply, S3Errors.internal(), ids);
+  };
+  fastify.route({ method: [...S3_METHODS], url: "/:bucket", handler, errorHandler });
+  fastify.route({ method: [...S3_METHODS], url: "/:bucket/*", handler, errorHandler });
+  fastify.route({ method: ["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH"], url: "/", handler, errorHandler });
+}

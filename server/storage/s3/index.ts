@@ -12,7 +12,7 @@ import {
   locate,
   newRequestIds,
   queryOf,
-  S3_METHODS,
+  registerS3Routes,
   sendPreflight,
   sendS3Error,
   sendS3Response,
@@ -147,9 +147,7 @@ export function createS3(core: CoreServices, fastify: FastifyInstance): S3Servic
     }
   }
 
-  fastify.route({ method: [...S3_METHODS], url: "/:bucket", handler: handle });
-  fastify.route({ method: [...S3_METHODS], url: "/:bucket/*", handler: handle });
-  fastify.route({ method: ["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH"], url: "/", handler: handle });
+  registerS3Routes(fastify, core, handle);
 
   return {
     name: "s3",
