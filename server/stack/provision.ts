@@ -182,12 +182,16 @@ export class Provisioner {
     if (!this.notes.includes(message)) this.notes.push(message);
   }
 
+  /**
+   * A setting of a resource (encryption, lifecycle, CORS, TTL): applied when the local engine
+   * can, otherwise noted in the log. Never fatal: the app runs without it locally.
+   */
   private async optional(what: string, call: () => Promise<unknown>): Promise<void> {
     try {
       await call();
     } catch (error) {
       if (notImplemented(error) || errorName(error) === "UnknownOperationException") this.note(`${what}: not applied (the local engine does not implement it)`);
-      else throw error;
+      else this.note(`${what}: not applied (${errorName(error)}: ${(error as Error).message})`);
     }
   }
 
