@@ -29,6 +29,7 @@ import {
   PutObjectTaggingCommand,
   S3Client,
   S3ServiceException,
+  paginateListBuckets,
   paginateListObjectsV2,
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
@@ -87,6 +88,11 @@ describe("S3 (embedded engine) through the AWS SDK", () => {
       const list = await s3.send(new ListBucketsCommand({}));
       expect(list.Buckets?.map((b) => b.Name)).toEqual(expect.arrayContaining(["euro-bucket", "photos"]));
       expect(list.Buckets?.find((b) => b.Name === "photos")?.CreationDate).toEqual(new Date(clock.now()));
+      const names: string[] = [];
+      for await (const page of paginateListBuckets({ client: s3, pageSize: 1 }, {})) names.push(...(page.Buckets ?? []).map((b) => b.Name!));
+      expect(names).toEqual(list.Buckets?.map((b) => b.Name));
+      const wrongOwner = await failure(s3.send(new HeadBucketCommand({ Bucket: "photos", ExpectedBucketOwner: "111111111111" })));
+      expect(wrongOwner.$metadata.httpStatusCode).toBe(403);
       // The SDK adds LocationConstraint for a regional client itself; a raw request without one is refused, as on AWS.
       const unspecified = await fetch(`${stack.endpoint}/euro-bucket-2`, {
         method: "PUT",

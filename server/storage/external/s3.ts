@@ -5,7 +5,7 @@ import { callerFromHeaders } from "../../protocol/sigv4.js";
 import type { StoredObject } from "../types.js";
 import { Forwarder, forwardableHeaders, readAll, relay, UpstreamError } from "../forward.js";
 import { decodeAwsChunked, isAwsChunked, storedContentEncoding } from "../s3/chunked.js";
-import { S3Error, S3Errors, S3UpstreamErrors } from "../s3/errors.js";
+import { S3Error, S3Errors } from "../s3/errors.js";
 import {
   checkPresignedExpiry,
   headersOf,
@@ -197,7 +197,7 @@ export function createExternalS3(core: CoreServices, fastify: FastifyInstance, e
       return relay(reply, forwarded, request.method);
     } catch (error) {
       if (error instanceof S3Error) return sendS3Error(request, reply, error, ids);
-      if (error instanceof UpstreamError) return sendS3Error(request, reply, S3UpstreamErrors.unavailable(error.origin, error.reason), ids);
+      if (error instanceof UpstreamError) return sendS3Error(request, reply, S3Errors.unavailable(error.origin, error.reason), ids);
       request.awsLog.fault = error instanceof Error ? (error.stack ?? error.message) : String(error);
       return sendS3Error(request, reply, S3Errors.internal(), ids);
     }

@@ -119,11 +119,8 @@ export const S3Errors = {
       `${what} is not implemented by rekognito's S3. See the README for the implemented operations.`,
       501,
     ),
+  accessDenied: () => new S3Error("AccessDenied", "Access Denied", 403),
   internal: () => new S3Error("InternalError", "We encountered an internal error. Please try again.", 500),
-};
-
-/** Errors added with later operations (kept apart only to keep the table above readable). */
-export const S3AccessErrors = {
   aclNotSupported: () => new S3Error("AccessControlListNotSupported", "The bucket does not allow ACLs", 400),
   copyToItself: () =>
     new S3Error(
@@ -133,13 +130,7 @@ export const S3AccessErrors = {
     ),
   noSuchVersion: (versionId: string) =>
     new S3Error("InvalidArgument", "Invalid version id specified", 400, { ArgumentName: "versionId", ArgumentValue: versionId }),
-};
-
-export const S3RequestErrors = {
   invalidUri: () => new S3Error("InvalidURI", "Couldn't parse the specified URI.", 400),
-};
-
-export const S3MultipartErrors = {
   invalidPart: (uploadId: string, partNumber: number, etag: string) =>
     new S3Error(
       "InvalidPart",
@@ -164,9 +155,6 @@ export const S3MultipartErrors = {
       ArgumentValue: value,
     }),
   noParts: () => new S3Error("InvalidRequest", "You must specify at least one part", 400),
-};
-
-export const S3UpstreamErrors = {
   /** The external storage endpoint could not be reached. */
   unavailable: (where: string, cause: string) =>
     new S3Error("ServiceUnavailable", `rekognito could not reach the storage endpoint ${where}: ${cause}`, 503),

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Readable } from "node:stream";
 import type { CoreServices } from "../../core/services.js";
-import { S3Error, S3Errors, S3RequestErrors } from "./errors.js";
+import { S3Error, S3Errors } from "./errors.js";
 import { escapeXml } from "./xml.js";
 import type { S3Response } from "./types.js";
 
@@ -31,7 +31,7 @@ function decode(segment: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {
-    throw S3RequestErrors.invalidUri();
+    throw S3Errors.invalidUri();
   }
 }
 

@@ -112,6 +112,8 @@ export function createS3(core: CoreServices, fastify: FastifyInstance): S3Servic
       }
       request.awsLog.action = resolved.operation;
       checkPresignedExpiry(query, now);
+      const expectedOwner = headers["x-amz-expected-bucket-owner"];
+      if (expectedOwner !== undefined && expectedOwner !== core.accountId) throw S3Errors.accessDenied();
       let body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       let trailers: Record<string, string> = {};
       if (isAwsChunked(headers) && (request.method === "PUT" || request.method === "POST")) {

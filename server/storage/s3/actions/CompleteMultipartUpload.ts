@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { S3ActionFactory } from "../types.js";
-import { S3Errors, S3MultipartErrors } from "../errors.js";
+import { S3Errors } from "../errors.js";
 import { checksumOf, type ChecksumAlgorithm } from "../checksums.js";
 import { quotedEtag } from "../objects.js";
 import { all, first, parseXml, text, xmlDocument } from "../xml.js";
@@ -17,15 +17,15 @@ export const CompleteMultipartUpload: S3ActionFactory = ({ store, notifier, core
   const root = first(parseXml(req.body), "CompleteMultipartUpload");
   if (root === undefined) throw S3Errors.malformedXml();
   const listed = all(root, "Part").map((p) => ({ number: Number(text(p, "PartNumber")), etag: (text(p, "ETag") ?? "").replace(/"/g, "") }));
-  if (!listed.length) throw S3MultipartErrors.noParts();
+  if (!listed.length) throw S3Errors.noParts();
   const parts = listed.map((l, i) => {
-    if (i > 0 && l.number <= listed[i - 1]!.number) throw S3MultipartErrors.invalidPartOrder(upload.uploadId);
+    if (i > 0 && l.number <= listed[i - 1]!.number) throw S3Errors.invalidPartOrder(upload.uploadId);
     const part = upload.parts.get(l.number);
-    if (!part || part.etag !== l.etag) throw S3MultipartErrors.invalidPart(upload.uploadId, l.number, l.etag);
+    if (!part || part.etag !== l.etag) throw S3Errors.invalidPart(upload.uploadId, l.number, l.etag);
     return part;
   });
   parts.forEach((p, i) => {
-    if (i < parts.length - 1 && p.size < MIN_PART_SIZE) throw S3MultipartErrors.entityTooSmall(p.size, p.partNumber, p.etag);
+    if (i < parts.length - 1 && p.size < MIN_PART_SIZE) throw S3Errors.entityTooSmall(p.size, p.partNumber, p.etag);
   });
   const data = Buffer.concat(parts.map((p) => store.readPart(p)));
   const etag = `${createHash("md5").update(Buffer.concat(parts.map((p) => Buffer.from(p.etag, "hex")))).digest("hex")}-${parts.length}`;

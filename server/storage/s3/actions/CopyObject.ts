@@ -1,5 +1,5 @@
 import type { S3ActionFactory } from "../types.js";
-import { S3AccessErrors, S3Errors } from "../errors.js";
+import { S3Errors } from "../errors.js";
 import { isoDate, quotedEtag, userMetadata } from "../objects.js";
 import { storedContentEncoding } from "../chunked.js";
 import { xmlDocument } from "../xml.js";
@@ -22,7 +22,7 @@ export const CopyObject: S3ActionFactory = ({ store, notifier, core }) => (req) 
   const sourceBucket = source.slice(0, slash);
   const sourceKey = source.slice(slash + 1);
   const versionId = queryPart ? new URLSearchParams(queryPart).get("versionId") : null;
-  if (versionId !== null && versionId !== "null") throw S3AccessErrors.noSuchVersion(versionId);
+  if (versionId !== null && versionId !== "null") throw S3Errors.noSuchVersion(versionId);
   const original = store.getObject(sourceBucket, sourceKey);
   if (!original) throw S3Errors.noSuchKey(sourceKey);
   const target = store.bucket(req.bucket);
@@ -33,7 +33,7 @@ export const CopyObject: S3ActionFactory = ({ store, notifier, core }) => (req) 
   }
   const storageClass = req.headers["x-amz-storage-class"];
   if (sourceBucket === req.bucket && sourceKey === req.key && directive === "COPY" && !storageClass) {
-    throw S3AccessErrors.copyToItself();
+    throw S3Errors.copyToItself();
   }
   const h = req.headers;
   const described =

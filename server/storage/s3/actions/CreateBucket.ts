@@ -1,5 +1,5 @@
 import type { S3ActionFactory } from "../types.js";
-import { S3AccessErrors, S3Errors } from "../errors.js";
+import { S3Errors } from "../errors.js";
 import { isValidBucketName } from "../objects.js";
 import { parseXml, first, text } from "../xml.js";
 
@@ -22,7 +22,7 @@ export const CreateBucket: S3ActionFactory = ({ store }) => (req) => {
     }
   }
   const acl = req.headers["x-amz-acl"];
-  if (acl && acl !== "private" && acl !== "bucket-owner-full-control") throw S3AccessErrors.aclNotSupported();
+  if (acl && acl !== "private" && acl !== "bucket-owner-full-control") throw S3Errors.aclNotSupported();
   const region = constraint === "EU" ? "eu-west-1" : (constraint ?? "us-east-1");
   // As AWS: a regional endpoint only creates buckets in its own region, and says so.
   if (req.ctx.region !== "us-east-1" && constraint !== req.ctx.region && !(constraint === "EU" && req.ctx.region === "eu-west-1")) {

@@ -1,6 +1,6 @@
 import type { S3ActionFactory, S3Request, S3Response, S3Services } from "../types.js";
 import type { ObjectRecord } from "../store.js";
-import { S3AccessErrors, S3Errors } from "../errors.js";
+import { S3Errors } from "../errors.js";
 import { checksumHeaders, objectHeaders } from "../objects.js";
 
 /** response-* query parameters that override the stored headers (GetObject and HeadObject). */
@@ -18,7 +18,7 @@ export function findObject({ store }: Pick<S3Services, "store">, req: S3Request)
   const key = req.key!;
   const versionId = req.query["versionId"];
   const object = store.getObject(req.bucket, key);
-  if (versionId !== undefined && versionId !== "null") throw S3AccessErrors.noSuchVersion(versionId);
+  if (versionId !== undefined && versionId !== "null") throw S3Errors.noSuchVersion(versionId);
   if (!object) throw S3Errors.noSuchKey(key);
   const h = req.headers;
   const etagList = (v: string) => v.split(",").map((s) => s.trim().replace(/^W\//, "").replace(/"/g, ""));

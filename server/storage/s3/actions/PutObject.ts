@@ -1,5 +1,5 @@
 import type { S3ActionFactory, S3Request } from "../types.js";
-import { S3AccessErrors, S3Errors } from "../errors.js";
+import { S3Errors } from "../errors.js";
 import { md5Hex } from "../checksums.js";
 import { checksumHeaders, quotedEtag, STORAGE_CLASSES, userMetadata } from "../objects.js";
 import { verifyPayload } from "../payload.js";
@@ -20,8 +20,8 @@ export function checkObjectWriteHeaders(req: S3Request): void {
   if (keyBytes > 1024) throw S3Errors.keyTooLong(keyBytes);
   for (const h of UNSUPPORTED_HEADERS) if (req.headers[h] !== undefined) throw S3Errors.notImplemented(`The ${h} header`);
   const acl = req.headers["x-amz-acl"];
-  if (acl && acl !== "bucket-owner-full-control" && acl !== "private") throw S3AccessErrors.aclNotSupported();
-  if (Object.keys(req.headers).some((h) => h.startsWith("x-amz-grant-"))) throw S3AccessErrors.aclNotSupported();
+  if (acl && acl !== "bucket-owner-full-control" && acl !== "private") throw S3Errors.aclNotSupported();
+  if (Object.keys(req.headers).some((h) => h.startsWith("x-amz-grant-"))) throw S3Errors.aclNotSupported();
   const storageClass = req.headers["x-amz-storage-class"];
   if (storageClass && !STORAGE_CLASSES.has(storageClass)) throw S3Errors.invalidStorageClass();
 }

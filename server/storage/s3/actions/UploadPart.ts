@@ -1,5 +1,5 @@
 import type { S3ActionFactory } from "../types.js";
-import { S3MultipartErrors } from "../errors.js";
+import { S3Errors } from "../errors.js";
 import { checksumOf, md5Hex } from "../checksums.js";
 import { quotedEtag } from "../objects.js";
 import { verifyPayload } from "../payload.js";
@@ -8,7 +8,7 @@ import { verifyPayload } from "../payload.js";
 export const UploadPart: S3ActionFactory = ({ store }) => (req) => {
   const raw = req.query["partNumber"] ?? "";
   const partNumber = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
-  if (!(partNumber >= 1 && partNumber <= 10000)) throw S3MultipartErrors.invalidPartNumber(raw);
+  if (!(partNumber >= 1 && partNumber <= 10000)) throw S3Errors.invalidPartNumber(raw);
   const upload = store.upload(req.bucket, req.key!, req.query["uploadId"] ?? "");
   const sent = verifyPayload(req);
   // An upload created with a checksum algorithm keeps that checksum for every part.
