@@ -21,7 +21,7 @@ afterAll(() => app?.close());
 
 type Info = { step: string; uploadUrl: string; uploadKey: string; lastError?: string };
 const infoOf = (result: { nextStep: unknown }) => (result.nextStep as { additionalInfo: Info }).additionalInfo;
-const put = async (url: string, body: Buffer) => expect((await fetch(url, { method: "PUT", body })).status).toBe(200);
+const put = async (url: string, body: Buffer) => expect((await fetch(url, { method: "PUT", body: new Uint8Array(body) })).status).toBe(200);
 
 describe("Amplify JS v6 against the face-login app", () => {
   it("signs up, enrols with the mailed code, then signs in with a selfie after a refused one", async () => {

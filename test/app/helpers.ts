@@ -7,11 +7,11 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { RekognitionClient } from "@aws-sdk/client-rekognition";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
-import type { StackOptions } from "../../server/stack.js";
+import { startStack, type StackOptions } from "../../server/stack.js";
 import { provisionTemplate, type FaceLoginResources } from "../../server/stack/provision.js";
 import { FaceLoginClient, mailCount, mailedCode, type Challenge } from "../../server/stack/face-login-client.js";
 import { readPersonas, fixtureOfKind, type Persona } from "../../server/stack/seed.js";
-import { testTarget, testCredentials, type TestTarget } from "../support/target.js";
+import { testCredentials, type TestTarget } from "../support/target.js";
 
 export { readPersonas, fixtureOfKind, type Persona };
 
@@ -28,16 +28,14 @@ export interface AppUnderTest {
   close(): Promise<void>;
 }
 
+/**
+ * Always an in-process stack (even with REKOGNITO_TEST_ENDPOINT set): these suites enrol the
+ * fixed fixture personas, so they need an app with no users yet, and some move the clock.
+ */
 export async function startApp(options: StackOptions = {}): Promise<AppUnderTest> {
-  const target = await testTarget(options);
-  let resources: FaceLoginResources;
-  if (target.stack) resources = await provisionTemplate(target.stack);
-  else {
-    const health = (await (await fetch(`${target.endpoint}/_rekognito/health`)).json()) as { resources?: FaceLoginResources };
-    if (!health.resources) throw new Error(`${target.endpoint} has no face-login app provisioned`);
-    resources = health.resources;
-  }
-  return clientsFor(target, resources);
+  const stack = await startStack(options);
+  const target: TestTarget = { endpoint: stack.endpoint, region: stack.region, stack, close: () => stack.close() };
+  return clientsFor(target, await provisionTemplate(stack));
 }
 
 export function clientsFor(target: TestTarget, resources: FaceLoginResources): AppUnderTest {

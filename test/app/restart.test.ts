@@ -6,7 +6,6 @@ import { listenStack, type Stack } from "../../server/stack.js";
 import { silentLogger } from "../../server/core/logger.js";
 import { provisionTemplate, type FaceLoginResources } from "../../server/stack/provision.js";
 import { seedPersonas } from "../../server/stack/seed.js";
-import { externalEndpoint } from "../support/target.js";
 import { clientsFor, claimsOf, photo, readPersonas, signIn } from "./helpers.js";
 
 /**
@@ -29,7 +28,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe.skipIf(!!externalEndpoint)("restart on the same data directory", () => {
+describe("restart on the same data directory", () => {
   it("keeps the app's resources and its users: everyone still signs in", async () => {
     stack = await start();
     const first = await provisionTemplate(stack);
