@@ -231,8 +231,10 @@ describe("S3 (embedded engine) through the AWS SDK", () => {
       expect(got.Metadata).toEqual({ a: "1" });
       await s3.send(new DeleteObjectCommand({ Bucket: "photos", Key: "copies/dup.txt" }));
       await s3.send(new DeleteObjectCommand({ Bucket: "photos", Key: "copies/dup.txt" })); // idempotent
-      const many = await s3.send(new DeleteObjectsCommand({ Bucket: "photos", Delete: { Objects: [{ Key: "orig.txt" }, { Key: "never" }] } }));
-      expect(many.Deleted?.map((d) => d.Key)).toEqual(["orig.txt", "never"]);
+      await s3.send(new PutObjectCommand({ Bucket: "photos", Key: " spaced key ", Body: "s" }));
+      const many = await s3.send(new DeleteObjectsCommand({ Bucket: "photos", Delete: { Objects: [{ Key: "orig.txt" }, { Key: "never" }, { Key: " spaced key " }] } }));
+      expect(many.Deleted?.map((d) => d.Key)).toEqual(["orig.txt", "never", " spaced key "]);
+      expect((await failure(s3.send(new HeadObjectCommand({ Bucket: "photos", Key: " spaced key " })))).$metadata.httpStatusCode).toBe(404);
       expect((await failure(s3.send(new HeadObjectCommand({ Bucket: "photos", Key: "orig.txt" })))).$metadata.httpStatusCode).toBe(404);
     });
 

@@ -39,7 +39,7 @@ const parser = new XMLParser({
   ignoreAttributes: true,
   removeNSPrefix: true,
   parseTagValue: false,
-  trimValues: true,
+  trimValues: false,
   isArray: () => true,
 });
 
@@ -75,6 +75,7 @@ export function text(tree: XmlTree | string | undefined, name: string): string |
   const node = first(tree, name);
   if (node === undefined) return undefined;
   if (typeof node === "string") return node;
-  const inner = node["#text"];
-  return inner && typeof inner[0] === "string" ? inner[0] : "";
+  const inner = node["#text"] as unknown;
+  if (typeof inner === "string") return inner;
+  return Array.isArray(inner) && typeof inner[0] === "string" ? inner[0] : "";
 }
