@@ -62,7 +62,7 @@ async function analyse(bucket: string, key: string, sub: string): Promise<{ outc
     return { outcome: "FACE_NOT_USABLE", reasons: indexed.UnindexedFaces?.flatMap((face) => face.Reasons ?? []) ?? [] };
   } catch (error) {
     const name = (error as Error).name;
-    if (name === "InvalidImageFormatException" || name === "ImageTooLargeException" || name === "InvalidS3ObjectException") {
+    if (["InvalidImageFormatException", "ImageTooLargeException", "InvalidS3ObjectException", "InvalidParameterException"].includes(name)) {
       return { outcome: "NOT_AN_IMAGE", reasons: [name] };
     }
     throw error;

@@ -206,7 +206,10 @@ async function verifyFace(event: VerifyAuthChallengeResponseTriggerEvent): Promi
     } catch (error) {
       const name = (error as Error).name;
       if (name === "InvalidS3ObjectException") return rejected(challengeId, Reasons.photoMissing);
-      if (name === "InvalidImageFormatException" || name === "ImageTooLargeException") return rejected(challengeId, Reasons.photoNotImage);
+      // A broken or tiny image is the photo's fault, not a fault of the sign-in.
+      if (name === "InvalidImageFormatException" || name === "ImageTooLargeException" || name === "InvalidParameterException") {
+        return rejected(challengeId, Reasons.photoNotImage);
+      }
       throw error;
     }
     if (faces.length === 0) return rejected(challengeId, Reasons.photoNoFace);

@@ -165,6 +165,14 @@ describe("sign-in (FACE: selfie)", () => {
     expect(notImage).toBeInstanceOf(NotAuthorizedException);
   });
 
+  it("words a broken image and a file that is not an image for the user", async () => {
+    const first = await app.client.start(bruno.email);
+    const second = (await faceRound(app, first, photo(fixtureOfKind("corrupt")))).challenge!;
+    expect(second.lastError).toBe("The photo must be a JPEG or PNG image under 15 MB.");
+    const third = (await faceRound(app, second, photo(fixtureOfKind("not-an-image")))).challenge!;
+    expect(third.lastError).toBe("The photo must be a JPEG or PNG image under 15 MB.");
+  });
+
   it("passes after a wrong try: two wrong answers and then the right face", async () => {
     const first = await app.client.start(bruno.email);
     const second = (await faceRound(app, first, photo(fixtureOfKind("lookalike")))).challenge!;
