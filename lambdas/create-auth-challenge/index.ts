@@ -9,7 +9,7 @@ import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
 /**
  * Create Auth Challenge: chooses the step of this round and what the client needs for it.
  *
- * - ENROLL (the user has no confirmed face): a 6-digit code is mailed to the address, and the
+ * - ENROLL (the user has no confirmed face, or its item says reenrol): a 6-digit code is mailed to the address, and the
  *   client gets a presigned PUT into the documents bucket at documents/<sub>/<challengeId>, a key
  *   chosen here from the user's `sub`. The key is recorded in the faces table as the only upload
  *   Index Faces will accept for this user.
@@ -123,7 +123,8 @@ export const handler: CreateAuthChallengeTriggerHandler = async (event) => {
   let step: Step = "FACE";
   if (!event.request.userNotFound && sub) {
     const { Item } = await db.send(new GetCommand({ TableName: config.facesTable, Key: { sub }, ConsistentRead: true }));
-    if (!Item?.faceId) step = "ENROLL";
+    // No face yet, or an operator asked this user to enrol again (reenrol = true on the item).
+    if (!Item?.faceId || Item.reenrol === true) step = "ENROLL";
   }
 
   let uploadKey: string;

@@ -138,7 +138,7 @@ async function verifyEnrolment(event: VerifyAuthChallengeResponseTriggerEvent): 
         TableName: config.facesTable,
         Key: { sub },
         UpdateExpression:
-          "SET faceId = :faceId, documentKey = :key, enrolledAt = :now REMOVE pendingKey, pendingSince, uploadKey, uploadOutcome, uploadFaceId, uploadedAt",
+          "SET faceId = :faceId, documentKey = :key, enrolledAt = :now REMOVE pendingKey, pendingSince, uploadKey, uploadOutcome, uploadFaceId, uploadedAt, reenrol",
         ConditionExpression: "pendingKey = :key AND uploadKey = :key AND uploadFaceId = :faceId",
         ExpressionAttributeValues: { ":faceId": faceId, ":key": key, ":now": new Date().toISOString() },
       }),

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
-import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ListFacesCommand } from "@aws-sdk/client-rekognition";
 import { NotAuthorizedException } from "@aws-sdk/client-cognito-identity-provider";
 import { mailCount, mailedCode } from "../../server/stack/face-login-client.js";
@@ -127,6 +127,25 @@ describe("enrolment (ENROLL: mailed code + document)", () => {
     const now = (await listFaces()).filter((face) => face.ExternalImageId === sub);
     expect(now).toHaveLength(1);
     expect(now[0]!.FaceId).not.toBe(pending[0]!.FaceId);
+  });
+});
+
+describe("re-enrolment asked for by an operator (reenrol = true on the user's item)", () => {
+  it("gives the user an ENROLL round, and the new face replaces the old one once the code confirms it", async () => {
+    const sub = subs.get("ana")!;
+    const { Item: before } = await app.db.send(new GetCommand({ TableName: app.resources.facesTable, Key: { sub } }));
+    await app.db.send(new UpdateCommand({ TableName: app.resources.facesTable, Key: { sub }, UpdateExpression: "SET reenrol = :t", ExpressionAttributeValues: { ":t": true } }));
+    const mails = await mailCount(app.endpoint, ana.email);
+    const challenge = await app.client.start(ana.email);
+    expect(challenge.step).toBe("ENROLL");
+    await app.client.upload(challenge, photo(ana.selfies[2]!));
+    const done = await app.client.answer(challenge, (await mailedCode(app.endpoint, ana.email, { after: mails }))!);
+    expect(done.tokens).toBeDefined();
+    const { Item: after } = await app.db.send(new GetCommand({ TableName: app.resources.facesTable, Key: { sub } }));
+    expect(after!.reenrol).toBeUndefined();
+    expect(after!.faceId).not.toBe(before!.faceId);
+    expect((await listFaces()).filter((face) => face.ExternalImageId === sub).map((face) => face.FaceId)).toEqual([after!.faceId]);
+    expect((await app.client.start(ana.email)).step).toBe("FACE");
   });
 });
 
