@@ -3,6 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
+import { createServer as createHttpServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -194,6 +195,49 @@ describe("an external endpoint that does not answer", () => {
       ddb.destroy();
     } finally {
       await stack.close();
+    }
+  });
+});
+
+describe("an external endpoint that refuses Lambda destinations it cannot see (LocalStack)", () => {
+  it("keeps the configuration in rekognito, answers success, shows it, and raises the events", async () => {
+    // A stand-in for LocalStack's S3: it validates Lambda destinations against its own Lambda service.
+    const seen: string[] = [];
+    const fake: Server = createHttpServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      req.resume();
+      req.on("end", () => {
+        if (req.method === "PUT" && req.url?.includes("notification")) {
+          res.writeHead(400, { "content-type": "application/xml" });
+          res.end("<Error><Code>InvalidArgument</Code><Message>Unable to validate the following destination configurations</Message></Error>");
+        } else if (req.method === "GET" && req.url?.includes("notification")) {
+          res.writeHead(200, { "content-type": "application/xml" });
+          res.end('<NotificationConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"/>');
+        } else {
+          res.writeHead(200, { etag: '"0cc175b9c0f1b6a831c399e269772661"' });
+          res.end();
+        }
+      });
+    });
+    await new Promise<void>((resolve) => fake.listen(0, "127.0.0.1", resolve));
+    const { port } = fake.address() as { port: number };
+    const stack = await startStack({ storageEndpoint: `http://127.0.0.1:${port}` });
+    try {
+      const events: S3Notification[] = [];
+      stack.app.core.events.on("s3:notification", (n) => events.push(n));
+      const s3 = new S3Client({ endpoint: stack.endpoint, region: "us-east-1", forcePathStyle: true, credentials });
+      await s3.send(new CreateBucketCommand({ Bucket: "ls-bucket" }));
+      const arn = "arn:aws:lambda:us-east-1:000000000000:function:index-faces";
+      await s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: "ls-bucket", NotificationConfiguration: { LambdaFunctionConfigurations: [{ Id: "n", LambdaFunctionArn: arn, Events: ["s3:ObjectCreated:*"] }] } }));
+      const config = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: "ls-bucket" }));
+      expect(config.LambdaFunctionConfigurations?.[0]).toMatchObject({ Id: "n", LambdaFunctionArn: arn });
+      await s3.send(new PutObjectCommand({ Bucket: "ls-bucket", Key: "a", Body: "a" }));
+      expect(events.map((e) => [e.configurationId, e.event.Records[0]!.s3.object.eTag])).toEqual([["n", "0cc175b9c0f1b6a831c399e269772661"]]);
+      expect(seen.some((l) => /^PUT \/ls-bucket\/?\?notification/.test(l))).toBe(true);
+      s3.destroy();
+    } finally {
+      await stack.close();
+      await new Promise<void>((resolve) => fake.close(() => resolve()));
     }
   });
 });

@@ -15,6 +15,7 @@ import {
   registerS3Routes,
   sendPreflight,
   sendS3Error,
+  sendS3Response,
 } from "../s3/http.js";
 import { looksLikeS3, type S3Service } from "../s3/index.js";
 import { Notifier, notificationConfigurationXml, parseNotificationConfiguration } from "../s3/notifications.js";
@@ -140,6 +141,32 @@ export function createExternalS3(core: CoreServices, fastify: FastifyInstance, e
       const forwarded = await send(request.method, region, path, outQuery, outHeaders, body);
 
       const ok = forwarded.status >= 200 && forwarded.status < 300;
+      if (config && bucket && forwarded.status === 400) {
+        const answer = await readAll(forwarded.stream);
+        if (/Unable to validate the following destination configurations/.test(answer.toString("utf8"))) {
+          // LocalStack checks Lambda destinations against its own Lambda service, which cannot see
+          // the functions rekognito runs. rekognito is the one delivering: it keeps the configuration.
+          configs.set(bucket, config);
+          journal.append({ t: "notification", bucket, config });
+          core.logger.warn(
+            `s3 ${bucket}: ${base.origin} could not validate the notification destinations (they run in rekognito); rekognito keeps the configuration and raises the events`,
+          );
+          return sendS3Response(request, reply, {}, ids);
+        }
+        reply.code(forwarded.status);
+        for (const [k, v] of Object.entries(forwardableHeaders(forwarded.headers))) reply.header(k, v);
+        return reply.send(answer);
+      }
+      if (ok && bucket && "operation" in resolved && resolved.operation === "GetBucketNotificationConfiguration" && configs.has(bucket)) {
+        // The configuration rekognito acts on is the one to show (the endpoint may have refused it).
+        forwarded.stream.resume();
+        return sendS3Response(
+          request,
+          reply,
+          { headers: { "content-type": "application/xml" }, body: xmlDocument("NotificationConfiguration", notificationConfigurationXml(configs.get(bucket)!)) },
+          ids,
+        );
+      }
       if (ok && bucket && "operation" in resolved) {
         switch (resolved.operation) {
           case "CreateBucket": {
