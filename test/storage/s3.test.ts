@@ -195,6 +195,14 @@ describe("S3 (embedded engine) through the AWS SDK", () => {
       });
       expect(wrong.status).toBe(400);
       expect(await wrong.text()).toContain("<Code>BadDigest</Code>");
+
+      const corrupted = await fetch(`${stack.endpoint}/photos/sha.txt`, {
+        method: "PUT",
+        headers: { authorization: headers.authorization, "x-amz-content-sha256": createHash("sha256").update("something else").digest("hex") },
+        body: payload,
+      });
+      expect(corrupted.status).toBe(400);
+      expect(await corrupted.text()).toContain("<Code>XAmzContentSHA256Mismatch</Code>");
     });
 
     it("serves ranges, HEAD, and NoSuchKey as S3's XML error", async () => {

@@ -119,6 +119,11 @@ export const S3Errors = {
       `${what} is not implemented by rekognito's S3. See the README for the implemented operations.`,
       501,
     ),
+  contentSha256Mismatch: (client: string, computed: string) =>
+    new S3Error("XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.", 400, {
+      ClientComputedContentSHA256: client,
+      S3ComputedContentSHA256: computed,
+    }),
   accessDenied: () => new S3Error("AccessDenied", "Access Denied", 403),
   internal: () => new S3Error("InternalError", "We encountered an internal error. Please try again.", 500),
   aclNotSupported: () => new S3Error("AccessControlListNotSupported", "The bucket does not allow ACLs", 400),

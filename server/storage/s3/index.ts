@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { CoreServices, StackComponent } from "../../core/services.js";
 import { callerFromHeaders } from "../../protocol/sigv4.js";
@@ -121,6 +122,11 @@ export function createS3(core: CoreServices, fastify: FastifyInstance): S3Servic
         const decoded = decodeAwsChunked(body, declared !== undefined ? Number(declared) : undefined);
         body = decoded.body;
         trailers = decoded.trailers;
+      }
+      const declaredSha = headers["x-amz-content-sha256"];
+      if (declaredSha && /^[0-9a-f]{64}$/.test(declaredSha)) {
+        const computed = createHash("sha256").update(body).digest("hex");
+        if (computed !== declaredSha) throw S3Errors.contentSha256Mismatch(declaredSha, computed);
       }
       const caller = callerFromHeaders(request.headers, query);
       const s3Request: S3Request = {
