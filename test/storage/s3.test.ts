@@ -541,11 +541,16 @@ describe("S3 persistence", () => {
           NotificationConfiguration: { LambdaFunctionConfigurations: [{ Id: "n1", LambdaFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:f", Events: ["s3:ObjectCreated:*"] }] },
         }),
       );
+      const { UploadId } = await c1.send(new CreateMultipartUploadCommand({ Bucket: "kept", Key: "multi.bin" }));
+      const part = await c1.send(new UploadPartCommand({ Bucket: "kept", Key: "multi.bin", UploadId, PartNumber: 1, Body: "only part" }));
       c1.destroy();
       await first.close();
 
       const second = await startStack({ dataDir, ephemeral: false });
       const c2 = new S3Client({ endpoint: second.endpoint, region: "us-east-1", forcePathStyle: true, credentials });
+      // A multipart upload in progress survives too.
+      await c2.send(new CompleteMultipartUploadCommand({ Bucket: "kept", Key: "multi.bin", UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
+      expect(await (await c2.send(new GetObjectCommand({ Bucket: "kept", Key: "multi.bin" }))).Body!.transformToString()).toBe("only part");
       const got = await c2.send(new GetObjectCommand({ Bucket: "kept", Key: "a.bin" }));
       expect(Buffer.from(await got.Body!.transformToByteArray()).equals(body)).toBe(true);
       expect(got.Metadata).toEqual({ who: "me" });
@@ -553,7 +558,7 @@ describe("S3 persistence", () => {
       const replaced = await c2.send(new GetObjectCommand({ Bucket: "kept", Key: "replaced.txt" }));
       expect(await replaced.Body!.transformToString()).toBe("new");
       const list = await c2.send(new ListObjectsV2Command({ Bucket: "kept" }));
-      expect(list.Contents?.map((c) => c.Key)).toEqual(["a.bin", "replaced.txt"]);
+      expect(list.Contents?.map((c) => c.Key)).toEqual(["a.bin", "multi.bin", "replaced.txt"]);
       const config = await c2.send(new GetBucketNotificationConfigurationCommand({ Bucket: "kept" }));
       expect(config.LambdaFunctionConfigurations?.[0]?.Id).toBe("n1");
       const reader = await second.app.components.find((c) => c.name === "s3");
