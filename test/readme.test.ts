@@ -1,0 +1,22 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { actionsTable, END, START } from "../scripts/actions-table.js";
+
+// The README is what a newcomer trusts: its table of implemented actions is read from the
+// code, and its two commands are the ones package.json and CI run.
+const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+
+describe("README", () => {
+  it("lists exactly the actions the services implement", async () => {
+    const table = readme.slice(readme.indexOf(START) + START.length, readme.indexOf(END)).trim();
+    expect(table, "run: npx tsx scripts/actions-table.ts --write").toBe(await actionsTable());
+  });
+
+  it("gives the two commands that package.json and CI run", () => {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+    expect(readme).toContain("npm ci && npm start");
+    expect(readme).toContain("npm test");
+    expect(pkg.scripts.start).toContain("server/cli.ts");
+    expect(readFileSync(new URL("../.ci/run", import.meta.url), "utf8")).toMatch(/^npm test$/m);
+  });
+});
