@@ -1,12 +1,37 @@
 import { defineConfig } from "vitest/config";
+import { motoUnavailable } from "./test/support/moto.js";
+
+// The face-login app's whole end-to-end suite runs twice: on the embedded S3 and DynamoDB, and
+// with storage passed through to moto's server (an independent emulator, as LocalStack is under
+// Compose). Where moto is missing, the second run is skipped with the reason printed.
+const APP_SUITES = ["test/app/face-login.test.ts", "test/app/security.test.ts", "test/app/restart.test.ts", "test/app/amplify.test.ts"];
+const motoMissing = motoUnavailable();
+if (motoMissing) console.log(`[skip] app-on-moto: ${motoMissing}`);
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts", "server/**/*.test.ts", "lambdas/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
     // The SDK's notice that its 2027 releases need Node 22 says nothing about the code under test.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+    projects: [
+      {
+        extends: true,
+        test: { name: "rekognito", include: ["test/**/*.test.ts", "server/**/*.test.ts", "lambdas/**/*.test.ts"] },
+      },
+      ...(motoMissing
+        ? []
+        : [
+            {
+              extends: true as const,
+              test: {
+                name: "app-on-moto",
+                include: APP_SUITES,
+                env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", REKOGNITO_TEST_STORAGE: "moto" },
+              },
+            },
+          ]),
+    ],
   },
 });

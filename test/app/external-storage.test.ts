@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { startStack } from "../../server/stack.js";
 import { provisionTemplate } from "../../server/stack/provision.js";
 import { testCredentials, type TestTarget } from "../support/target.js";
+import { motoUnavailable, startMoto, type Moto } from "../support/moto.js";
 import { clientsFor, enrol, photo, readPersonas, signIn, type AppUnderTest } from "./helpers.js";
 
 /**
@@ -13,49 +12,28 @@ import { clientsFor, enrol, photo, readPersonas, signIn, type AppUnderTest } fro
  * template provisions, and the same flow enrols and signs in.
  */
 
-const motoMissing = spawnSync("python3", ["-c", "import moto.server"], { encoding: "utf8" }).status !== 0;
-if (motoMissing) console.log("SKIP face-login on external storage: python3 cannot import moto.server (pip install 'moto[server]')");
+const motoMissing = motoUnavailable();
+if (motoMissing) console.log(`SKIP face-login on external storage: ${motoMissing}`);
 
 const [first, second] = readPersonas() as [ReturnType<typeof readPersonas>[0], ReturnType<typeof readPersonas>[0]];
-let moto: ChildProcess | undefined;
+let moto: Moto | undefined;
 let motoEndpoint: string;
 let app: AppUnderTest;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 beforeAll(async () => {
   if (motoMissing) return;
-  const port = await freePort();
-  moto = spawn("python3", ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
-  await new Promise<void>((resolve, reject) => {
-    let log = "";
-    const seen = (chunk: Buffer) => {
-      log += chunk.toString();
-      if (log.includes("Running on")) resolve();
-    };
-    moto!.stdout!.on("data", seen);
-    moto!.stderr!.on("data", seen);
-    moto!.once("exit", (code) => reject(new Error(`moto exited (${code}): ${log}`)));
-  });
-  motoEndpoint = `http://127.0.0.1:${port}`;
+  moto = await startMoto();
+  motoEndpoint = moto.endpoint;
   const stack = await startStack({ storageEndpoint: motoEndpoint });
   const target: TestTarget = { endpoint: stack.endpoint, region: stack.region, stack, close: () => stack.close() };
   app = clientsFor(target, await provisionTemplate(stack));
 });
 afterAll(async () => {
   await app?.close();
-  moto?.kill("SIGTERM");
+  moto?.stop();
 });
 
-describe.skipIf(motoMissing)("the face-login app on external S3 and DynamoDB (moto)", () => {
+describe.skipIf(!!motoMissing)("the face-login app on external S3 and DynamoDB (moto)", () => {
   it("enrols and signs in, with the buckets, tables and photos living in the external emulator", async () => {
     for (const persona of [first, second]) {
       expect((await enrol(app, persona.email, photo(persona.document))).answered.tokens).toBeDefined();

@@ -12,6 +12,7 @@ import { provisionTemplate, type FaceLoginResources } from "../../server/stack/p
 import { FaceLoginClient, mailCount, mailedCode, type Challenge } from "../../server/stack/face-login-client.js";
 import { readPersonas, fixtureOfKind, type Persona } from "../../server/stack/seed.js";
 import { testCredentials, type TestTarget } from "../support/target.js";
+import { startMoto, type Moto } from "../support/moto.js";
 
 export { readPersonas, fixtureOfKind, type Persona };
 
@@ -29,12 +30,37 @@ export interface AppUnderTest {
 }
 
 /**
+ * Where the app suites keep S3 and DynamoDB: the embedded engines, or moto's server when
+ * REKOGNITO_TEST_STORAGE=moto (the "app-on-moto" project in vitest.config.ts runs the whole
+ * face-login suite that way, as Compose runs it on LocalStack).
+ */
+export const storageMode: "embedded" | "moto" = process.env.REKOGNITO_TEST_STORAGE === "moto" ? "moto" : "embedded";
+let moto: Promise<Moto> | undefined;
+
+/** The stack options that put storage where `storageMode` says (one moto per test file). */
+export async function storageOptions(): Promise<StackOptions> {
+  if (storageMode === "embedded") return {};
+  moto ??= startMoto();
+  return { storageEndpoint: (await moto).endpoint };
+}
+
+export async function stopStorage(): Promise<void> {
+  const running = moto;
+  moto = undefined;
+  if (running) (await running).stop();
+}
+
+/**
  * Always an in-process stack (even with REKOGNITO_TEST_ENDPOINT set): these suites enrol the
  * fixed fixture personas, so they need an app with no users yet, and some move the clock.
  */
 export async function startApp(options: StackOptions = {}): Promise<AppUnderTest> {
-  const stack = await startStack(options);
-  const target: TestTarget = { endpoint: stack.endpoint, region: stack.region, stack, close: () => stack.close() };
+  const stack = await startStack({ ...(await storageOptions()), ...options });
+  const close = async () => {
+    await stack.close();
+    await stopStorage();
+  };
+  const target: TestTarget = { endpoint: stack.endpoint, region: stack.region, stack, close };
   return clientsFor(target, await provisionTemplate(stack));
 }
 

@@ -6,7 +6,7 @@ import { listenStack, type Stack } from "../../server/stack.js";
 import { silentLogger } from "../../server/core/logger.js";
 import { provisionTemplate, type FaceLoginResources } from "../../server/stack/provision.js";
 import { seedPersonas } from "../../server/stack/seed.js";
-import { clientsFor, claimsOf, photo, readPersonas, signIn } from "./helpers.js";
+import { clientsFor, claimsOf, photo, readPersonas, signIn, stopStorage, storageOptions } from "./helpers.js";
 
 /**
  * The dev server restarted on the same data directory: the template provisions again without
@@ -18,13 +18,14 @@ const personas = readPersonas();
 let dataDir: string;
 let stack: Stack | undefined;
 
-const start = () => listenStack({ dataDir, logger: silentLogger, port: 0 });
+const start = async () => listenStack({ ...(await storageOptions()), dataDir, logger: silentLogger, port: 0 });
 
 beforeAll(() => {
   dataDir = mkdtempSync(join(tmpdir(), "rekognito-app-restart-"));
 });
 afterAll(async () => {
   await stack?.close();
+  await stopStorage();
   rmSync(dataDir, { recursive: true, force: true });
 });
 

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,43 +24,16 @@ import { ManualClock } from "../../server/core/clock.js";
 import type { S3Notification } from "../../server/core/events.js";
 import type { ObjectReader } from "../../server/storage/types.js";
 import { createFacesTable } from "./helpers.js";
+import { freePort, motoUnavailable, startMoto, type Moto } from "../support/moto.js";
 
 const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 const md5 = (b: Buffer) => createHash("md5").update(b).digest("hex");
 
-const motoMissing = spawnSync("python3", ["-c", "import moto.server"], { encoding: "utf8" }).status !== 0;
-if (motoMissing) console.warn("skipping the external-storage suite: python3 cannot import moto.server (pip install 'moto[server]')");
+const motoMissing = motoUnavailable();
+if (motoMissing) console.warn(`skipping the external-storage suite: ${motoMissing}`);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
-
-/** moto's standalone server on a free port; resolves once it says it is running. */
-async function startMoto(): Promise<{ endpoint: string; process: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn("python3", ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
-  await new Promise<void>((resolve, reject) => {
-    let log = "";
-    const onData = (chunk: Buffer) => {
-      log += chunk.toString();
-      if (log.includes("Running on")) resolve();
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`moto exited (${code}): ${log}`)));
-  });
-  return { endpoint: `http://127.0.0.1:${port}`, process: child };
-}
-
-describe.skipIf(motoMissing)("storage passed through to an external endpoint (moto)", () => {
-  let moto: { endpoint: string; process: ChildProcess };
+describe.skipIf(!!motoMissing)("storage passed through to an external endpoint (moto)", () => {
+  let moto: Moto;
   let stack: Stack;
   let s3: S3Client;
   const clock = new ManualClock(Date.now());
