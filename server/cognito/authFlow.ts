@@ -76,6 +76,17 @@ interface CustomAuthState {
   clientMetadata: StringMap | undefined;
 }
 
+/**
+ * The user name an unknown user gets when the pool signs in by email or phone: a UUID like a
+ * real user's `sub`, stable per pool and name (an HMAC under the pool's private key), so that
+ * ChallengeParameters.USERNAME does not tell an unknown email from a registered one.
+ */
+export function unknownUserName(pool: PoolRecord, given: string): string {
+  if (!pool.usernameAttributes.length) return given;
+  const h = createHmac("sha256", pool.key.privateKeyPem).update(`unknown-user:${given.toLowerCase()}`).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
 function eventAttributes(user: UserRecord | null): StringMap {
   return user ? triggerAttributes(user) : {};
 }
@@ -102,7 +113,8 @@ export async function startCustomAuth(
     if (user.status === "UNCONFIRMED") throw CognitoErrors.userNotConfirmed();
   }
   // InitiateAuth's ClientMetadata does not reach these triggers on AWS.
-  return defineNext(svc, ctx, { pool, client, user, userName: user?.username ?? username, history: [], clientMetadata: undefined });
+  const userName = user ? user.username : unknownUserName(pool, username);
+  return defineNext(svc, ctx, { pool, client, user, userName, history: [], clientMetadata: undefined });
 }
 
 /** RespondToAuthChallenge / AdminRespondToAuthChallenge for CUSTOM_CHALLENGE: Verify, then Define again. */
@@ -124,7 +136,9 @@ export async function answerCustomChallenge(
   if (session.challengeName !== "CUSTOM_CHALLENGE") throw CognitoErrors.invalidSession();
   let user: UserRecord | null = null;
   if (session.userNotFound) {
-    if (username.toLowerCase() !== session.username.toLowerCase()) throw CognitoErrors.invalidSession();
+    // The client may echo ChallengeParameters.USERNAME or repeat the name it typed.
+    const same = username.toLowerCase() === session.username.toLowerCase() || unknownUserName(pool, username) === session.username;
+    if (!same) throw CognitoErrors.invalidSession();
   } else {
     user = svc.store.findUser(pool, username) ?? null;
     if (!user || user.username !== session.username) throw CognitoErrors.invalidSession();

@@ -225,6 +225,10 @@ describe("7. no user enumeration (PreventUserExistenceErrors)", () => {
     const ghost = await app.client.start("nobody-here@example.com");
     expect(Object.keys(ghost.parameters).sort()).toEqual(Object.keys(real.parameters).sort());
     expect(ghost.step).toBe(real.step);
+    // USERNAME is a sub-shaped id for both, not the typed email for the unknown one.
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    expect(real.parameters.USERNAME).toMatch(uuid);
+    expect(ghost.parameters.USERNAME).toMatch(uuid);
     expect(ghost.uploadKey).toMatch(/^sign-in\/[0-9a-f-]{36}$/);
     expect(new URL(ghost.uploadUrl).pathname.split("/")[1]).toBe(new URL(real.uploadUrl).pathname.split("/")[1]);
 

@@ -279,10 +279,17 @@ describe("unknown, unconfirmed and disabled users", () => {
     rmSync(eventLog, { force: true });
     const first = await start(main.clientId, "nobody@example.com");
     expect(first.ChallengeName).toBe("CUSTOM_CHALLENGE");
-    expect(first.ChallengeParameters).toEqual({ round: "1", hint: "say answer-1", USERNAME: "nobody@example.com" });
+    // USERNAME looks like a registered user's (a sub), and stays the same for the same email,
+    // so the answer does not tell an unknown address from a known one.
+    const real = await start(main.clientId);
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    expect(real.ChallengeParameters!.USERNAME).toMatch(uuid);
+    expect(first.ChallengeParameters).toEqual({ round: "1", hint: "say answer-1", USERNAME: expect.stringMatching(uuid) });
+    expect((await start(main.clientId, "NOBODY@example.com")).ChallengeParameters!.USERNAME).toBe(first.ChallengeParameters!.USERNAME);
+    expect((await start(main.clientId, "someone-else@example.com")).ChallengeParameters!.USERNAME).not.toBe(first.ChallengeParameters!.USERNAME);
     const events = recordedEvents(eventLog);
     expect(events[0].request).toEqual({ userAttributes: {}, session: [], userNotFound: true });
-    expect(events[0].userName).toBe("nobody@example.com");
+    expect(events[0].userName).toBe(first.ChallengeParameters!.USERNAME);
     // Even the "right" answer never signs a fake user in.
     expect(await failure(answer(main.clientId, first, "answer-1"))).toEqual({ name: "NotAuthorizedException", message: "Incorrect username or password." });
   });
