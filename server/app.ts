@@ -15,6 +15,20 @@ import { createDynamoDB } from "./storage/dynamodb/index.js";
 import { createExternalDynamoDB } from "./storage/external/dynamodb.js";
 import { createExternalS3 } from "./storage/external/s3.js";
 
+/** Response headers a browser client may read (the SDKs read these). */
+const EXPOSED_HEADERS = [
+  "x-amzn-requestid",
+  "x-amzn-errortype",
+  "x-amzn-errormessage",
+  "x-amz-request-id",
+  "x-amz-id-2",
+  "x-amz-function-error",
+  "x-amz-log-result",
+  "x-amz-executed-version",
+  "etag",
+  "date",
+].join(", ");
+
 export interface AppOptions {
   /** Where state is kept; null or undefined with ephemeral: true keeps nothing. */
   dataDir?: string | null;
@@ -85,6 +99,28 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
     requestId: () => core.ids.uuid(),
   });
   const components: StackComponent[] = [];
+
+  // Browsers (a web sign-in page, Amplify in a browser) call Cognito and upload to presigned
+  // URLs from another origin: every service answers CORS permissively, as a local endpoint should.
+  fastify.addHook("onRequest", async (request, reply) => {
+    if (request.method !== "OPTIONS" || !request.headers["access-control-request-method"]) return;
+    return reply
+      .code(204)
+      .headers({
+        "access-control-allow-origin": String(request.headers.origin ?? "*"),
+        "access-control-allow-methods": "GET, PUT, POST, DELETE, HEAD, PATCH",
+        "access-control-allow-headers": String(request.headers["access-control-request-headers"] ?? "*"),
+        "access-control-max-age": "3000",
+      })
+      .send();
+  });
+  fastify.addHook("onSend", async (request, reply, payload) => {
+    if (request.headers.origin && !reply.hasHeader("access-control-allow-origin")) {
+      reply.header("access-control-allow-origin", "*");
+      reply.header("access-control-expose-headers", EXPOSED_HEADERS);
+    }
+    return payload;
+  });
 
   fastify.addHook("onResponse", async (request, reply) => {
     const tag = request.awsLog;

@@ -115,3 +115,42 @@ describe("JSON protocol gateway", () => {
     expect(res.json().CollectionArn).toContain("eu-west-1");
   });
 });
+
+describe("CORS, for browser clients", () => {
+  let app: App;
+  beforeAll(async () => {
+    app = await buildApp({ ephemeral: true, logger: silentLogger });
+  });
+  afterAll(() => app.close());
+
+  it("answers a preflight for the JSON protocol's headers", async () => {
+    const res = await app.fastify.inject({
+      method: "OPTIONS",
+      url: "/",
+      headers: {
+        origin: "http://localhost:5173",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type,x-amz-target,x-amz-user-agent",
+      },
+    });
+    expect(res.statusCode).toBe(204);
+    expect(res.headers["access-control-allow-origin"]).toBe("http://localhost:5173");
+    expect(res.headers["access-control-allow-headers"]).toContain("x-amz-target");
+  });
+
+  it("lets the page read Cognito's answers and errors", async () => {
+    const res = await app.fastify.inject({
+      method: "POST",
+      url: "/",
+      headers: {
+        origin: "http://localhost:5173",
+        "x-amz-target": "AWSCognitoIdentityProviderService.InitiateAuth",
+        "content-type": "application/x-amz-json-1.1",
+      },
+      payload: JSON.stringify({ AuthFlow: "CUSTOM_AUTH", ClientId: "nosuchclient", AuthParameters: { USERNAME: "a@example.com" } }),
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers["access-control-allow-origin"]).toBe("*");
+    expect(res.headers["access-control-expose-headers"]).toContain("x-amzn-errortype");
+  });
+});
