@@ -14,6 +14,9 @@ import { createS3 } from "./storage/s3/index.js";
 import { createDynamoDB } from "./storage/dynamodb/index.js";
 import { createExternalDynamoDB } from "./storage/external/dynamodb.js";
 import { createExternalS3 } from "./storage/external/s3.js";
+import { createLambda } from "./lambda/index.js";
+import { createCognito } from "./cognito/index.js";
+import { registerSes } from "./ses/index.js";
 
 /** Response headers a browser client may read (the SDKs read these). */
 const EXPOSED_HEADERS = [
@@ -142,38 +145,31 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
     return sendAwsError(reply, CommonErrors.internal(), requestId);
   });
 
-  // --- services (each registers its JSON actions on the gateway or its own routes) ---
-  // storage: S3 (own routes, catch-all) and DynamoDB (proxied by X-Amz-Target prefix)
-  // `s3` (an ObjectReader) is what Rekognition's Image.S3Object reads.
+  // The services, in dependency order. Each registers its JSON actions on the gateway or its
+  // own routes, and is a StackComponent (health, close).
+  // S3 and DynamoDB: the embedded engines, or a pass-through to an external endpoint.
   const s3 = options.storageEndpoint ? createExternalS3(core, fastify, options.storageEndpoint) : createS3(core, fastify);
   components.push(s3);
   components.push(
     options.storageEndpoint ? await createExternalDynamoDB(core, gateway, options.storageEndpoint) : await createDynamoDB(core, gateway),
   );
-  // faces + rekognition: gateway.register(rekognitionService)
-  {
-    // Image.S3Object is read through an ObjectReader: the S3 service above.
-    const rekognition = createRekognition(core, { engine: createFixtureEngine(), objects: s3 });
-    gateway.register(rekognition);
-    components.push(rekognition);
-  }
-  // lambda: REST routes under /2015-03-31/functions
-  // `lambda` (a LambdaInvoker) is what Cognito's triggers call.
-  const lambda = (await import("./lambda/index.js")).createLambda(core, fastify);
+  // Rekognition reads Image.S3Object through S3 (an ObjectReader).
+  const rekognition = createRekognition(core, { engine: createFixtureEngine(), objects: s3 });
+  gateway.register(rekognition);
+  components.push(rekognition);
+  // Lambda: REST routes under /2015-03-31/; runs S3 notifications' targets and Cognito's triggers.
+  const lambda = createLambda(core, fastify);
   components.push(lambda);
-  // cognito: gateway.register(cognitoService), JWKS routes
-  // `cognito.services.mailbox` is the stack's one mailbox (GET /_rekognito/mailbox).
-  const cognito = (await import("./cognito/index.js")).createCognito(core, fastify, { lambda });
+  // Cognito: its triggers run in the Lambda runner; its mailbox is the stack's one mailbox.
+  const cognito = createCognito(core, fastify, { lambda });
   gateway.register(cognito);
   components.push(cognito);
-
-  // --- face-login app (issue 4): SES SendEmail lands in the same mailbox; `resources` is what
-  // provisionTemplate (server/stack/provision.ts) made, listed in health. ---
-  components.push((await import("./ses/index.js")).registerSes(fastify, { core, mailbox: cognito.services.mailbox }));
+  // SESv2 SendEmail lands in that mailbox too.
+  components.push(registerSes(fastify, { core, mailbox: cognito.services.mailbox }));
+  // What provisionTemplate (server/stack/provision.ts) made, listed in health.
   const resources: Record<string, string> = {};
-  // --- end face-login app ---
 
-  // --- the gateway's own routes ---
+  // The gateway's own routes.
   fastify.get("/_rekognito/health", async () => ({
     status: "ok",
     version: VERSION,

@@ -3,11 +3,12 @@ import { resolve } from "node:path";
 import { listenStack } from "./stack.js";
 import { consoleLogger } from "./core/logger.js";
 import { VERSION } from "./version.js";
-// --- face-login app (issue 4) ---
 import { existsSync } from "node:fs";
 import { DEFAULT_TEMPLATE, provisionTemplate, type FaceLoginResources } from "./stack/provision.js";
 import { seedPersonas } from "./stack/seed.js";
-// --- end face-login app ---
+
+// This process runs on Node 20; the SDK's notice that its 2027 releases need Node 22 is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const HELP = `rekognito ${VERSION}: Cognito custom auth, Rekognition, S3, DynamoDB and Lambda on one local endpoint
 
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
   if (storageEndpoint && !/^https?:\/\/[^/]+/.test(storageEndpoint)) throw new Error(`--storage-endpoint must be an http(s) URL, got ${storageEndpoint}`);
   const started = performance.now();
   const stack = await listenStack({ port, host, dataDir, ephemeral, region, storageEndpoint, logger: consoleLogger });
-  // --- face-login app (issue 4): provision template.yaml through the stack's own APIs ---
+  // The face-login app: template.yaml provisioned through the stack's own APIs (idempotent).
   let resources: FaceLoginResources | null = null;
   if (!values.bare && existsSync(DEFAULT_TEMPLATE)) {
     resources = await provisionTemplate(stack);
@@ -73,8 +74,7 @@ async function main(): Promise<void> {
         "",
       ]
     : [];
-  // --- end face-login app ---
-  const ms = (performance.now() - started).toFixed(0);
+    const ms = (performance.now() - started).toFixed(0);
   const banner = [
     "",
     `  rekognito ${VERSION} ready in ${ms} ms`,

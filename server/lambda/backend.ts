@@ -410,6 +410,9 @@ export class LambdaBackend implements LambdaInvoker {
       LANG: "en_US.UTF-8",
       TZ: ":UTC",
       AWS_ENDPOINT_URL: this.core.endpoint(),
+      // Every function runs on this server's Node (20), whatever its declared runtime: the
+      // SDK's notice that its 2027 releases need Node 22 would only be noise in the log.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       ...fn.environment,
       AWS_REGION: fn.region,
       AWS_DEFAULT_REGION: fn.region,
