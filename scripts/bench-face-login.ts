@@ -7,56 +7,16 @@
  *   sign-in                    InitiateAuth (FACE), PUT the selfie, RespondToAuthChallenge,
  *                              tokens: p50/p99 one at a time, sign-ins per second at 16 concurrent
  */
-import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { readFileSync } from "node:fs";
 import { startStack } from "../server/stack.js";
 import { provisionTemplate } from "../server/stack/provision.js";
 import { enrol, readPersonas } from "../server/stack/seed.js";
 import { FaceLoginClient } from "../server/stack/face-login-client.js";
+import { bootToReady, line, ms, percentile } from "./bench-tools.js";
 
-export interface BenchTools {
-  quick: boolean;
-  line(label: string, value: string): void;
-  percentile(samples: number[], p: number): number;
-  ms(n: number): string;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** The CLI as `npm start -- --ephemeral` runs it, until health lists the app's resources. */
-async function fullBootToReady(): Promise<number> {
-  const port = await freePort();
-  const started = performance.now();
-  const child = spawn(process.execPath, ["--import", "tsx", "server/cli.ts", "--ephemeral", "--port", String(port)], { stdio: "ignore" });
-  try {
-    for (;;) {
-      try {
-        const health = (await (await fetch(`http://127.0.0.1:${port}/_rekognito/health`)).json()) as { resources?: unknown };
-        if (health.resources) return performance.now() - started;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((r) => setTimeout(r, 5));
-      if (performance.now() - started > 60_000) throw new Error("the app was not provisioned in 60 s");
-    }
-  } finally {
-    child.kill("SIGTERM");
-  }
-}
-
-export async function benchFaceLogin(tools: BenchTools): Promise<void> {
-  const { line, percentile, ms, quick } = tools;
+export async function benchFaceLogin(quick: boolean): Promise<void> {
   const boots: number[] = [];
-  for (let i = 0; i < (quick ? 1 : 3); i++) boots.push(await fullBootToReady());
+  for (let i = 0; i < (quick ? 1 : 3); i++) boots.push(await bootToReady([], (health) => health.resources !== undefined));
   line("full stack boot-to-ready (app provisioned)", `${ms(percentile(boots, 50))} p50 of ${boots.length}`);
 
   const personas = readPersonas();

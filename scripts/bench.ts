@@ -12,8 +12,6 @@
  *
  * Options: --quick (smaller counts, for a smoke run), --sizes 1000,10000,100000
  */
-import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { parseArgs } from "node:util";
 import { createHash } from "node:crypto";
 import { CreateCollectionCommand, IndexFacesCommand, RekognitionClient, SearchFacesByImageCommand } from "@aws-sdk/client-rekognition";
@@ -31,6 +29,7 @@ import { startStack, type Stack } from "../server/stack.js";
 import { fixtureImages, readFixture } from "../server/faces/fixtures.js";
 import type { RekognitionService } from "../server/rekognition/index.js";
 import { benchFaceLogin } from "./bench-face-login.js";
+import { bootToReady, line, ms, percentile, timed } from "./bench-tools.js";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
@@ -40,54 +39,6 @@ const { values } = parseArgs({
 const quick = values.quick;
 const sizes = (values.sizes ?? (quick ? "1000,10000" : "1000,10000,100000")).split(",").map(Number);
 const credentials = { accessKeyId: "bench", secretAccessKey: "bench" };
-
-function percentile(samples: number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-const ms = (n: number) => `${n.toFixed(2)} ms`;
-function line(label: string, value: string): void {
-  process.stdout.write(`${label.padEnd(44)} ${value}\n`);
-}
-
-async function timed<T>(fn: () => Promise<T>): Promise<number> {
-  const t = performance.now();
-  await fn();
-  return performance.now() - t;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts the CLI as `npm start -- --ephemeral` would and waits until health answers. */
-async function bootToReady(): Promise<number> {
-  const port = await freePort();
-  const started = performance.now();
-  const child = spawn(process.execPath, ["--import", "tsx", "server/cli.ts", "--ephemeral", "--port", String(port)], {
-    stdio: "ignore",
-  });
-  try {
-    for (;;) {
-      try {
-        const res = await fetch(`http://127.0.0.1:${port}/_rekognito/health`);
-        if (res.ok) return performance.now() - started;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((r) => setTimeout(r, 5));
-      if (performance.now() - started > 60_000) throw new Error("the server did not become ready in 60 s");
-    }
-  } finally {
-    child.kill("SIGTERM");
-  }
-}
 
 /** A deterministic unit vector, for filling collections with synthetic faces. */
 function syntheticEmbedding(seed: number, dim: number): Float32Array {
@@ -267,8 +218,8 @@ async function benchCustomAuth(stack: Stack): Promise<void> {
 async function main(): Promise<void> {
   process.stdout.write(`rekognito bench on Node ${process.version}${quick ? " (quick)" : ""}\n\n`);
   const boots: number[] = [];
-  for (let i = 0; i < 3; i++) boots.push(await bootToReady());
-  line("boot-to-ready (CLI, ephemeral; median of 3)", ms(percentile(boots, 50)));
+  for (let i = 0; i < 3; i++) boots.push(await bootToReady(["--bare"], () => true));
+  line("boot-to-ready (emulator only, --bare; p50 of 3)", ms(percentile(boots, 50)));
 
   const stack = await startStack();
   try {
@@ -277,7 +228,7 @@ async function main(): Promise<void> {
   } finally {
     await stack.close();
   }
-  await benchFaceLogin({ quick, line, percentile, ms });
+  await benchFaceLogin(quick);
   line("peak RSS (this process, in-process stacks)", `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 }
 

@@ -19,6 +19,9 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { LambdaClient } from "@aws-sdk/client-lambda";
+import type { FaceLoginResources } from "../server/stack/provision.js";
+
+export type { FaceLoginResources };
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
@@ -33,16 +36,6 @@ export async function dockerAvailability(): Promise<Availability> {
   } catch (error) {
     return { available: false, reason: error instanceof Error ? error.message : String(error) };
   }
-}
-
-export interface FaceLoginResources {
-  region: string;
-  userPoolId: string;
-  userPoolClientId: string;
-  documentsBucket: string;
-  signInBucket: string;
-  facesTable: string;
-  collectionId: string;
 }
 
 export interface RekognitoClients {

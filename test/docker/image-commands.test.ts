@@ -1,9 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { freePort } from "../support/net.js";
 
 // No Docker engine here, so the image's own build and start commands run outside a container:
 // the Dockerfile is read, its COPY/RUN/ENV/WORKDIR/CMD steps are replayed into a temporary
@@ -28,16 +28,6 @@ function readDockerfile(): Step[] {
     steps.push({ stage, op: op!.toUpperCase(), args: rest.join(" ") });
   }
   return steps;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 describe("the Docker image's commands, outside a container", () => {

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
+import { freePort } from "./net.js";
 
 /**
  * moto's standalone server, a real independent AWS emulator on this machine (Python), used as
@@ -12,17 +12,6 @@ export function motoUnavailable(): string | undefined {
   if (probe.error) return `python3 is not available (${probe.error.message})`;
   if (probe.status !== 0) return "python3 cannot import moto.server (pip install 'moto[server]')";
   return undefined;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
 }
 
 export interface Moto {
@@ -47,3 +36,5 @@ export async function startMoto(): Promise<Moto> {
   });
   return { endpoint: `http://127.0.0.1:${port}`, process: child, stop: () => void child.kill("SIGTERM") };
 }
+
+export { freePort };
