@@ -1,0 +1,7 @@
+// rekognito/testcontainers for plain Node: registers tsx's loader, then re-exports the module.
+import { register } from "tsx/esm/api";
+
+register();
+const api = await import("../testcontainers/index.ts");
+
+export const { dockerAvailability, clientsFor, startRekognitoContainer, startRekognitoCompose } = api;
