@@ -62,8 +62,19 @@ describe("routing", () => {
     expect(resolveOperation("PUT", "b", "k", {}, { "x-amz-copy-source": "b/o" })).toEqual({ operation: "CopyObject" });
     expect(resolveOperation("PUT", "b", "k", { partNumber: "1", uploadId: "u" }, {})).toEqual({ operation: "UploadPart" });
     expect(resolveOperation("PUT", "b", undefined, { notification: "" }, {})).toEqual({ operation: "PutBucketNotificationConfiguration" });
-    expect(resolveOperation("PUT", "b", "k", { tagging: "" }, {})).toHaveProperty("notImplemented");
-    expect(resolveOperation("GET", "b", undefined, { policy: "" }, {})).toHaveProperty("notImplemented");
+    expect(resolveOperation("GET", "b", undefined, { policy: "" }, {})).toEqual({ operation: "GetBucketPolicy" });
+    expect(resolveOperation("DELETE", "b", undefined, { lifecycle: "" }, {})).toEqual({ operation: "DeleteBucketLifecycle" });
+    expect(resolveOperation("PUT", "b", undefined, { publicAccessBlock: "" }, {})).toEqual({ operation: "PutPublicAccessBlock" });
+  });
+
+  it("names what it does not implement by AWS's operation name (for the request log and the error)", () => {
+    expect(resolveOperation("PUT", "b", "k", { tagging: "" }, {})).toMatchObject({ name: "PutObjectTagging" });
+    expect(resolveOperation("PUT", "b", undefined, { tagging: "" }, {})).toMatchObject({ name: "PutBucketTagging" });
+    expect(resolveOperation("GET", "b", undefined, { versioning: "" }, {})).toMatchObject({ name: "GetBucketVersioning" });
+    expect(resolveOperation("GET", "b", undefined, { metrics: "" }, {})).toMatchObject({ name: "ListBucketMetricsConfigurations" });
+    expect(resolveOperation("GET", "b", undefined, { metrics: "", id: "m" }, {})).toMatchObject({ name: "GetBucketMetricsConfiguration" });
+    expect(resolveOperation("PUT", "b", "k", { partNumber: "1", uploadId: "u" }, { "x-amz-copy-source": "b/o" })).toMatchObject({ name: "UploadPartCopy" });
+    expect(resolveOperation("POST", "b", "k", { restore: "" }, {})).toMatchObject({ name: "RestoreObject" });
   });
 
   it("reads the bucket from virtual-host names", () => {

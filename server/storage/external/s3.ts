@@ -107,7 +107,7 @@ export function createExternalS3(core: CoreServices, fastify: FastifyInstance, e
       const query = queryOf(request);
       const headers = headersOf(request);
       const resolved = resolveOperation(request.method, bucket, key, query, headers);
-      request.awsLog.action = "operation" in resolved ? resolved.operation : "passthrough";
+      request.awsLog.action = "operation" in resolved ? resolved.operation : resolved.name;
       checkPresignedExpiry(query, core.clock.now());
       const caller = callerFromHeaders(request.headers, query);
       const region = caller.region ?? core.defaultRegion;
@@ -235,6 +235,8 @@ export function createExternalS3(core: CoreServices, fastify: FastifyInstance, e
   return {
     name: "s3",
     claims: looksLikeS3,
+    // The external endpoint keeps the CORS configurations; the stack's permissive answer stays.
+    answersPreflight: () => false,
     handle,
     async readObject(bucket: string, key: string, versionId?: string): Promise<StoredObject | undefined> {
       const query: Record<string, string> = versionId ? { versionId } : {};

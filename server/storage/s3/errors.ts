@@ -160,6 +160,26 @@ export const S3Errors = {
       ArgumentValue: value,
     }),
   noParts: () => new S3Error("InvalidRequest", "You must specify at least one part", 400),
+  noSuchPublicAccessBlockConfiguration: (bucket: string) =>
+    new S3Error("NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found", 404, { BucketName: bucket }),
+  noSuchCorsConfiguration: (bucket: string) =>
+    new S3Error("NoSuchCORSConfiguration", "The CORS configuration does not exist", 404, { BucketName: bucket }),
+  noSuchLifecycleConfiguration: (bucket: string) =>
+    new S3Error("NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist", 404, { BucketName: bucket }),
+  noSuchBucketPolicy: (bucket: string) =>
+    new S3Error("NoSuchBucketPolicy", "The bucket policy does not exist", 404, { BucketName: bucket }),
+  malformedPolicy: (message: string) => new S3Error("MalformedPolicy", message, 400),
+  /** A preflight that no CORS rule of the bucket allows. */
+  corsForbidden: (method: string, resourceType: "OBJECT" | "BUCKET") =>
+    new S3Error(
+      "AccessForbidden",
+      "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+      403,
+      { Method: method, ResourceType: resourceType },
+    ),
+  corsOriginMissing: () => new S3Error("BadRequest", "Insufficient information. Origin request header needed.", 400),
+  corsMethodMissing: () =>
+    new S3Error("BadRequest", "Invalid Access-Control-Request-Method: null", 400),
   /** The external storage endpoint could not be reached. */
   unavailable: (where: string, cause: string) =>
     new S3Error("ServiceUnavailable", `rekognito could not reach the storage endpoint ${where}: ${cause}`, 503),

@@ -122,7 +122,11 @@ export function errorXml(error: S3Error, requestId: string, hostId: string): str
   );
 }
 
-/** Browsers upload to presigned URLs: answer CORS permissively, as a local endpoint should. */
+/**
+ * Browsers upload to presigned URLs: a bucket without a CORS configuration answers CORS
+ * permissively, as a local endpoint should (AWS would refuse). A bucket with one answers by
+ * its rules (see the engine's index.ts).
+ */
 export function corsHeaders(request: FastifyRequest): Record<string, string> {
   const origin = request.headers.origin;
   if (!origin) return {};
@@ -146,16 +150,32 @@ export function sendPreflight(request: FastifyRequest, reply: FastifyReply): Fas
     .send();
 }
 
-export function sendS3Error(request: FastifyRequest, reply: FastifyReply, error: S3Error, ids: { requestId: string; hostId: string }): FastifyReply {
-  reply.code(error.status).headers({ "x-amz-request-id": ids.requestId, "x-amz-id-2": ids.hostId, ...corsHeaders(request) });
+/**
+ * `cors`: the CORS headers to answer, when the bucket's own CORS rules decided them;
+ * otherwise the permissive ones of `corsHeaders`.
+ */
+export function sendS3Error(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: S3Error,
+  ids: { requestId: string; hostId: string },
+  cors: Record<string, string> = corsHeaders(request),
+): FastifyReply {
+  reply.code(error.status).headers({ "x-amz-request-id": ids.requestId, "x-amz-id-2": ids.hostId, ...cors });
   if (request.method === "HEAD" || error.status === 304) return reply.send();
   return reply.header("content-type", "application/xml").send(errorXml(error, ids.requestId, ids.hostId));
 }
 
-export function sendS3Response(request: FastifyRequest, reply: FastifyReply, response: S3Response, ids: { requestId: string; hostId: string }): FastifyReply {
+export function sendS3Response(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  response: S3Response,
+  ids: { requestId: string; hostId: string },
+  cors: Record<string, string> = corsHeaders(request),
+): FastifyReply {
   reply.code(response.status ?? 200);
   reply.header("x-amz-request-id", ids.requestId).header("x-amz-id-2", ids.hostId);
-  for (const [k, v] of Object.entries(corsHeaders(request))) reply.header(k, v);
+  for (const [k, v] of Object.entries(cors)) reply.header(k, v);
   for (const [k, v] of Object.entries(response.headers ?? {})) if (v !== undefined) reply.header(k, String(v));
   if (request.method === "HEAD") {
     (response.body as Readable | undefined)?.destroy?.();

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { CORSRule } from "@aws-sdk/client-s3";
 import type { CoreServices, StackComponent } from "../../core/services.js";
 import { callerFromHeaders } from "../../protocol/sigv4.js";
 import { baseUrlOf } from "../../protocol/json.js";
@@ -19,6 +20,7 @@ import {
   sendS3Response,
 } from "./http.js";
 import { Notifier } from "./notifications.js";
+import { corsRuleHeaders, matchCorsRule } from "./configuration.js";
 import { resolveOperation, type ImplementedOperation } from "./operations.js";
 import { S3Store } from "./store.js";
 import type { S3ActionFactory, S3Request, S3Services } from "./types.js";
@@ -43,6 +45,21 @@ import { CompleteMultipartUpload } from "./actions/CompleteMultipartUpload.js";
 import { AbortMultipartUpload } from "./actions/AbortMultipartUpload.js";
 import { ListParts } from "./actions/ListParts.js";
 import { ListMultipartUploads } from "./actions/ListMultipartUploads.js";
+import { PutBucketEncryption } from "./actions/PutBucketEncryption.js";
+import { GetBucketEncryption } from "./actions/GetBucketEncryption.js";
+import { DeleteBucketEncryption } from "./actions/DeleteBucketEncryption.js";
+import { PutPublicAccessBlock } from "./actions/PutPublicAccessBlock.js";
+import { GetPublicAccessBlock } from "./actions/GetPublicAccessBlock.js";
+import { DeletePublicAccessBlock } from "./actions/DeletePublicAccessBlock.js";
+import { PutBucketCors } from "./actions/PutBucketCors.js";
+import { GetBucketCors } from "./actions/GetBucketCors.js";
+import { DeleteBucketCors } from "./actions/DeleteBucketCors.js";
+import { PutBucketLifecycleConfiguration } from "./actions/PutBucketLifecycleConfiguration.js";
+import { GetBucketLifecycleConfiguration } from "./actions/GetBucketLifecycleConfiguration.js";
+import { DeleteBucketLifecycle } from "./actions/DeleteBucketLifecycle.js";
+import { PutBucketPolicy } from "./actions/PutBucketPolicy.js";
+import { GetBucketPolicy } from "./actions/GetBucketPolicy.js";
+import { DeleteBucketPolicy } from "./actions/DeleteBucketPolicy.js";
 
 /** The S3 operations rekognito implements, one file each under actions/. */
 export const s3Actions: Record<ImplementedOperation, S3ActionFactory> = {
@@ -67,12 +84,50 @@ export const s3Actions: Record<ImplementedOperation, S3ActionFactory> = {
   AbortMultipartUpload,
   ListParts,
   ListMultipartUploads,
+  PutBucketEncryption,
+  GetBucketEncryption,
+  DeleteBucketEncryption,
+  PutPublicAccessBlock,
+  GetPublicAccessBlock,
+  DeletePublicAccessBlock,
+  PutBucketCors,
+  GetBucketCors,
+  DeleteBucketCors,
+  PutBucketLifecycleConfiguration,
+  GetBucketLifecycleConfiguration,
+  DeleteBucketLifecycle,
+  PutBucketPolicy,
+  GetBucketPolicy,
+  DeleteBucketPolicy,
 };
+
+/**
+ * A preflight (OPTIONS) to a bucket with CORS rules, as S3 evaluates it: the Origin and
+ * Access-Control-Request-Method are required; the first rule allowing the origin, the method
+ * and every requested header answers; none → 403 AccessForbidden.
+ */
+function corsPreflight(rules: CORSRule[], origin: string | undefined, headers: FastifyRequest["headers"], onObject: boolean): Record<string, string> {
+  if (!origin) throw S3Errors.corsOriginMissing();
+  const method = headers["access-control-request-method"];
+  if (typeof method !== "string" || !method) throw S3Errors.corsMethodMissing();
+  const requested = String(headers["access-control-request-headers"] ?? "")
+    .split(",")
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
+  const rule = matchCorsRule(rules, origin, method, requested);
+  if (!rule) throw S3Errors.corsForbidden(method, onObject ? "OBJECT" : "BUCKET");
+  return corsRuleHeaders(rule, origin, { requestHeaders: requested });
+}
 
 /** S3 as the rest of the stack sees it: routes on the Fastify instance, objects to read. */
 export interface S3Service extends ObjectReader, StackComponent {
   /** True when a request that reached `POST /` without X-Amz-Target is an S3 request. */
   claims(request: FastifyRequest): boolean;
+  /**
+   * True when S3 itself answers this preflight (OPTIONS) by a bucket's CORS rules, instead of
+   * the stack's permissive answer.
+   */
+  answersPreflight(request: FastifyRequest): boolean;
   /** Serves an S3 request that reached another route (the gateway's `POST /`). */
   handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply>;
 }
@@ -93,6 +148,8 @@ export function looksLikeS3(request: FastifyRequest): boolean {
 export function createS3(core: CoreServices, fastify: FastifyInstance): S3Service {
   const store = new S3Store(core);
   const services: S3Services = { core, store, notifier: new Notifier(core) };
+  /** The CORS headers a bucket's rules decided for a request (absent: the stack's permissive ones). */
+  const corsDecided = new WeakMap<FastifyRequest, Record<string, string>>();
   const actions = Object.fromEntries(
     Object.entries(s3Actions).map(([name, factory]) => [name, factory(services)]),
   ) as Record<ImplementedOperation, ReturnType<S3ActionFactory>>;
@@ -101,14 +158,29 @@ export function createS3(core: CoreServices, fastify: FastifyInstance): S3Servic
     const ids = newRequestIds(core);
     const now = core.clock.now();
     request.awsLog = { service: "s3", action: request.method };
+    // A bucket with a CORS configuration answers CORS by its rules; others permissively.
+    let cors: Record<string, string> | undefined;
     try {
-      if (request.method === "OPTIONS") return sendPreflight(request, reply);
       const { bucket, key } = locate(request);
+      const rules = bucket ? store.findBucket(bucket)?.config.cors : undefined;
+      const origin = request.headers.origin;
+      if (request.method === "OPTIONS") {
+        if (!rules) return sendPreflight(request, reply);
+        request.awsLog.action = "PreflightRequest";
+        cors = {};
+        cors = corsPreflight(rules, origin, request.headers, key !== undefined);
+        corsDecided.set(request, cors);
+        return sendS3Response(request, reply, {}, ids, cors);
+      }
+      if (rules) {
+        const rule = origin ? matchCorsRule(rules, origin, request.method, []) : undefined;
+        cors = rule && origin ? corsRuleHeaders(rule, origin) : {};
+      }
       const query = queryOf(request);
       const headers = headersOf(request);
       const resolved = resolveOperation(request.method, bucket, key, query, headers);
       if ("notImplemented" in resolved) {
-        request.awsLog.action = "NotImplemented";
+        request.awsLog.action = resolved.name;
         throw S3Errors.notImplemented(resolved.notImplemented);
       }
       request.awsLog.action = resolved.operation;
@@ -147,24 +219,43 @@ export function createS3(core: CoreServices, fastify: FastifyInstance): S3Servic
         },
       };
       const response = await actions[resolved.operation](s3Request);
-      return sendS3Response(request, reply, response, ids);
+      if (cors) corsDecided.set(request, cors);
+      return sendS3Response(request, reply, response, ids, cors);
     } catch (error) {
-      if (error instanceof S3Error) return sendS3Error(request, reply, error, ids);
+      if (cors) corsDecided.set(request, cors);
+      if (error instanceof S3Error) return sendS3Error(request, reply, error, ids, cors);
       request.awsLog.fault = error instanceof Error ? (error.stack ?? error.message) : String(error);
-      return sendS3Error(request, reply, S3Errors.internal(), ids);
+      return sendS3Error(request, reply, S3Errors.internal(), ids, cors);
     }
   }
 
   registerS3Routes(fastify, core, handle);
+  // The stack adds permissive CORS headers to any answer without them; a bucket's own rules
+  // decided these, so whatever they did not allow comes off again.
+  fastify.addHook("onSend", async (request, reply, payload) => {
+    const decided = corsDecided.get(request);
+    if (!decided) return payload;
+    for (const name of Object.keys(reply.getHeaders())) {
+      if (name.startsWith("access-control-") && !(name in decided)) reply.removeHeader(name);
+    }
+    return payload;
+  });
 
   return {
     name: "s3",
     claims: looksLikeS3,
+    answersPreflight: (request) => {
+      try {
+        const { bucket } = locate(request);
+        return bucket !== undefined && store.findBucket(bucket)?.config.cors !== undefined;
+      } catch {
+        return false;
+      }
+    },
     handle,
     async readObject(bucket: string, key: string, versionId?: string): Promise<StoredObject | undefined> {
       if (versionId !== undefined && versionId !== "null") return undefined;
-      const b = store.findBucket(bucket);
-      const o = b?.objects.get(key);
+      const o = store.findBucket(bucket) ? store.getObject(bucket, key) : undefined;
       if (!o) return undefined;
       return {
         body: store.readBody(o),

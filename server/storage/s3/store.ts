@@ -1,7 +1,13 @@
 import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import type { NotificationConfiguration } from "@aws-sdk/client-s3";
+import type {
+  CORSRule,
+  LifecycleRule,
+  NotificationConfiguration,
+  PublicAccessBlockConfiguration,
+  ServerSideEncryptionConfiguration,
+} from "@aws-sdk/client-s3";
 import type { CoreServices } from "../../core/services.js";
 import type { Journal } from "../../core/persistence.js";
 import type { ChecksumAlgorithm } from "./checksums.js";
@@ -34,10 +40,22 @@ export interface BucketRecord {
   region: string;
   creationDate: number;
   notification: NotificationConfiguration;
+  /** The bucket's configurations set by Put… (absent: never set, or deleted). */
+  config: BucketConfig;
   objects: Map<string, ObjectRecord>;
   /** Keys in byte order, rebuilt lazily after a key is added or removed. */
   sortedKeys: string[] | null;
 }
+
+/** Bucket configurations kept as AWS's SDK types describe them (the policy as its JSON text). */
+export interface BucketConfig {
+  encryption?: ServerSideEncryptionConfiguration;
+  publicAccessBlock?: PublicAccessBlockConfiguration;
+  cors?: CORSRule[];
+  lifecycle?: LifecycleRule[];
+  policy?: string;
+}
+export type BucketConfigKind = keyof BucketConfig;
 
 type JournalEntry =
   | { t: "bucket"; name: string; region: string; creationDate: number }
@@ -45,6 +63,7 @@ type JournalEntry =
   | { t: "put"; bucket: string; object: ObjectRecord }
   | { t: "delete"; bucket: string; key: string }
   | { t: "notification"; bucket: string; config: NotificationConfiguration }
+  | { t: "config"; bucket: string; kind: BucketConfigKind; value?: BucketConfig[BucketConfigKind] }
   | { t: "upload"; upload: Omit<UploadRecord, "parts"> }
   | { t: "part"; uploadId: string; part: PartRecord }
   | { t: "uploadEnd"; uploadId: string };
@@ -175,6 +194,11 @@ export class S3Store {
           if (b) b.notification = e.config;
           break;
         }
+        case "config": {
+          const b = this.buckets.get(e.bucket);
+          if (b) setConfig(b.config, e.kind, e.value);
+          break;
+        }
         case "upload":
           if (this.buckets.has(e.upload.bucket)) this.uploads.set(e.upload.uploadId, { ...e.upload, parts: new Map() });
           break;
@@ -192,6 +216,9 @@ export class S3Store {
     for (const b of this.buckets.values()) {
       compacted.push({ t: "bucket", name: b.name, region: b.region, creationDate: b.creationDate });
       if (Object.keys(b.notification).length) compacted.push({ t: "notification", bucket: b.name, config: b.notification });
+      for (const [kind, value] of Object.entries(b.config)) {
+        if (value !== undefined) compacted.push({ t: "config", bucket: b.name, kind: kind as BucketConfigKind, value });
+      }
       for (const o of b.objects.values()) {
         compacted.push({ t: "put", bucket: b.name, object: o });
         live.add(o.body);
@@ -233,6 +260,7 @@ export class S3Store {
   }
 
   deleteBucket(name: string): void {
+    this.expireObjects(name);
     const b = this.bucket(name);
     if (b.objects.size) throw S3Errors.bucketNotEmpty(name);
     for (const u of [...this.uploads.values()]) if (u.bucket === name) this.abortUpload(u.uploadId);
@@ -300,8 +328,34 @@ export class S3Store {
     this.journal.append({ t: "notification", bucket: name, config });
   }
 
+  /** Sets (value) or deletes (undefined) one configuration of a bucket. */
+  setConfig<K extends BucketConfigKind>(name: string, kind: K, value: BucketConfig[K] | undefined): void {
+    const b = this.bucket(name);
+    setConfig(b.config, kind, value);
+    this.journal.append({ t: "config", bucket: name, kind, ...(value === undefined ? {} : { value }) });
+  }
+
+  /**
+   * The object, unless a lifecycle rule has expired it: an expired object is removed when
+   * first noticed (here), so it is absent for GET, HEAD and List alike.
+   */
   getObject(bucket: string, key: string): ObjectRecord | undefined {
-    return this.bucket(bucket).objects.get(key);
+    const b = this.bucket(bucket);
+    const o = b.objects.get(key);
+    if (o && b.config.lifecycle && isExpired(b.config.lifecycle, o, this.core.clock.now())) {
+      this.deleteObject(bucket, key);
+      return undefined;
+    }
+    return o;
+  }
+
+  /** Removes every object of the bucket that a lifecycle rule has expired by now. */
+  expireObjects(bucket: string): void {
+    const b = this.bucket(bucket);
+    const rules = b.config.lifecycle;
+    if (!rules) return;
+    const now = this.core.clock.now();
+    for (const o of [...b.objects.values()]) if (isExpired(rules, o, now)) this.deleteObject(bucket, o.key);
   }
 
   /** Stores the bytes and the record (its `body` is assigned here); replaces any previous object. */
@@ -339,6 +393,7 @@ export class S3Store {
 
   /** Every key of the bucket in S3's order (UTF-8 byte order). */
   sortedKeys(bucket: string): string[] {
+    this.expireObjects(bucket);
     const b = this.bucket(bucket);
     if (!b.sortedKeys) b.sortedKeys = [...b.objects.keys()].sort(compareKeys);
     return b.sortedKeys;
@@ -352,7 +407,48 @@ export class S3Store {
 }
 
 function newBucket(name: string, region: string, creationDate: number): BucketRecord {
-  return { name, region, creationDate, notification: {}, objects: new Map(), sortedKeys: null };
+  return { name, region, creationDate, notification: {}, config: {}, objects: new Map(), sortedKeys: null };
+}
+
+function setConfig(config: BucketConfig, kind: BucketConfigKind, value: unknown): void {
+  if (value === undefined) delete config[kind];
+  else (config as Record<string, unknown>)[kind] = value;
+}
+
+const DAY = 86_400_000;
+
+/** Whether an enabled rule's filter (prefix, size) takes in the object. Tag filters match nothing: objects have no tags here. */
+function ruleApplies(rule: LifecycleRule, o: ObjectRecord): boolean {
+  if (rule.Status !== "Enabled") return false;
+  const f = rule.Filter;
+  const and = f?.And;
+  if (f?.Tag || and?.Tags?.length) return false;
+  const prefix = and?.Prefix ?? f?.Prefix ?? rule.Prefix ?? "";
+  if (!o.key.startsWith(prefix)) return false;
+  const greater = and?.ObjectSizeGreaterThan ?? f?.ObjectSizeGreaterThan;
+  const less = and?.ObjectSizeLessThan ?? f?.ObjectSizeLessThan;
+  if (greater !== undefined && !(o.size > greater)) return false;
+  if (less !== undefined && !(o.size < less)) return false;
+  return true;
+}
+
+/**
+ * When a rule expires an object, as S3 computes it: Days after creation rounded up to the
+ * next midnight UTC, or the rule's Date. Undefined when the rule does not expire it.
+ */
+export function expiryOf(rule: LifecycleRule, o: ObjectRecord): number | undefined {
+  if (!ruleApplies(rule, o)) return undefined;
+  const e = rule.Expiration;
+  if (e?.Days !== undefined) return Math.ceil((o.lastModified + e.Days * DAY) / DAY) * DAY;
+  if (e?.Date !== undefined) return new Date(e.Date).getTime();
+  return undefined;
+}
+
+export function isExpired(rules: LifecycleRule[], o: ObjectRecord, now: number): boolean {
+  return rules.some((rule) => {
+    const due = expiryOf(rule, o);
+    return due !== undefined && now >= due;
+  });
 }
 
 /** S3 lists keys in UTF-8 binary order. */

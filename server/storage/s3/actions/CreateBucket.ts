@@ -2,6 +2,7 @@ import type { S3ActionFactory } from "../types.js";
 import { S3Errors } from "../errors.js";
 import { isValidBucketName } from "../objects.js";
 import { parseXml, first, text } from "../xml.js";
+import { DEFAULT_PUBLIC_ACCESS_BLOCK } from "../configuration.js";
 
 /**
  * PUT /{Bucket}. The bucket's region is the LocationConstraint, else us-east-1; a request
@@ -34,5 +35,7 @@ export const CreateBucket: S3ActionFactory = ({ store }) => (req) => {
     throw S3Errors.bucketAlreadyOwnedByYou(name);
   }
   store.createBucket(name, region);
+  // Since April 2023 every new bucket has all four Block Public Access settings on.
+  store.setConfig(name, "publicAccessBlock", DEFAULT_PUBLIC_ACCESS_BLOCK);
   return { headers: { location: `/${name}` } };
 };

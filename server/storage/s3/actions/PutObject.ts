@@ -32,10 +32,10 @@ export const PutObject: S3ActionFactory = ({ store, notifier, core }) => (req) =
   const bucket = store.bucket(req.bucket);
   checkObjectWriteHeaders(req);
   const checksum = verifyPayload(req);
-  if (req.headers["if-none-match"] === "*" && bucket.objects.has(key)) throw S3Errors.preconditionFailed("If-None-Match");
+  if (req.headers["if-none-match"] === "*" && store.getObject(req.bucket, key)) throw S3Errors.preconditionFailed("If-None-Match");
   const ifMatch = req.headers["if-match"];
   if (ifMatch !== undefined) {
-    const current = bucket.objects.get(key);
+    const current = store.getObject(req.bucket, key);
     if (!current) throw S3Errors.noSuchKey(key);
     if (ifMatch !== "*" && ifMatch.replace(/"/g, "") !== current.etag) throw S3Errors.preconditionFailed("If-Match");
   }

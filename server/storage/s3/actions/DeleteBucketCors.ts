@@ -1,0 +1,8 @@
+import type { S3ActionFactory } from "../types.js";
+
+/** DELETE /{Bucket}?cors: the bucket goes back to rekognito's permissive CORS answers. */
+export const DeleteBucketCors: S3ActionFactory = ({ store }) => (req) => {
+  store.bucket(req.bucket);
+  store.setConfig(req.bucket, "cors", undefined);
+  return { status: 204 };
+};

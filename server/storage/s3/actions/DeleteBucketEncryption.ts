@@ -1,0 +1,8 @@
+import type { S3ActionFactory } from "../types.js";
+
+/** DELETE /{Bucket}?encryption: back to the default (SSE-S3). */
+export const DeleteBucketEncryption: S3ActionFactory = ({ store }) => (req) => {
+  store.bucket(req.bucket);
+  store.setConfig(req.bucket, "encryption", undefined);
+  return { status: 204 };
+};

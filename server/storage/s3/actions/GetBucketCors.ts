@@ -1,0 +1,11 @@
+import type { S3ActionFactory } from "../types.js";
+import { S3Errors } from "../errors.js";
+import { corsXml } from "../configuration.js";
+import { xmlDocument } from "../xml.js";
+
+/** GET /{Bucket}?cors */
+export const GetBucketCors: S3ActionFactory = ({ store }) => (req) => {
+  const rules = store.bucket(req.bucket).config.cors;
+  if (!rules) throw S3Errors.noSuchCorsConfiguration(req.bucket);
+  return { headers: { "content-type": "application/xml" }, body: xmlDocument("CORSConfiguration", corsXml(rules)) };
+};

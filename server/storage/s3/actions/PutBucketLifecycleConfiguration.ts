@@ -1,0 +1,15 @@
+import type { S3ActionFactory } from "../types.js";
+import { parseLifecycle } from "../configuration.js";
+import { verifyPayload } from "../payload.js";
+import { parseXml } from "../xml.js";
+
+/**
+ * PUT /{Bucket}?lifecycle: replaces the rules. Expiration (Days, Date) acts, lazily: an
+ * object past its due time is gone at the first access after it (store.getObject).
+ */
+export const PutBucketLifecycleConfiguration: S3ActionFactory = ({ store }) => (req) => {
+  store.bucket(req.bucket);
+  verifyPayload(req);
+  store.setConfig(req.bucket, "lifecycle", parseLifecycle(parseXml(req.body)));
+  return { headers: { "x-amz-transition-default-minimum-object-size": req.headers["x-amz-transition-default-minimum-object-size"] ?? "all_storage_classes_128K" } };
+};

@@ -1,0 +1,12 @@
+import type { S3ActionFactory } from "../types.js";
+import { parsePublicAccessBlock } from "../configuration.js";
+import { verifyPayload } from "../payload.js";
+import { parseXml } from "../xml.js";
+
+/** PUT /{Bucket}?publicAccessBlock: kept and answered back; rekognito grants no public access to enforce it against. */
+export const PutPublicAccessBlock: S3ActionFactory = ({ store }) => (req) => {
+  store.bucket(req.bucket);
+  verifyPayload(req);
+  store.setConfig(req.bucket, "publicAccessBlock", parsePublicAccessBlock(parseXml(req.body)));
+  return {};
+};
