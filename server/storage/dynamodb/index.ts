@@ -7,6 +7,17 @@ import { CommonErrors } from "../../protocol/errors.js";
 import { sendAwsError, type JsonGateway } from "../../protocol/json.js";
 import { Forwarder, forwardableHeaders, readAll, relay } from "../forward.js";
 import { DYNALITE_OPERATIONS, DYNAMODB_OPERATIONS } from "./operations.js";
+import { AwsError } from "../../protocol/errors.js";
+import { TimeToLiveStore } from "./ttl.js";
+import type { DynamoDBAction, DynamoDBActionFactory } from "./actions/types.js";
+import { DescribeTimeToLive } from "./actions/DescribeTimeToLive.js";
+import { UpdateTimeToLive } from "./actions/UpdateTimeToLive.js";
+
+/** DynamoDB operations rekognito answers itself, in front of dynalite (which lacks them). */
+export const dynamodbActions: Record<string, DynamoDBActionFactory> = {
+  DescribeTimeToLive,
+  UpdateTimeToLive,
+};
 
 const require = createRequire(import.meta.url);
 
@@ -55,6 +66,34 @@ export async function createDynamoDB(core: CoreServices, gateway: JsonGateway): 
   const { port } = server.address() as AddressInfo;
   const forwarder = new Forwarder(`http://127.0.0.1:${port}`);
   let tables: number | null = null;
+  const ttl = new TimeToLiveStore(core);
+  const own: Record<string, DynamoDBAction> = Object.fromEntries(Object.entries(dynamodbActions).map(([name, factory]) => [name, factory({ ttl })]));
+
+  /**
+   * One of rekognito's own actions: the table must exist (dynalite's DescribeTable says so,
+   * with AWS's ResourceNotFoundException and TableName validation), then the action answers.
+   */
+  async function ownAction(request: FastifyRequest, reply: FastifyReply, action: DynamoDBAction): Promise<FastifyReply> {
+    const requestId = core.ids.uuid();
+    let input: { TableName?: unknown };
+    try {
+      input = JSON.parse(Buffer.isBuffer(request.body) && request.body.length ? request.body.toString("utf8") : "{}") as { TableName?: unknown };
+      if (typeof input !== "object" || input === null || Array.isArray(input)) throw new Error("not an object");
+    } catch {
+      return sendAwsError(reply, new AwsError("SerializationException", "Start of structure or map found where not expected."), requestId);
+    }
+    const headers = { ...forwardableHeaders(request.headers), "x-amz-target": `${DYNAMODB_TARGET_PREFIX}.DescribeTable` };
+    const described = await forwarder.send("POST", "/", headers, Buffer.from(JSON.stringify({ TableName: input.TableName ?? null })));
+    if (described.status !== 200) return relay(reply, described, "POST");
+    described.stream.resume();
+    try {
+      const output = action(input);
+      return reply.code(200).header("content-type", "application/x-amz-json-1.0").header("x-amzn-requestid", requestId).send(JSON.stringify(output));
+    } catch (error) {
+      if (error instanceof AwsError) return sendAwsError(reply, error, requestId);
+      throw error;
+    }
+  }
 
   async function countTables(): Promise<void> {
     let count = 0;
@@ -76,6 +115,8 @@ export async function createDynamoDB(core: CoreServices, gateway: JsonGateway): 
   await countTables();
 
   gateway.registerProxy(DYNAMODB_TARGET_PREFIX, "dynamodb", async (request, reply) => {
+    const mine = own[actionOf(request)];
+    if (mine) return ownAction(request, reply, mine);
     const refused = refuseUnsupported(request, reply, DYNALITE_OPERATIONS, core.ids.uuid());
     if (refused) return refused;
     const body = Buffer.isBuffer(request.body) ? request.body : undefined;
@@ -85,6 +126,10 @@ export async function createDynamoDB(core: CoreServices, gateway: JsonGateway): 
       // Rare and small: read the answer, recount, then reply, so health is never stale.
       const answer = await readAll(forwarded.stream);
       if (forwarded.status === 200) await countTables().catch(() => undefined);
+      if (forwarded.status === 200 && action === "DeleteTable") {
+        const name = (JSON.parse(answer.toString("utf8")) as { TableDescription?: { TableName?: string } }).TableDescription?.TableName;
+        if (name) ttl.forget(name);
+      }
       reply.code(forwarded.status);
       for (const [k, v] of Object.entries(forwardableHeaders(forwarded.headers))) reply.header(k, v);
       return reply.send(answer);
@@ -94,7 +139,7 @@ export async function createDynamoDB(core: CoreServices, gateway: JsonGateway): 
 
   return {
     name: "dynamodb",
-    health: () => ({ engine: "dynalite", persisted: dir !== null, tables }),
+    health: () => ({ engine: "dynalite", persisted: dir !== null, tables, timeToLiveEnabled: ttl.count() }),
     close: async () => {
       forwarder.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));

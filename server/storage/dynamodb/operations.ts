@@ -13,9 +13,13 @@ export const DYNAMODB_OPERATIONS: ReadonlySet<string> = new Set([
   "UpdateItem", "UpdateKinesisStreamingDestination", "UpdateTable", "UpdateTableReplicaAutoScaling", "UpdateTimeToLive",
 ]);
 
-/** What dynalite serves (its own list); the rest of AWS's operations answer NotImplementedException. */
+/**
+ * What the embedded DynamoDB serves: dynalite's own operations, plus DescribeTimeToLive and
+ * UpdateTimeToLive, which rekognito answers in front of it (index.ts, actions/). The rest of
+ * AWS's operations answer NotImplementedException.
+ */
 export const DYNALITE_OPERATIONS: ReadonlySet<string> = new Set([
   "BatchGetItem", "BatchWriteItem", "CreateTable", "DeleteItem", "DeleteTable", "DescribeTable", "DescribeTimeToLive",
   "GetItem", "ListTables", "PutItem", "Query", "Scan", "TagResource", "UntagResource", "ListTagsOfResource",
-  "UpdateItem", "UpdateTable",
+  "UpdateItem", "UpdateTable", "UpdateTimeToLive",
 ]);

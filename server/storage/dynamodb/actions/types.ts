@@ -1,0 +1,10 @@
+import type { TimeToLiveStore } from "../ttl.js";
+
+/** What rekognito's own DynamoDB actions (those dynalite lacks) are built from. */
+export interface DynamoDBServices {
+  ttl: TimeToLiveStore;
+}
+
+/** An action run in front of the engine, once the table is known to exist. */
+export type DynamoDBAction = (input: any) => unknown;
+export type DynamoDBActionFactory = (services: DynamoDBServices) => DynamoDBAction;
