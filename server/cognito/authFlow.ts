@@ -197,8 +197,12 @@ async function defineNext(svc: CognitoServices, ctx: Ctx, state: CustomAuthState
   if (failAuthentication) throw CognitoErrors.incorrectCredentials();
   if (issueTokens) {
     if (!user) throw CognitoErrors.incorrectCredentials();
-    if (user.status === "UNCONFIRMED") throw CognitoErrors.userNotConfirmed();
-    const AuthenticationResult = await issueTokens_(svc, ctx, pool, client, user, { source: "TokenGeneration_Authentication", clientMetadata: state.clientMetadata });
+    // The triggers may have changed the user during the flow (Verify marking the email
+    // verified, say): the tokens carry the user as it is now.
+    const current = svc.store.userByUsername(pool, user.username);
+    if (!current) throw CognitoErrors.incorrectCredentials();
+    if (current.status === "UNCONFIRMED") throw CognitoErrors.userNotConfirmed();
+    const AuthenticationResult = await issueTokens_(svc, ctx, pool, client, current, { source: "TokenGeneration_Authentication", clientMetadata: state.clientMetadata });
     return { ChallengeParameters: {}, AuthenticationResult };
   }
   if (!challengeName) throw CognitoErrors.invalidLambdaResponse();

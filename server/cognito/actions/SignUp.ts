@@ -25,7 +25,10 @@ export const SignUp: CognitoAction<SignUpRequest, SignUpResponse> = (svc) => asy
     throw CognitoErrors.usernameExists();
   }
   checkRequired(pool, attributes);
-  checkPasswordPolicy(pool, input.Password!);
+  // A user may sign up without a password only where passwordless sign-in is available, which
+  // rekognito does not implement: every pool here needs one.
+  if (!input.Password) throw CognitoErrors.invalidParameter("A password is required: passwordless sign-in is not available in this user pool.");
+  checkPasswordPolicy(pool, input.Password);
   const decided = await runPreSignUp(
     svc, ctx, pool, client.id, "PreSignUp_SignUp", username, attributes,
     metadata(Object.fromEntries((input.ValidationData ?? []).map((a) => [a.Name!, a.Value ?? ""]))),
