@@ -90,3 +90,13 @@ describe("SignUp", () => {
     expect((await cognito.send(new ListUserPoolsCommand({ MaxResults: 5 }))).UserPools?.length).toBeGreaterThan(0);
   });
 });
+
+describe("ListUsers", () => {
+  it("refuses a pagination token it never handed out", async () => {
+    const { ListUsersCommand } = await import("@aws-sdk/client-cognito-identity-provider");
+    for (const token of ["!!!", "bm90LWEtbnVtYmVy", "MQ=="]) {
+      const error = await cognito.send(new ListUsersCommand({ UserPoolId: poolId, PaginationToken: token })).catch((e: unknown) => e);
+      expect(error, token).toBeInstanceOf(InvalidParameterException);
+    }
+  });
+});

@@ -41,8 +41,12 @@ export const ListUsers: CognitoAction<ListUsersRequest, ListUsersResponse> = (sv
   const limit = input.Limit || 60;
   let start = 0;
   if (input.PaginationToken) {
-    start = Number(Buffer.from(input.PaginationToken, "base64url").toString("utf8"));
-    if (!Number.isInteger(start) || start < 0) throw CognitoErrors.invalidParameter("Invalid pagination token.");
+    const decoded = Buffer.from(input.PaginationToken, "base64url").toString("utf8");
+    // Only a token this action handed out: base64url of a position in the list.
+    if (!/^\d+$/.test(decoded) || Buffer.from(decoded).toString("base64url") !== input.PaginationToken) {
+      throw CognitoErrors.invalidParameter("Invalid pagination token.");
+    }
+    start = Number(decoded);
   }
   const page = users.slice(start, start + limit);
   return {
