@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import { dirname, isAbsolute, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
-import { S3Client, CreateBucketCommand, HeadBucketCommand, PutBucketNotificationConfigurationCommand, PutBucketEncryptionCommand, PutBucketLifecycleConfigurationCommand, PutBucketCorsCommand, PutPublicAccessBlockCommand, type LambdaFunctionConfiguration } from "@aws-sdk/client-s3";
+import { S3Client, CreateBucketCommand, HeadBucketCommand, PutBucketNotificationConfigurationCommand, PutBucketEncryptionCommand, PutBucketLifecycleConfigurationCommand, PutBucketCorsCommand, PutPublicAccessBlockCommand, PutBucketPolicyCommand, type LambdaFunctionConfiguration } from "@aws-sdk/client-s3";
 import { DynamoDBClient, CreateTableCommand, DescribeTableCommand, UpdateTimeToLiveCommand, type CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
 import { LambdaClient, CreateFunctionCommand, GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand, UpdateFunctionCodeCommand, AddPermissionCommand, InvokeCommand, type Runtime } from "@aws-sdk/client-lambda";
 import { CognitoIdentityProviderClient, CreateUserPoolCommand, DescribeUserPoolCommand, ListUserPoolsCommand, UpdateUserPoolCommand, CreateUserPoolClientCommand, DescribeUserPoolClientCommand, UpdateUserPoolClientCommand, type CreateUserPoolCommandInput } from "@aws-sdk/client-cognito-identity-provider";
@@ -24,9 +24,10 @@ import { creationOrder, readTemplate, resolve, type ResolveContext, type Templat
  * `<stack>-documents-<account>`); otherwise `<stack>-<logical id in kebab case, without its type
  * suffix>` (FacesTable → face-login-faces, IndexFacesFunction → face-login-index-faces).
  *
- * Not applied locally (noted in the log): IAM policies and roles (rekognito does not enforce
- * IAM), bucket policies (their deny-insecure-transport rule would refuse the local http
- * endpoint), and settings a local engine does not implement (answered "not implemented").
+ * Not enforced locally (noted in the log): IAM policies and roles (rekognito does not enforce
+ * IAM) and bucket policies (put and kept, so GetBucketPolicy shows them, but their
+ * deny-insecure-transport rule would refuse the local http endpoint). Settings a local engine
+ * does not implement (answered "not implemented") are noted as not applied.
  */
 
 export const DEFAULT_STACK_NAME = "face-login";
@@ -204,9 +205,12 @@ export class Provisioner {
         case "AWS::S3::Bucket":
           await this.bucket(id, resource);
           break;
-        case "AWS::S3::BucketPolicy":
-          this.note(`${id}: bucket policies are not applied locally`);
+        case "AWS::S3::BucketPolicy": {
+          const p = this.props(resource);
+          await this.optional(`${id} policy`, () => this.s3.send(new PutBucketPolicyCommand({ Bucket: p.Bucket, Policy: JSON.stringify(p.PolicyDocument) })));
+          this.note(`bucket policies are stored but not enforced locally`);
           break;
+        }
         case "AWS::DynamoDB::Table":
           await this.table(id, resource);
           break;

@@ -7,7 +7,18 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import {
   CreateBucketCommand,
+  DeleteBucketPolicyCommand,
+  GetBucketCorsCommand,
+  GetBucketEncryptionCommand,
+  GetBucketLifecycleConfigurationCommand,
+  GetBucketPolicyCommand,
+  GetPublicAccessBlockCommand,
   HeadBucketCommand,
+  PutBucketCorsCommand,
+  PutBucketEncryptionCommand,
+  PutBucketLifecycleConfigurationCommand,
+  PutBucketPolicyCommand,
+  PutPublicAccessBlockCommand,
   GetBucketNotificationConfigurationCommand,
   GetObjectCommand,
   ListObjectsV2Command,
@@ -16,7 +27,7 @@ import {
   S3Client,
   S3ServiceException,
 } from "@aws-sdk/client-s3";
-import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import { DescribeTimeToLiveCommand, DynamoDBClient, ListTablesCommand, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { startStack, type Stack } from "../../server/stack.js";
@@ -114,6 +125,29 @@ describe.skipIf(!!motoMissing)("storage passed through to an external endpoint (
     });
   });
 
+  it("passes bucket configurations through (encryption, CORS, lifecycle, Block Public Access) and keeps policies itself", async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: "ext-config" }));
+    await s3.send(new PutBucketEncryptionCommand({ Bucket: "ext-config", ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }] } }));
+    await s3.send(new PutBucketCorsCommand({ Bucket: "ext-config", CORSConfiguration: { CORSRules: [{ AllowedMethods: ["PUT"], AllowedOrigins: ["*"] }] } }));
+    await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: "ext-config", LifecycleConfiguration: { Rules: [{ ID: "tmp", Status: "Enabled", Filter: { Prefix: "tmp/" }, Expiration: { Days: 1 } }] } }));
+    await s3.send(new PutPublicAccessBlockCommand({ Bucket: "ext-config", PublicAccessBlockConfiguration: { BlockPublicAcls: true } }));
+    // Straight from moto: the configurations are there.
+    const direct = new S3Client({ endpoint: moto.endpoint, region: "us-east-1", forcePathStyle: true, credentials });
+    expect((await direct.send(new GetBucketCorsCommand({ Bucket: "ext-config" }))).CORSRules?.[0]?.AllowedMethods).toEqual(["PUT"]);
+    expect((await direct.send(new GetBucketLifecycleConfigurationCommand({ Bucket: "ext-config" }))).Rules?.[0]?.ID).toBe("tmp");
+    expect((await direct.send(new GetBucketEncryptionCommand({ Bucket: "ext-config" }))).ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe("AES256");
+    expect((await direct.send(new GetPublicAccessBlockCommand({ Bucket: "ext-config" }))).PublicAccessBlockConfiguration?.BlockPublicAcls).toBe(true);
+    // A deny-insecure-transport policy kept by rekognito, never evaluated by moto: http requests still work.
+    const policy = JSON.stringify({ Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "arn:aws:s3:::ext-config/*", Condition: { Bool: { "aws:SecureTransport": "false" } } }] });
+    await s3.send(new PutBucketPolicyCommand({ Bucket: "ext-config", Policy: policy }));
+    expect((await s3.send(new GetBucketPolicyCommand({ Bucket: "ext-config" }))).Policy).toBe(policy);
+    await s3.send(new PutObjectCommand({ Bucket: "ext-config", Key: "doc.jpg", Body: "x" }));
+    await s3.send(new DeleteBucketPolicyCommand({ Bucket: "ext-config" }));
+    expect(await s3.send(new GetBucketPolicyCommand({ Bucket: "ext-config" })).catch((e: S3ServiceException) => e.name)).toBe("NoSuchBucketPolicy");
+    expect(await s3.send(new GetBucketPolicyCommand({ Bucket: "ext-missing" })).catch((e: S3ServiceException) => e.name)).toBe("NoSuchBucket");
+    direct.destroy();
+  });
+
   it("passes DynamoDB through, GSI included", async () => {
     const client = new DynamoDBClient({ endpoint: stack.endpoint, region: "us-east-1", credentials });
     const doc = DynamoDBDocumentClient.from(client);
@@ -122,6 +156,9 @@ describe.skipIf(!!motoMissing)("storage passed through to an external endpoint (
     expect((await doc.send(new GetCommand({ TableName: "ext-faces", Key: { faceId: "f1" } }))).Item).toMatchObject({ userSub: "u1" });
     const q = await doc.send(new QueryCommand({ TableName: "ext-faces", IndexName: "byUser", KeyConditionExpression: "userSub = :u", ExpressionAttributeValues: { ":u": "u1" } }));
     expect(q.Items?.map((i) => i["faceId"])).toEqual(["f1"]);
+    // Time to Live goes to the endpoint too (rekognito's own TTL store is for dynalite only).
+    await client.send(new UpdateTimeToLiveCommand({ TableName: "ext-faces", TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true } }));
+    expect((await client.send(new DescribeTimeToLiveCommand({ TableName: "ext-faces" }))).TimeToLiveDescription?.AttributeName).toBe("expiresAt");
     client.destroy();
   });
 

@@ -20,6 +20,8 @@ import {
 import { looksLikeS3, type S3Service } from "../s3/index.js";
 import { Notifier, notificationConfigurationXml, parseNotificationConfiguration } from "../s3/notifications.js";
 import { resolveOperation } from "../s3/operations.js";
+import { checkPolicy } from "../s3/configuration.js";
+import type { S3Response } from "../s3/types.js";
 import { parseXml, xmlDocument } from "../s3/xml.js";
 import { ExternalSigner } from "./signer.js";
 
@@ -62,7 +64,13 @@ function encodeKey(key: string): string {
     .join("/");
 }
 
-type Entry = { t: "region"; bucket: string; region: string } | { t: "notification"; bucket: string; config: NotificationConfiguration } | { t: "forget"; bucket: string };
+type Entry =
+  | { t: "region"; bucket: string; region: string }
+  | { t: "notification"; bucket: string; config: NotificationConfiguration }
+  | { t: "policy"; bucket: string; policy?: string }
+  | { t: "forget"; bucket: string };
+
+const POLICY_OPERATIONS = new Set(["PutBucketPolicy", "GetBucketPolicy", "DeleteBucketPolicy"]);
 
 /**
  * S3 passed through to an external endpoint (LocalStack, moto): requests go there de-framed
@@ -83,13 +91,44 @@ export function createExternalS3(core: CoreServices, fastify: FastifyInstance, e
   const journal = core.persistence.journal<Entry>("s3-external");
   const regions = new Map<string, string>();
   const configs = new Map<string, NotificationConfiguration>();
+  const policies = new Map<string, string>();
   for (const e of journal.load()) {
     if (e.t === "region") regions.set(e.bucket, e.region);
     else if (e.t === "notification") configs.set(e.bucket, e.config);
-    else {
+    else if (e.t === "policy") {
+      if (e.policy === undefined) policies.delete(e.bucket);
+      else policies.set(e.bucket, e.policy);
+    } else {
       regions.delete(e.bucket);
       configs.delete(e.bucket);
+      policies.delete(e.bucket);
     }
+  }
+
+  /**
+   * Bucket policies stay in rekognito, never forwarded: rekognito serves plain http, and an
+   * emulator that evaluates policies (moto does) would refuse every request by a template's
+   * usual deny-insecure-transport statement. Kept and answered back, not enforced: the same
+   * as the embedded engine. The bucket must exist on the endpoint.
+   */
+  async function bucketPolicy(operation: string, bucket: string, region: string, body: Buffer | undefined): Promise<S3Response> {
+    const head = await send("HEAD", region, `/${encodeURIComponent(bucket)}`, {}, {}, undefined);
+    head.stream.resume();
+    if (head.status === 404) throw S3Errors.noSuchBucket(bucket);
+    if (operation === "GetBucketPolicy") {
+      const policy = policies.get(bucket);
+      if (policy === undefined) throw S3Errors.noSuchBucketPolicy(bucket);
+      return { headers: { "content-type": "application/json" }, body: policy };
+    }
+    if (operation === "PutBucketPolicy") {
+      const policy = checkPolicy(body ?? Buffer.alloc(0));
+      policies.set(bucket, policy);
+      journal.append({ t: "policy", bucket, policy });
+    } else {
+      policies.delete(bucket);
+      journal.append({ t: "policy", bucket });
+    }
+    return { status: 204 };
   }
 
   async function send(method: string, region: string, path: string, query: Record<string, string>, headers: Record<string, string>, body: Buffer | undefined) {
@@ -136,6 +175,10 @@ export function createExternalS3(core: CoreServices, fastify: FastifyInstance, e
         for (const k of Object.keys(outHeaders)) if (k.startsWith("x-amz-checksum-") || k === "x-amz-sdk-checksum-algorithm") delete outHeaders[k];
       }
 
+      if ("operation" in resolved && POLICY_OPERATIONS.has(resolved.operation) && bucket) {
+        return sendS3Response(request, reply, await bucketPolicy(resolved.operation, bucket, region, body), ids);
+      }
+
       const rawPath = request.url.split("?", 1)[0]!;
       const path = virtualHost ? `/${bucket}${rawPath === "/" ? "" : rawPath}` : rawPath;
       const forwarded = await send(request.method, region, path, outQuery, outHeaders, body);
@@ -179,6 +222,7 @@ export function createExternalS3(core: CoreServices, fastify: FastifyInstance, e
           case "DeleteBucket":
             regions.delete(bucket);
             configs.delete(bucket);
+            policies.delete(bucket);
             journal.append({ t: "forget", bucket });
             break;
           case "PutBucketNotificationConfiguration":
