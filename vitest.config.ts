@@ -8,6 +8,19 @@ const APP_SUITES = ["test/app/face-login.test.ts", "test/app/security.test.ts", 
 const motoMissing = motoUnavailable();
 if (motoMissing) console.log(`[skip] app-on-moto: ${motoMissing}`);
 
+// The end-to-end suites that honour REKOGNITO_TEST_ENDPOINT (test/support/target.ts) run a second
+// time against the dev server started as a user starts it (test/global-setup-cli.ts): the proof
+// that the same tests drive Compose or a container. Tests needing in-process powers skip there.
+const AGAINST_CLI_SUITES = [
+  "test/rekognition/e2e.test.ts",
+  "test/lambda/lambda.test.ts",
+  "test/cognito/custom-auth.test.ts",
+  "test/cognito/tokens.test.ts",
+  "test/cognito/user-pools.test.ts",
+  "test/cognito/amplify.test.ts",
+  "test/app/face-login.test.ts",
+];
+
 export default defineConfig({
   test: {
     testTimeout: 30_000,
@@ -19,6 +32,10 @@ export default defineConfig({
       {
         extends: true,
         test: { name: "rekognito", include: ["test/**/*.test.ts", "server/**/*.test.ts", "lambdas/**/*.test.ts"] },
+      },
+      {
+        extends: true,
+        test: { name: "against-cli", include: AGAINST_CLI_SUITES, globalSetup: ["test/global-setup-cli.ts"] },
       },
       ...(motoMissing
         ? []

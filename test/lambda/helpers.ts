@@ -10,7 +10,7 @@ export function zipOf(files: Record<string, string>): Uint8Array {
   return zipSync(Object.fromEntries(Object.entries(files).map(([name, text]) => [name, strToU8(text)])));
 }
 
-export function lambdaClient(stack: Stack): LambdaClient {
+export function lambdaClient(stack: { endpoint: string }): LambdaClient {
   return new LambdaClient({
     endpoint: stack.endpoint,
     region: "us-east-1",

@@ -25,31 +25,41 @@ import { CreateBucketCommand, PutBucketNotificationConfigurationCommand, PutObje
 import type { S3Event } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryLogger } from "../../server/core/logger.js";
-import { startStack, type Stack } from "../../server/stack.js";
+import type { Stack } from "../../server/stack.js";
+import { external, inProcessOnly, runId, testTarget, type TestTarget } from "../support/target.js";
 import { lambdaClient, lambdaService, payloadOf, ROLE, zipOf } from "./helpers.js";
 
+// In-process by default; with REKOGNITO_TEST_ENDPOINT (or in the "against-cli" project) the same
+// tests drive an already-running stack, and those needing the stack's internals, its logger or
+// files its functions write on its disk skip.
+let target: TestTarget;
+/** The in-process stack: only used by tests declared inProcessOnly (or guarded by `if (stack)`). */
 let stack: Stack;
 let client: LambdaClient;
 let scratch: string;
 const logger = new MemoryLogger();
+/** A function or bucket name unique to this run, so a long-running stack's own never collide. */
+const fn = (name: string) => `${name}-${runId}`;
+const ARN = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${fn(name)}`;
 
 beforeAll(async () => {
-  stack = await startStack({ logger });
-  client = lambdaClient(stack);
+  target = await testTarget({ logger });
+  stack = target.stack!;
+  client = lambdaClient(target);
   scratch = mkdtempSync(join(tmpdir(), "rekognito-lambda-test-"));
 });
 
 afterAll(async () => {
   client?.destroy();
-  await stack?.close();
+  await target?.close();
   rmSync(scratch, { recursive: true, force: true });
 });
 
-/** Creates a function from in-memory sources (handler index.handler, nodejs20.x by default). */
+/** Creates a function `fn(name)` from in-memory sources (handler index.handler, nodejs20.x by default). */
 async function create(name: string, files: Record<string, string>, extra: Partial<CreateFunctionCommandInput> = {}) {
   return client.send(
     new CreateFunctionCommand({
-      FunctionName: name,
+      FunctionName: fn(name),
       Runtime: "nodejs20.x",
       Role: ROLE,
       Handler: "index.handler",
@@ -59,8 +69,9 @@ async function create(name: string, files: Record<string, string>, extra: Partia
   );
 }
 
+/** Invokes `fn(name)`, or an ARN as given. */
 async function invoke(name: string, event: unknown = {}) {
-  const out = await client.send(new InvokeCommand({ FunctionName: name, Payload: JSON.stringify(event) }));
+  const out = await client.send(new InvokeCommand({ FunctionName: name.startsWith("arn:") ? name : fn(name), Payload: JSON.stringify(event) }));
   return { out, payload: payloadOf(out) as any };
 }
 
@@ -70,9 +81,9 @@ describe("functions from a zip", () => {
   it("creates a function with AWS's configuration and runs it", async () => {
     const zip = zipOf({ "index.mjs": ECHO });
     const created = await client.send(
-      new CreateFunctionCommand({ FunctionName: "echo", Runtime: "nodejs20.x", Role: ROLE, Handler: "index.handler", Code: { ZipFile: zip } }),
+      new CreateFunctionCommand({ FunctionName: fn("echo"), Runtime: "nodejs20.x", Role: ROLE, Handler: "index.handler", Code: { ZipFile: zip } }),
     );
-    expect(created.FunctionArn).toBe("arn:aws:lambda:us-east-1:000000000000:function:echo");
+    expect(created.FunctionArn).toBe(ARN("echo"));
     expect(created.CodeSha256).toBe(createHash("sha256").update(zip).digest("base64"));
     expect(created.CodeSize).toBe(zip.length);
     expect(created.LastModified).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$/);
@@ -87,13 +98,13 @@ describe("functions from a zip", () => {
       Handler: "index.handler",
     });
 
-    const got = await client.send(new GetFunctionCommand({ FunctionName: "echo" }));
+    const got = await client.send(new GetFunctionCommand({ FunctionName: fn("echo") }));
     expect(got.Configuration?.CodeSha256).toBe(created.CodeSha256);
     const download = await fetch(got.Code!.Location!);
     expect(Buffer.from(await download.arrayBuffer())).toEqual(Buffer.from(zip));
 
     const list = await client.send(new ListFunctionsCommand({}));
-    expect(list.Functions?.map((f) => f.FunctionName)).toContain("echo");
+    expect(list.Functions?.map((f) => f.FunctionName)).toContain(fn("echo"));
     const names: string[] = [];
     let marker: string | undefined;
     do {
@@ -102,7 +113,9 @@ describe("functions from a zip", () => {
       names.push(...page.Functions!.map((f) => f.FunctionName!));
       marker = page.NextMarker;
     } while (marker);
-    expect(names).toEqual(list.Functions!.map((f) => f.FunctionName));
+    // A shared stack may gain functions between the listings (other suites create theirs).
+    if (external) expect(new Set(names).size).toBe(names.length);
+    else expect(names).toEqual(list.Functions!.map((f) => f.FunctionName));
 
     const { out, payload } = await invoke("echo", { a: 1 });
     expect(out.StatusCode).toBe(200);
@@ -153,11 +166,11 @@ describe("functions from a zip", () => {
     );
     const { payload } = await invoke("context");
     expect(payload).toMatchObject({
-      functionName: "context",
+      functionName: fn("context"),
       functionVersion: "$LATEST",
-      invokedFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:context",
+      invokedFunctionArn: ARN("context"),
       memoryLimitInMB: "256",
-      logGroupName: "/aws/lambda/context",
+      logGroupName: `/aws/lambda/${fn("context")}`,
       waits: true,
     });
     expect(payload.awsRequestId).toMatch(/^[0-9a-f-]{36}$/);
@@ -192,19 +205,22 @@ describe("environment", () => {
       ONLY_B: null,
       AWS_REGION: "us-east-1",
       AWS_DEFAULT_REGION: "us-east-1",
-      AWS_LAMBDA_FUNCTION_NAME: "env-a",
+      AWS_LAMBDA_FUNCTION_NAME: fn("env-a"),
       AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "128",
-      AWS_LAMBDA_LOG_GROUP_NAME: "/aws/lambda/env-a",
+      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn("env-a")}`,
       _HANDLER: "index.handler",
       AWS_EXECUTION_ENV: "AWS_Lambda_nodejs20.x",
       TZ: ":UTC",
-      AWS_ENDPOINT_URL: stack.endpoint,
     });
+    // The stack's own idea of its endpoint (behind Compose's port mapping it may differ from ours).
+    if (stack) expect(a.AWS_ENDPOINT_URL).toBe(stack.endpoint);
+    else expect(a.AWS_ENDPOINT_URL).toMatch(/^https?:\/\//);
     expect(a.AWS_ACCESS_KEY_ID).toBeTruthy();
     expect(a.AWS_SECRET_ACCESS_KEY).toBeTruthy();
     expect(a.AWS_SESSION_TOKEN).toBeTruthy();
-    expect(existsSync(join(a.LAMBDA_TASK_ROOT, "index.mjs"))).toBe(true);
+    // The task root is on the stack's disk, which is ours only in-process.
+    if (stack) expect(existsSync(join(a.LAMBDA_TASK_ROOT, "index.mjs"))).toBe(true);
     // b is untouched by a's change, and its own endpoint settings win.
     expect(b).toMatchObject({ SHARED: "b", ONLY_A: null, ONLY_B: "2", AWS_ENDPOINT_URL: "http://elsewhere:1", AWS_ENDPOINT_URL_S3: "http://s3:2" });
     // Neither leaks into the server's own environment.
@@ -233,7 +249,8 @@ describe("function errors", () => {
     expect(payload.trace[0]).toBe("CustomError: it broke");
     expect((await invoke("thrower", { type: true })).payload).toMatchObject({ errorType: "TypeError", errorMessage: "wrong type" });
 
-    const result = await lambdaService(stack).invoke("thrower", {});
+    if (!stack) return; // the rest drives the runner's in-process API
+    const result = await lambdaService(stack).invoke(fn("thrower"), {});
     expect(result).toMatchObject({ ok: false, functionError: "Handled", errorType: "CustomError", errorMessage: "it broke", timedOut: false });
   });
 
@@ -271,7 +288,7 @@ export const handler = async (event) => {
     expect(uncaught.payload).toMatchObject({ errorType: "RangeError", errorMessage: "thrown later" });
 
     expect((await invoke("crasher")).payload).toEqual({ calls: 1 });
-    const health = await fetch(`${stack.endpoint}/_rekognito/health`);
+    const health = await fetch(`${target.endpoint}/_rekognito/health`);
     expect(health.status).toBe(200);
   });
 
@@ -286,44 +303,44 @@ export const handler = async (event) => {
     expect(noExport.payload).toMatchObject({ errorType: "Runtime.HandlerNotFound", errorMessage: "index.main is undefined or not exported" });
   });
 
-  it("kills a function that runs past its timeout and replaces its worker", async () => {
+  inProcessOnly("drives the runner's in-process API with a 100 ms timeout")("kills a function that runs past its timeout and replaces its worker", async () => {
     await create("sleeper", {
       "index.mjs": `let calls = 0;\nexport const handler = async (event) => { calls++; if (event.hang) await new Promise(() => setInterval(() => {}, 1000)); return { calls }; };\n`,
     });
     const lambda = lambdaService(stack);
-    expect(await lambda.invoke("sleeper", {})).toMatchObject({ ok: true, payload: { calls: 1 } });
+    expect(await lambda.invoke(fn("sleeper"), {})).toMatchObject({ ok: true, payload: { calls: 1 } });
     const started = performance.now();
-    const result = await lambda.invoke("sleeper", { hang: true }, { timeoutMs: 100 });
+    const result = await lambda.invoke(fn("sleeper"), { hang: true }, { timeoutMs: 100 });
     expect(performance.now() - started).toBeLessThan(2000);
     expect(result).toMatchObject({ ok: false, functionError: "Unhandled", errorType: "Sandbox.Timedout", timedOut: true });
     if (!result.ok) expect(result.errorMessage).toBe(`RequestId: ${result.requestId} Error: Task timed out after 0.10 seconds`);
-    expect(await lambda.invoke("sleeper", {})).toMatchObject({ ok: true, payload: { calls: 1 } });
+    expect(await lambda.invoke(fn("sleeper"), {})).toMatchObject({ ok: true, payload: { calls: 1 } });
   });
 
-  it("does not count loading the code (the init phase) against the timeout", async () => {
+  inProcessOnly("drives the runner's in-process API with a 100 ms timeout")("does not count loading the code (the init phase) against the timeout", async () => {
     await create("slow-init", {
       "index.mjs": `await new Promise((r) => setTimeout(r, 150));\nexport const handler = async (event, context) => ({ remaining: context.getRemainingTimeInMillis() });\n`,
     });
-    const result = await lambdaService(stack).invoke("slow-init", {}, { timeoutMs: 100 });
+    const result = await lambdaService(stack).invoke(fn("slow-init"), {}, { timeoutMs: 100 });
     expect(result).toMatchObject({ ok: true });
     if (result.ok) expect((result.payload as { remaining: number }).remaining).toBeGreaterThan(50);
   });
 });
 
 describe("invocation types and logs", () => {
-  it("runs an Event invocation in the background (202)", async () => {
+  inProcessOnly("waits for the runner to drain and reads the file the function wrote on the stack's disk")("runs an Event invocation in the background (202)", async () => {
     const marker = join(scratch, "event.json");
     await create("writer", {
       "index.mjs": `import { writeFileSync } from "node:fs";\nexport const handler = async (event) => { writeFileSync(event.path, JSON.stringify(event)); };\n`,
     });
     const out = await client.send(
-      new InvokeCommand({ FunctionName: "writer", InvocationType: "Event", Payload: JSON.stringify({ path: marker, n: 7 }) }),
+      new InvokeCommand({ FunctionName: fn("writer"), InvocationType: "Event", Payload: JSON.stringify({ path: marker, n: 7 }) }),
     );
     expect(out.StatusCode).toBe(202);
     await lambdaService(stack).drain();
     expect(JSON.parse(readFileSync(marker, "utf8"))).toEqual({ path: marker, n: 7 });
 
-    const dry = await client.send(new InvokeCommand({ FunctionName: "writer", InvocationType: "DryRun" }));
+    const dry = await client.send(new InvokeCommand({ FunctionName: fn("writer"), InvocationType: "DryRun" }));
     expect(dry.StatusCode).toBe(204);
   });
 
@@ -331,7 +348,7 @@ describe("invocation types and logs", () => {
     await create("talker", {
       "index.mjs": `export const handler = async (event, context) => { console.log("hello", { n: 1 }); console.error("oops"); process.stdout.write("raw line\\n"); return context.awsRequestId; };\n`,
     });
-    const out = await client.send(new InvokeCommand({ FunctionName: "talker", LogType: "Tail" }));
+    const out = await client.send(new InvokeCommand({ FunctionName: fn("talker"), LogType: "Tail" }));
     const requestId = payloadOf(out) as string;
     const log = Buffer.from(out.LogResult!, "base64").toString("utf8");
     expect(log).toContain(`START RequestId: ${requestId} Version: $LATEST`);
@@ -339,8 +356,9 @@ describe("invocation types and logs", () => {
     expect(log).toContain(`\tERROR\toops`);
     expect(log).toContain(`END RequestId: ${requestId}`);
     expect(log).toMatch(new RegExp(`REPORT RequestId: ${requestId}\\tDuration: [\\d.]+ ms\\tBilled Duration: \\d+ ms\\tMemory Size: 128 MB`));
-    expect(logger.lines).toContain(`[talker ${requestId}] hello { n: 1 }`);
-    expect(logger.lines).toContain(`[talker ${requestId}] oops`);
+    if (!stack) return; // the server's own log is only ours in-process
+    expect(logger.lines).toContain(`[${fn("talker")} ${requestId}] hello { n: 1 }`);
+    expect(logger.lines).toContain(`[${fn("talker")} ${requestId}] oops`);
   });
 
   it("runs many concurrent invocations on a small pool of warm workers", async () => {
@@ -349,8 +367,8 @@ describe("invocation types and logs", () => {
     });
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => invoke("busy", { i })));
     expect(results.map((r) => r.payload)).toEqual(Array.from({ length: 20 }, (_, i) => i));
-    const health = (await (await fetch(`${stack.endpoint}/_rekognito/health`)).json()) as any;
-    expect(health.services.lambda.workers.busy.workers).toBeLessThanOrEqual(4);
+    const health = (await (await fetch(`${target.endpoint}/_rekognito/health`)).json()) as any;
+    expect(health.services.lambda.workers[fn("busy")].workers).toBeLessThanOrEqual(4);
   });
 });
 
@@ -360,26 +378,26 @@ describe("updates", () => {
     expect((await invoke("changing")).payload).toEqual({ v: 1, env: null });
 
     const updated = await client.send(
-      new UpdateFunctionConfigurationCommand({ FunctionName: "changing", Environment: { Variables: { COLOUR: "blue" } }, Timeout: 10, MemorySize: 512 }),
+      new UpdateFunctionConfigurationCommand({ FunctionName: fn("changing"), Environment: { Variables: { COLOUR: "blue" } }, Timeout: 10, MemorySize: 512 }),
     );
     expect(updated).toMatchObject({ Timeout: 10, MemorySize: 512, Environment: { Variables: { COLOUR: "blue" } } });
     expect((await invoke("changing")).payload).toEqual({ v: 1, env: "blue" });
 
     const zip = zipOf({ "index.mjs": `export const handler = async () => ({ v: 2 });\nexport const other = async () => "other";\n` });
-    const code = await client.send(new UpdateFunctionCodeCommand({ FunctionName: "changing", ZipFile: zip }));
+    const code = await client.send(new UpdateFunctionCodeCommand({ FunctionName: fn("changing"), ZipFile: zip }));
     expect(code.CodeSha256).toBe(createHash("sha256").update(zip).digest("base64"));
     expect((await invoke("changing")).payload).toEqual({ v: 2 });
 
-    await client.send(new UpdateFunctionConfigurationCommand({ FunctionName: "changing", Handler: "index.other" }));
+    await client.send(new UpdateFunctionConfigurationCommand({ FunctionName: fn("changing"), Handler: "index.other" }));
     expect((await invoke("changing")).payload).toBe("other");
   });
 
-  it("runs a local directory in place and picks up edits (hot reload)", async () => {
+  inProcessOnly("the function's directory must be on the stack's disk")("runs a local directory in place and picks up edits (hot reload)", async () => {
     const dir = mkdtempSync(join(scratch, "fn-"));
     writeFileSync(join(dir, "handler.ts"), `export const handler = async (): Promise<string> => "first";\n`);
     await client.send(
       new CreateFunctionCommand({
-        FunctionName: "local-dir",
+        FunctionName: fn("local-dir"),
         Runtime: "nodejs22.x",
         Role: ROLE,
         Handler: "handler.handler",
@@ -391,37 +409,39 @@ describe("updates", () => {
     expect((await invoke("local-dir")).payload).toBe("second version");
 
     const bad = await client
-      .send(new CreateFunctionCommand({ FunctionName: "local-missing", Runtime: "nodejs22.x", Role: ROLE, Handler: "a.b", Code: { S3Bucket: "hot-reload", S3Key: join(dir, "nope") } }))
+      .send(new CreateFunctionCommand({ FunctionName: fn("local-missing"), Runtime: "nodejs22.x", Role: ROLE, Handler: "a.b", Code: { S3Bucket: "hot-reload", S3Key: join(dir, "nope") } }))
       .catch((e) => e);
     expect(bad).toBeInstanceOf(InvalidParameterValueException);
   });
 
   it("deletes a function", async () => {
     await create("short-lived", { "index.mjs": ECHO });
-    await client.send(new DeleteFunctionCommand({ FunctionName: "short-lived" }));
+    await client.send(new DeleteFunctionCommand({ FunctionName: fn("short-lived") }));
     const err = await invoke("short-lived").catch((e) => e);
     expect(err).toBeInstanceOf(ResourceNotFoundException);
-    expect(lambdaService(stack).exists("short-lived")).toBe(false);
+    if (stack) expect(lambdaService(stack).exists(fn("short-lived"))).toBe(false);
   });
 });
 
 describe("API errors", () => {
   it("answers AWS's typed errors", async () => {
-    const notFound = await client.send(new GetFunctionCommand({ FunctionName: "missing" })).catch((e) => e);
+    const notFound = await client.send(new GetFunctionCommand({ FunctionName: fn("missing") })).catch((e) => e);
     expect(notFound).toBeInstanceOf(ResourceNotFoundException);
-    expect(notFound.message).toBe("Function not found: arn:aws:lambda:us-east-1:000000000000:function:missing");
+    expect(notFound.message).toBe(`Function not found: ${ARN("missing")}`);
     expect(notFound.$metadata.httpStatusCode).toBe(404);
-    await expect(lambdaService(stack).invoke("missing", {})).rejects.toMatchObject({ type: "ResourceNotFoundException" });
+    if (stack) await expect(lambdaService(stack).invoke(fn("missing"), {})).rejects.toMatchObject({ type: "ResourceNotFoundException" });
 
     await create("exists", { "index.mjs": ECHO });
     const conflict = await create("exists", { "index.mjs": ECHO }).catch((e) => e);
     expect(conflict).toBeInstanceOf(ResourceConflictException);
-    expect(conflict.message).toBe("Function already exist: exists");
+    expect(conflict.message).toBe(`Function already exist: ${fn("exists")}`);
     expect(conflict.$metadata.httpStatusCode).toBe(409);
 
     const invalidName = await create("bad name!", { "index.mjs": ECHO }).catch((e) => e);
     expect(invalidName.name).toBe("ValidationException");
-    expect(invalidName.message).toMatch(/^1 validation error detected: Value 'bad name!' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern/);
+    expect(invalidName.message).toMatch(
+      new RegExp(`^1 validation error detected: Value '${fn("bad name!")}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern`),
+    );
     expect(invalidName.$metadata.httpStatusCode).toBe(400);
 
     const badTimeout = await create("too-slow", { "index.mjs": ECHO }, { Timeout: 901 }).catch((e) => e);
@@ -439,27 +459,27 @@ describe("API errors", () => {
     const noHandler = await create("no-handler", { "index.mjs": ECHO }, { Handler: undefined }).catch((e) => e);
     expect(noHandler).toBeInstanceOf(InvalidParameterValueException);
 
-    const badPayload = await client.send(new InvokeCommand({ FunctionName: "exists", Payload: Buffer.from("{not json") })).catch((e) => e);
+    const badPayload = await client.send(new InvokeCommand({ FunctionName: fn("exists"), Payload: Buffer.from("{not json") })).catch((e) => e);
     expect(badPayload).toBeInstanceOf(InvalidRequestContentException);
 
-    const unimplemented = await client.send(new ListAliasesCommand({ FunctionName: "exists" })).catch((e) => e);
+    const unimplemented = await client.send(new ListAliasesCommand({ FunctionName: fn("exists") })).catch((e) => e);
     expect(unimplemented.name).toBe("NotImplementedException");
     expect(unimplemented.message).toContain("ListAliases");
   });
 
   it("puts errors on the wire as AWS's REST-JSON does", async () => {
     const authorization = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=x";
-    const notFound = await stack.app.fastify.inject({ method: "GET", url: "/2015-03-31/functions/ghost", headers: { authorization } });
-    expect(notFound.statusCode).toBe(404);
-    expect(notFound.headers["x-amzn-errortype"]).toBe("ResourceNotFoundException");
-    expect(notFound.json()).toEqual({ Type: "User", Message: "Function not found: arn:aws:lambda:us-east-1:000000000000:function:ghost" });
+    const notFound = await fetch(`${target.endpoint}/2015-03-31/functions/${fn("ghost")}`, { headers: { authorization } });
+    expect(notFound.status).toBe(404);
+    expect(notFound.headers.get("x-amzn-errortype")).toBe("ResourceNotFoundException");
+    expect(await notFound.json()).toEqual({ Type: "User", Message: `Function not found: ${ARN("ghost")}` });
 
-    const unknown = await stack.app.fastify.inject({ method: "GET", url: "/2015-03-31/nothing-here", headers: { authorization } });
-    expect(unknown.headers["x-amzn-errortype"]).toBe("UnknownOperationException");
+    const unknown = await fetch(`${target.endpoint}/2015-03-31/nothing-here`, { headers: { authorization } });
+    expect(unknown.headers.get("x-amzn-errortype")).toBe("UnknownOperationException");
   });
 
   it("answers an unsigned request with MissingAuthenticationTokenException", async () => {
-    const res = await fetch(`${stack.endpoint}/2015-03-31/functions/`);
+    const res = await fetch(`${target.endpoint}/2015-03-31/functions/`);
     expect(res.headers.get("x-amzn-errortype")).toBe("MissingAuthenticationTokenException");
   });
 });
@@ -469,7 +489,7 @@ describe("permissions", () => {
     await create("guarded", { "index.mjs": ECHO });
     const added = await client.send(
       new AddPermissionCommand({
-        FunctionName: "guarded",
+        FunctionName: fn("guarded"),
         StatementId: "s3-invoke",
         Action: "lambda:InvokeFunction",
         Principal: "s3.amazonaws.com",
@@ -482,22 +502,22 @@ describe("permissions", () => {
       Effect: "Allow",
       Principal: { Service: "s3.amazonaws.com" },
       Action: "lambda:InvokeFunction",
-      Resource: "arn:aws:lambda:us-east-1:000000000000:function:guarded",
+      Resource: ARN("guarded"),
       Condition: { ArnLike: { "AWS:SourceArn": "arn:aws:s3:::uploads" } },
     });
     const again = await client
-      .send(new AddPermissionCommand({ FunctionName: "guarded", StatementId: "s3-invoke", Action: "lambda:InvokeFunction", Principal: "s3.amazonaws.com" }))
+      .send(new AddPermissionCommand({ FunctionName: fn("guarded"), StatementId: "s3-invoke", Action: "lambda:InvokeFunction", Principal: "s3.amazonaws.com" }))
       .catch((e) => e);
     expect(again).toBeInstanceOf(ResourceConflictException);
-    const policy = await client.send(new GetPolicyCommand({ FunctionName: "guarded" }));
+    const policy = await client.send(new GetPolicyCommand({ FunctionName: fn("guarded") }));
     expect(JSON.parse(policy.Policy!).Statement).toHaveLength(1);
-    await client.send(new RemovePermissionCommand({ FunctionName: "guarded", StatementId: "s3-invoke" }));
-    await expect(client.send(new GetPolicyCommand({ FunctionName: "guarded" }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await client.send(new RemovePermissionCommand({ FunctionName: fn("guarded"), StatementId: "s3-invoke" }));
+    await expect(client.send(new GetPolicyCommand({ FunctionName: fn("guarded") }))).rejects.toBeInstanceOf(ResourceNotFoundException);
   });
 });
 
 describe("S3 notifications", () => {
-  it("invokes the target function asynchronously with the S3 event", async () => {
+  inProcessOnly("emits on the stack's in-process event bus and reads the file the function wrote on its disk")("invokes the target function asynchronously with the S3 event", async () => {
     const marker = join(scratch, "s3-event.json");
     await create("on-upload", {
       "index.ts": `import type { S3Handler } from "aws-lambda";\nimport { writeFileSync } from "node:fs";\nexport const handler: S3Handler = async (event) => { writeFileSync(${JSON.stringify(marker)}, JSON.stringify(event)); };\n`,
@@ -523,7 +543,7 @@ describe("S3 notifications", () => {
       ],
     };
     stack.app.core.events.emit("s3:notification", {
-      targetArn: "arn:aws:lambda:us-east-1:000000000000:function:on-upload",
+      targetArn: ARN("on-upload"),
       targetType: "lambda",
       configurationId: "index-faces",
       event,
@@ -532,26 +552,26 @@ describe("S3 notifications", () => {
     expect(JSON.parse(readFileSync(marker, "utf8"))).toEqual(event);
   });
 
-  it("runs the function when an object is uploaded to a bucket that notifies it (embedded S3)", async () => {
+  inProcessOnly("waits for the runner to drain and reads the file the function wrote on the stack's disk")("runs the function when an object is uploaded to a bucket that notifies it (embedded S3)", async () => {
     const marker = join(scratch, "s3-upload.json");
     const created = await create("index-upload", {
       "index.ts": `import type { S3Handler } from "aws-lambda";\nimport { writeFileSync } from "node:fs";\nexport const handler: S3Handler = async (event) => { writeFileSync(${JSON.stringify(marker)}, JSON.stringify(event)); };\n`,
     });
     await client.send(
       new AddPermissionCommand({
-        FunctionName: "index-upload",
+        FunctionName: fn("index-upload"),
         StatementId: "s3-uploads",
         Action: "lambda:InvokeFunction",
         Principal: "s3.amazonaws.com",
-        SourceArn: "arn:aws:s3:::lambda-uploads",
+        SourceArn: `arn:aws:s3:::${fn("lambda-uploads")}`,
       }),
     );
     const s3 = new S3Client({ endpoint: stack.endpoint, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: "test", secretAccessKey: "test" } });
     try {
-      await s3.send(new CreateBucketCommand({ Bucket: "lambda-uploads" }));
+      await s3.send(new CreateBucketCommand({ Bucket: fn("lambda-uploads") }));
       await s3.send(
         new PutBucketNotificationConfigurationCommand({
-          Bucket: "lambda-uploads",
+          Bucket: fn("lambda-uploads"),
           NotificationConfiguration: {
             LambdaFunctionConfigurations: [
               {
@@ -564,14 +584,14 @@ describe("S3 notifications", () => {
           },
         }),
       );
-      await s3.send(new PutObjectCommand({ Bucket: "lambda-uploads", Key: "documents/my photo.png", Body: "png" }));
+      await s3.send(new PutObjectCommand({ Bucket: fn("lambda-uploads"), Key: "documents/my photo.png", Body: "png" }));
       await lambdaService(stack).drain();
       const delivered = JSON.parse(readFileSync(marker, "utf8")) as S3Event;
       expect(delivered.Records).toHaveLength(1);
       expect(delivered.Records[0]).toMatchObject({
         eventSource: "aws:s3",
         eventName: "ObjectCreated:Put",
-        s3: { configurationId: "index-faces", bucket: { name: "lambda-uploads" }, object: { key: "documents/my+photo.png", size: 3 } },
+        s3: { configurationId: "index-faces", bucket: { name: fn("lambda-uploads") }, object: { key: "documents/my+photo.png", size: 3 } },
       });
     } finally {
       s3.destroy();
@@ -581,8 +601,8 @@ describe("S3 notifications", () => {
 
 describe("the AWS SDK inside functions", () => {
   it("provides the AWS SDK v3 as AWS's runtimes do, pointed at the stack by AWS_ENDPOINT_URL", async () => {
-    const s3 = new S3Client({ endpoint: stack.endpoint, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: "test", secretAccessKey: "test" } });
-    await s3.send(new CreateBucketCommand({ Bucket: "seen-from-lambda" }));
+    const s3 = new S3Client({ endpoint: target.endpoint, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+    await s3.send(new CreateBucketCommand({ Bucket: fn("seen-from-lambda") }));
     s3.destroy();
     const source = (kind: string) =>
       `const client = new S3Client({ forcePathStyle: true });\n` +
@@ -592,8 +612,8 @@ describe("the AWS SDK inside functions", () => {
     const esm = (await invoke("sdk-esm")).payload;
     const cjs = (await invoke("sdk-cjs")).payload;
     expect(esm.kind).toBe("esm");
-    expect(esm.buckets).toContain("seen-from-lambda");
+    expect(esm.buckets).toContain(fn("seen-from-lambda"));
     expect(cjs.kind).toBe("cjs");
-    expect(cjs.buckets).toContain("seen-from-lambda");
+    expect(cjs.buckets).toContain(fn("seen-from-lambda"));
   });
 });
