@@ -3,6 +3,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  AbortMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  ListMultipartUploadsCommand,
+  ListPartsCommand,
   CreateBucketCommand,
   DeleteBucketCommand,
   DeleteBucketCorsCommand,
@@ -242,6 +246,24 @@ describe("S3 bucket configurations through the AWS SDK", () => {
     clock.advance(10 * DAY);
     expect((await s3.send(new ListObjectsV2Command({ Bucket: "configured", Prefix: "tmp/" }))).KeyCount).toBe(1);
     expect((await failure(s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: "configured" })))).name).toBe("NoSuchLifecycleConfiguration");
+  });
+
+  it("lifecycle: AbortIncompleteMultipartUpload aborts an upload left unfinished past its due time", async () => {
+    await s3.send(
+      new PutBucketLifecycleConfigurationCommand({
+        Bucket: "configured",
+        LifecycleConfiguration: { Rules: [{ ID: "abort", Status: "Enabled", Filter: { Prefix: "tmp/" }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }] },
+      }),
+    );
+    const started = await s3.send(new CreateMultipartUploadCommand({ Bucket: "configured", Key: "tmp/big.bin" }));
+    const kept = await s3.send(new CreateMultipartUploadCommand({ Bucket: "configured", Key: "keep/big.bin" }));
+    expect((await s3.send(new ListMultipartUploadsCommand({ Bucket: "configured" }))).Uploads?.length).toBe(2);
+    clock.advance(2 * DAY);
+    expect((await s3.send(new ListMultipartUploadsCommand({ Bucket: "configured" }))).Uploads?.map((u) => u.Key)).toEqual(["keep/big.bin"]);
+    const gone = await failure(s3.send(new ListPartsCommand({ Bucket: "configured", Key: "tmp/big.bin", UploadId: started.UploadId })));
+    expect(gone.name).toBe("NoSuchUpload");
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: "configured", Key: "keep/big.bin", UploadId: kept.UploadId }));
+    await s3.send(new DeleteBucketLifecycleCommand({ Bucket: "configured" }));
   });
 
   it("names operations it lacks in the request log (s3 PutBucketTagging 501)", async () => {

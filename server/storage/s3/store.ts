@@ -282,16 +282,26 @@ export class S3Store {
     return record;
   }
 
-  /** The upload, or NoSuchUpload (also when it belongs to another bucket or key). */
+  /** Aborts the bucket's uploads a lifecycle rule's AbortIncompleteMultipartUpload has made due. */
+  private abortDueUploads(bucket: string): void {
+    const rules = this.bucket(bucket).config.lifecycle;
+    if (!rules) return;
+    const now = this.core.clock.now();
+    for (const u of [...this.uploads.values()]) {
+      if (u.bucket === bucket && rules.some((rule) => { const due = abortDueOf(rule, u); return due !== undefined && now >= due; })) this.abortUpload(u.uploadId);
+    }
+  }
+
+  /** The upload, or NoSuchUpload (also when it belongs to another bucket or key, or a lifecycle rule aborted it). */
   upload(bucket: string, key: string, uploadId: string): UploadRecord {
-    this.bucket(bucket);
+    this.abortDueUploads(bucket);
     const u = this.uploads.get(uploadId);
     if (!u || u.bucket !== bucket || u.key !== key) throw S3Errors.noSuchUpload(uploadId);
     return u;
   }
 
   listUploads(bucket: string): UploadRecord[] {
-    this.bucket(bucket);
+    this.abortDueUploads(bucket);
     return [...this.uploads.values()]
       .filter((u) => u.bucket === bucket)
       .sort((a, b) => compareKeys(a.key, b.key) || a.initiated - b.initiated);
@@ -442,6 +452,15 @@ export function expiryOf(rule: LifecycleRule, o: ObjectRecord): number | undefin
   if (e?.Days !== undefined) return Math.ceil((o.lastModified + e.Days * DAY) / DAY) * DAY;
   if (e?.Date !== undefined) return new Date(e.Date).getTime();
   return undefined;
+}
+
+/** When a rule's AbortIncompleteMultipartUpload aborts an upload (prefix filters only, as S3), rounded up to midnight UTC. */
+export function abortDueOf(rule: LifecycleRule, u: Pick<UploadRecord, "key" | "initiated">): number | undefined {
+  const days = rule.AbortIncompleteMultipartUpload?.DaysAfterInitiation;
+  if (rule.Status !== "Enabled" || days === undefined) return undefined;
+  const prefix = rule.Filter?.And?.Prefix ?? rule.Filter?.Prefix ?? rule.Prefix ?? "";
+  if (rule.Filter?.Tag || rule.Filter?.And?.Tags?.length || !u.key.startsWith(prefix)) return undefined;
+  return Math.ceil((u.initiated + days * DAY) / DAY) * DAY;
 }
 
 export function isExpired(rules: LifecycleRule[], o: ObjectRecord, now: number): boolean {

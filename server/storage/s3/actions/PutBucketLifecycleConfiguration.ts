@@ -4,8 +4,9 @@ import { verifyPayload } from "../payload.js";
 import { parseXml } from "../xml.js";
 
 /**
- * PUT /{Bucket}?lifecycle: replaces the rules. Expiration (Days, Date) acts, lazily: an
- * object past its due time is gone at the first access after it (store.getObject).
+ * PUT /{Bucket}?lifecycle: replaces the rules. Expiration (Days, Date) and
+ * AbortIncompleteMultipartUpload act, lazily: an object or upload past its due time is gone at
+ * the first access after it (S3Store).
  */
 export const PutBucketLifecycleConfiguration: S3ActionFactory = ({ store }) => (req) => {
   store.bucket(req.bucket);
