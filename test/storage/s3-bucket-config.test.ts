@@ -202,7 +202,12 @@ describe("S3 bucket configurations through the AWS SDK", () => {
     expect((await s3.send(new GetBucketPolicyCommand({ Bucket: "configured" }))).Policy).toBe(POLICY);
     const malformed = await failure(s3.send(new PutBucketPolicyCommand({ Bucket: "configured", Policy: "not json" })));
     expect(malformed.name).toBe("MalformedPolicy");
+    expect(malformed.message).toBe("Policies must be valid JSON and the first byte must be '{'");
     expect(malformed.$metadata.httpStatusCode).toBe(400);
+    const invalid = await failure(s3.send(new PutBucketPolicyCommand({ Bucket: "configured", Policy: '{"Statement": [' })));
+    expect(invalid.message).toBe("This policy contains invalid Json");
+    const empty = await failure(s3.send(new PutBucketPolicyCommand({ Bucket: "configured", Policy: '{"Statement": []}' })));
+    expect(empty.message).toBe("Could not parse the policy: Statement is empty!");
     await s3.send(new DeleteBucketPolicyCommand({ Bucket: "configured" }));
     expect((await failure(s3.send(new GetBucketPolicyCommand({ Bucket: "configured" })))).name).toBe("NoSuchBucketPolicy");
   });

@@ -361,17 +361,17 @@ export function lifecycleXml(rules: LifecycleRule[]): XmlObject {
  */
 export function checkPolicy(body: Buffer): string {
   const policy = body.toString("utf8");
-  if (!policy.trimStart().startsWith("{")) throw S3Errors.malformedPolicy("Policies must be valid JSON and the first byte must be '{'");
+  if (!policy.startsWith("{")) throw S3Errors.malformedPolicy("Policies must be valid JSON and the first byte must be '{'");
   let parsed: unknown;
   try {
     parsed = JSON.parse(policy);
   } catch {
-    throw S3Errors.malformedPolicy("Policies must be valid JSON and the first byte must be '{'");
+    throw S3Errors.malformedPolicy("This policy contains invalid Json");
   }
   const statement = (parsed as { Statement?: unknown }).Statement;
-  if (statement === undefined || (typeof statement !== "object" && !Array.isArray(statement))) {
+  if (statement === undefined || statement === null || typeof statement !== "object") {
     throw S3Errors.malformedPolicy("Missing required field Statement");
   }
-  if (policy.length > 20 * 1024) throw S3Errors.malformedPolicy("Policies cannot exceed 20480 characters");
+  if (Array.isArray(statement) && statement.length === 0) throw S3Errors.malformedPolicy("Could not parse the policy: Statement is empty!");
   return policy;
 }
