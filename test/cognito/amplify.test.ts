@@ -2,25 +2,28 @@ import { AdminCreateUserCommand, CreateUserPoolClientCommand, CreateUserPoolComm
 import { Amplify } from "aws-amplify";
 import { confirmSignIn, fetchAuthSession, getCurrentUser, signIn, signOut } from "aws-amplify/auth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startStack, type Stack } from "../../server/stack.js";
+import { runId, testTarget, type TestTarget } from "../support/target.js";
 import { clients, deployTrigger, TRIGGER_SOURCES } from "./helpers.js";
 
-/** Amplify JS v6, unmodified, signs in through the custom flow with userPoolEndpoint pointing at the stack. */
-let stack: Stack;
+/**
+ * Amplify JS v6, unmodified, signs in through the custom flow with userPoolEndpoint pointing at
+ * the stack (in-process, or the one REKOGNITO_TEST_ENDPOINT names: names carry the run id).
+ */
+let target: TestTarget;
 let poolId: string;
 let clientId: string;
 
 beforeAll(async () => {
-  stack = await startStack();
-  const { cognito, lambda } = clients(stack.endpoint);
+  target = await testTarget();
+  const { cognito, lambda } = clients(target.endpoint);
   const [define, create, verify] = await Promise.all([
-    deployTrigger(lambda, "define", TRIGGER_SOURCES.define),
-    deployTrigger(lambda, "create", TRIGGER_SOURCES.create),
-    deployTrigger(lambda, "verify", TRIGGER_SOURCES.verify),
+    deployTrigger(lambda, `define-${runId}`, TRIGGER_SOURCES.define),
+    deployTrigger(lambda, `create-${runId}`, TRIGGER_SOURCES.create),
+    deployTrigger(lambda, `verify-${runId}`, TRIGGER_SOURCES.verify),
   ]);
   const pool = await cognito.send(
     new CreateUserPoolCommand({
-      PoolName: "amplify",
+      PoolName: `amplify-${runId}`,
       UsernameAttributes: ["email"],
       LambdaConfig: { DefineAuthChallenge: define, CreateAuthChallenge: create, VerifyAuthChallengeResponse: verify },
     }),
@@ -36,11 +39,11 @@ beforeAll(async () => {
   );
   clientId = client.UserPoolClient!.ClientId!;
   await cognito.send(new AdminCreateUserCommand({ UserPoolId: poolId, Username: "hedy@example.com", MessageAction: "SUPPRESS" }));
-  Amplify.configure({ Auth: { Cognito: { userPoolId: poolId, userPoolClientId: clientId, userPoolEndpoint: stack.endpoint } } });
+  Amplify.configure({ Auth: { Cognito: { userPoolId: poolId, userPoolClientId: clientId, userPoolEndpoint: target.endpoint } } });
 });
 
 afterAll(async () => {
-  await stack?.close();
+  await target?.close();
 });
 
 describe("Amplify JS v6", () => {
@@ -59,7 +62,7 @@ describe("Amplify JS v6", () => {
     expect(done.nextStep.signInStep).toBe("DONE");
 
     const session = await fetchAuthSession();
-    expect(session.tokens?.idToken?.payload).toMatchObject({ email: "hedy@example.com", aud: clientId, iss: `${stack.endpoint}/${poolId}` });
+    expect(session.tokens?.idToken?.payload).toMatchObject({ email: "hedy@example.com", aud: clientId, iss: `${target.endpoint}/${poolId}` });
     expect(session.tokens?.accessToken.payload.token_use).toBe("access");
     const user = await getCurrentUser();
     expect(user.signInDetails?.loginId).toBe("hedy@example.com");

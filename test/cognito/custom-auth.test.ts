@@ -17,15 +17,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../server/core/clock.js";
-import { startStack, type Stack } from "../../server/stack.js";
+import { inProcessOnly, runId, testTarget, type TestTarget } from "../support/target.js";
 import { clients, deployTrigger, failure, recordedEvents, TRIGGER_SOURCES, unsignedCognito } from "./helpers.js";
 
 /**
  * The CUSTOM_AUTH flow end to end: the unmodified Cognito and Lambda SDK clients against a
  * started stack, with Define/Create/Verify deployed through CreateFunction and run by the
- * Lambda runner.
+ * Lambda runner. With REKOGNITO_TEST_ENDPOINT it drives that stack (names suffixed with the run
+ * id); tests that move the clock or read the events the triggers log on the stack's disk skip.
  */
-let stack: Stack;
+let target: TestTarget;
 let cognito: CognitoIdentityProviderClient;
 let publicCognito: CognitoIdentityProviderClient;
 const clock = new ManualClock(Date.now());
@@ -49,7 +50,7 @@ const EMAIL = "ada@example.com";
 
 async function makePool(name: string, lambdaConfig: Record<string, string>): Promise<Setup> {
   const pool = await cognito.send(
-    new CreateUserPoolCommand({ PoolName: name, UsernameAttributes: ["email"], AutoVerifiedAttributes: ["email"], LambdaConfig: lambdaConfig }),
+    new CreateUserPoolCommand({ PoolName: `${name}-${runId}`, UsernameAttributes: ["email"], AutoVerifiedAttributes: ["email"], LambdaConfig: lambdaConfig }),
   );
   const poolId = pool.UserPool!.Id!;
   const make = async (prevent: "ENABLED" | "LEGACY") =>
@@ -76,20 +77,21 @@ async function makePool(name: string, lambdaConfig: Record<string, string>): Pro
 }
 
 beforeAll(async () => {
-  stack = await startStack({ clock });
-  const sdk = clients(stack.endpoint);
+  target = await testTarget({ clock });
+  const sdk = clients(target.endpoint);
   cognito = sdk.cognito;
-  publicCognito = unsignedCognito(stack.endpoint);
+  publicCognito = unsignedCognito(target.endpoint);
+  const fn = (name: string) => `${name}-${runId}`;
   const env = { EVENT_LOG: eventLog };
   const [define, define2, create, verify, defineThrow, defineSlow, defineMalformed, verifyMalformed] = await Promise.all([
-    deployTrigger(sdk.lambda, "define", TRIGGER_SOURCES.define, env),
-    deployTrigger(sdk.lambda, "define-two-rounds", TRIGGER_SOURCES.define, { ...env, ROUNDS: "2" }),
-    deployTrigger(sdk.lambda, "create", TRIGGER_SOURCES.create, env),
-    deployTrigger(sdk.lambda, "verify", TRIGGER_SOURCES.verify, env),
-    deployTrigger(sdk.lambda, "define-throws", TRIGGER_SOURCES.define, { MODE: "throw" }),
-    deployTrigger(sdk.lambda, "define-slow", TRIGGER_SOURCES.define, { MODE: "slow" }, 30),
-    deployTrigger(sdk.lambda, "define-malformed", TRIGGER_SOURCES.define, { MODE: "malformed" }),
-    deployTrigger(sdk.lambda, "verify-malformed", TRIGGER_SOURCES.verify, { MODE: "malformed" }),
+    deployTrigger(sdk.lambda, fn("define"), TRIGGER_SOURCES.define, env),
+    deployTrigger(sdk.lambda, fn("define-two-rounds"), TRIGGER_SOURCES.define, { ...env, ROUNDS: "2" }),
+    deployTrigger(sdk.lambda, fn("create"), TRIGGER_SOURCES.create, env),
+    deployTrigger(sdk.lambda, fn("verify"), TRIGGER_SOURCES.verify, env),
+    deployTrigger(sdk.lambda, fn("define-throws"), TRIGGER_SOURCES.define, { MODE: "throw" }),
+    deployTrigger(sdk.lambda, fn("define-slow"), TRIGGER_SOURCES.define, { MODE: "slow" }, 30),
+    deployTrigger(sdk.lambda, fn("define-malformed"), TRIGGER_SOURCES.define, { MODE: "malformed" }),
+    deployTrigger(sdk.lambda, fn("verify-malformed"), TRIGGER_SOURCES.verify, { MODE: "malformed" }),
   ]);
   const triggers = { DefineAuthChallenge: define, CreateAuthChallenge: create, VerifyAuthChallengeResponse: verify };
   main = await makePool("main", triggers);
@@ -98,7 +100,7 @@ beforeAll(async () => {
   faulty.slow = await makePool("slow", { ...triggers, DefineAuthChallenge: defineSlow });
   faulty.malformed = await makePool("malformed", { ...triggers, DefineAuthChallenge: defineMalformed });
   faulty.verifyMalformed = await makePool("verify-malformed", { ...triggers, VerifyAuthChallengeResponse: verifyMalformed });
-  faulty.missing = await makePool("missing", { ...triggers, DefineAuthChallenge: "arn:aws:lambda:us-east-1:000000000000:function:no-such-function" });
+  faulty.missing = await makePool("missing", { ...triggers, DefineAuthChallenge: `arn:aws:lambda:us-east-1:000000000000:function:${fn("no-such-function")}` });
   noTriggerPool = await makePool("no-triggers", {});
   noCustomClientId = (
     await cognito.send(
@@ -108,7 +110,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await stack?.close();
+  await target?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -142,7 +144,7 @@ describe("CUSTOM_AUTH, one round", () => {
     expect(done.AuthenticationResult!.RefreshToken).toBeTruthy();
   });
 
-  it("sends the triggers the events AWS sends, with ClientMetadata only from RespondToAuthChallenge", async () => {
+  inProcessOnly("reads the events the triggers log on the stack's disk")("sends the triggers the events AWS sends, with ClientMetadata only from RespondToAuthChallenge", async () => {
     rmSync(eventLog, { force: true });
     const first = await start(main.clientId, "ADA@Example.com");
     await answer(main.clientId, first, "answer-1", { device: "laptop" });
@@ -250,7 +252,7 @@ describe("sessions", () => {
     });
   });
 
-  it("expire after the client's AuthSessionValidity (3 minutes by default)", async () => {
+  inProcessOnly("moves the stack's ManualClock")("expire after the client's AuthSessionValidity (3 minutes by default)", async () => {
     const inTime = await start(main.clientId);
     clock.advance(2 * 60_000 + 59_000);
     expect((await answer(main.clientId, inTime, "answer-1")).AuthenticationResult).toBeDefined();
@@ -275,7 +277,7 @@ describe("sessions", () => {
 });
 
 describe("unknown, unconfirmed and disabled users", () => {
-  it("with PreventUserExistenceErrors ENABLED, runs the triggers with userNotFound and answers a real-looking challenge", async () => {
+  inProcessOnly("reads the events the triggers log on the stack's disk")("with PreventUserExistenceErrors ENABLED, runs the triggers with userNotFound and answers a real-looking challenge", async () => {
     rmSync(eventLog, { force: true });
     const first = await start(main.clientId, "nobody@example.com");
     expect(first.ChallengeName).toBe("CUSTOM_CHALLENGE");
@@ -294,7 +296,7 @@ describe("unknown, unconfirmed and disabled users", () => {
     expect(await failure(answer(main.clientId, first, "answer-1"))).toEqual({ name: "NotAuthorizedException", message: "Incorrect username or password." });
   });
 
-  it("with LEGACY, answers UserNotFoundException without running a trigger", async () => {
+  inProcessOnly("reads the events the triggers log on the stack's disk")("with LEGACY, answers UserNotFoundException without running a trigger", async () => {
     rmSync(eventLog, { force: true });
     expect(await failure(start(main.legacyClientId, "nobody@example.com"))).toEqual({ name: "UserNotFoundException", message: "User does not exist." });
     expect(recordedEvents(eventLog)).toEqual([]);

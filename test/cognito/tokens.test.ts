@@ -24,11 +24,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../server/core/clock.js";
-import { startStack, type Stack } from "../../server/stack.js";
+import { inProcessOnly, runId, testTarget, type TestTarget } from "../support/target.js";
 import { clients, deployTrigger, failure, recordedEvents, TRIGGER_SOURCES, unsignedCognito } from "./helpers.js";
 
-/** Tokens: what aws-jwt-verify accepts, what refresh gives, and what sign-out and revocation end. */
-let stack: Stack;
+/**
+ * Tokens: what aws-jwt-verify accepts, what refresh gives, and what sign-out and revocation end.
+ * With REKOGNITO_TEST_ENDPOINT it drives that stack (names suffixed with the run id); tests that
+ * move the clock or read the events the triggers log on the stack's disk skip.
+ */
+let target: TestTarget;
+/** The stack's endpoint: tokens' issuer and the JWKS are under it. */
+let endpoint: string;
 let cognito: CognitoIdentityProviderClient;
 let publicCognito: CognitoIdentityProviderClient;
 let poolId: string;
@@ -41,20 +47,21 @@ const EMAIL = "grace@example.com";
 const PASSWORD = "Corr3ct-horse";
 
 beforeAll(async () => {
-  stack = await startStack({ clock });
-  const sdk = clients(stack.endpoint);
+  target = await testTarget({ clock });
+  endpoint = target.endpoint;
+  const sdk = clients(endpoint);
   cognito = sdk.cognito;
-  publicCognito = unsignedCognito(stack.endpoint);
+  publicCognito = unsignedCognito(endpoint);
   const env = { EVENT_LOG: eventLog };
   const [define, create, verify, preToken] = await Promise.all([
-    deployTrigger(sdk.lambda, "define", TRIGGER_SOURCES.define, env),
-    deployTrigger(sdk.lambda, "create", TRIGGER_SOURCES.create, env),
-    deployTrigger(sdk.lambda, "verify", TRIGGER_SOURCES.verify, env),
-    deployTrigger(sdk.lambda, "pre-token", TRIGGER_SOURCES.preToken, env),
+    deployTrigger(sdk.lambda, `define-${runId}`, TRIGGER_SOURCES.define, env),
+    deployTrigger(sdk.lambda, `create-${runId}`, TRIGGER_SOURCES.create, env),
+    deployTrigger(sdk.lambda, `verify-${runId}`, TRIGGER_SOURCES.verify, env),
+    deployTrigger(sdk.lambda, `pre-token-${runId}`, TRIGGER_SOURCES.preToken, env),
   ]);
   const pool = await cognito.send(
     new CreateUserPoolCommand({
-      PoolName: "tokens",
+      PoolName: `tokens-${runId}`,
       UsernameAttributes: ["email"],
       Schema: [{ Name: "tier", AttributeDataType: "String", Mutable: true }],
       LambdaConfig: { DefineAuthChallenge: define, CreateAuthChallenge: create, VerifyAuthChallengeResponse: verify, PreTokenGeneration: preToken },
@@ -93,7 +100,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await stack?.close();
+  await target?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -115,9 +122,9 @@ function verifier(tokenUse: "id" | "access") {
   const cache = new SimpleJwksCache({ fetcher: { fetch: async (uri: string) => (await fetch(uri)).arrayBuffer() } });
   return JwtVerifier.create(
     {
-      issuer: `${stack.endpoint}/${poolId}`,
+      issuer: `${endpoint}/${poolId}`,
       audience: tokenUse === "id" ? clientId : null,
-      jwksUri: `${stack.endpoint}/${poolId}/.well-known/jwks.json`,
+      jwksUri: `${endpoint}/${poolId}/.well-known/jwks.json`,
       customJwtCheck: ({ payload }) => validateCognitoJwtFields(payload, { tokenUse, clientId }),
     },
     { jwksCache: cache },
@@ -130,11 +137,12 @@ describe("tokens", () => {
   it("verify with aws-jwt-verify against the pool's JWKS, with AWS's claims", async () => {
     const tokens = await customSignIn();
     const id = await verifier("id").verify(tokens.IdToken!);
-    const now = Math.floor(clock.now() / 1000);
+    // In-process the stack's clock is ours; an external stack's is its own.
+    const now = target.stack ? Math.floor(clock.now() / 1000) : Number(claimsOf(tokens.IdToken!).iat);
     expect(id).toMatchObject({
       sub: expect.stringMatching(/^[0-9a-f-]{36}$/),
       aud: clientId,
-      iss: `${stack.endpoint}/${poolId}`,
+      iss: `${endpoint}/${poolId}`,
       token_use: "id",
       auth_time: now,
       iat: now,
@@ -155,7 +163,7 @@ describe("tokens", () => {
     expect(access).toMatchObject({
       sub: id.sub,
       client_id: clientId,
-      iss: `${stack.endpoint}/${poolId}`,
+      iss: `${endpoint}/${poolId}`,
       token_use: "access",
       scope: "aws.cognito.signin.user.admin",
       auth_time: now,
@@ -167,7 +175,7 @@ describe("tokens", () => {
     expect(tokens.ExpiresIn).toBe(15 * 60);
 
     const header = JSON.parse(Buffer.from(tokens.IdToken!.split(".")[0]!, "base64url").toString("utf8"));
-    const jwks = (await (await fetch(`${stack.endpoint}/${poolId}/.well-known/jwks.json`)).json()) as { keys: Record<string, string>[] };
+    const jwks = (await (await fetch(`${endpoint}/${poolId}/.well-known/jwks.json`)).json()) as { keys: Record<string, string>[] };
     expect(jwks.keys).toEqual([{ alg: "RS256", e: "AQAB", kid: header.kid, kty: "RSA", n: expect.any(String), use: "sig" }]);
   });
 
@@ -180,15 +188,15 @@ describe("tokens", () => {
   });
 
   it("publish an OpenID configuration with the stack's real host and port", async () => {
-    const config = (await (await fetch(`${stack.endpoint}/${poolId}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
-    expect(config.issuer).toBe(`${stack.endpoint}/${poolId}`);
-    expect(config.jwks_uri).toBe(`${stack.endpoint}/${poolId}/.well-known/jwks.json`);
+    const config = (await (await fetch(`${endpoint}/${poolId}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    expect(config.issuer).toBe(`${endpoint}/${poolId}`);
+    expect(config.jwks_uri).toBe(`${endpoint}/${poolId}/.well-known/jwks.json`);
     expect(config.id_token_signing_alg_values_supported).toEqual(["RS256"]);
-    const unknown = await fetch(`${stack.endpoint}/us-east-1_Nope12345/.well-known/jwks.json`);
+    const unknown = await fetch(`${endpoint}/us-east-1_Nope12345/.well-known/jwks.json`);
     expect(unknown.status).toBe(404);
   });
 
-  it("PreTokenGeneration gets the event AWS sends", async () => {
+  inProcessOnly("reads the events the triggers log on the stack's disk")("PreTokenGeneration gets the event AWS sends", async () => {
     rmSync(eventLog, { force: true });
     await customSignIn();
     const event = recordedEvents(eventLog).find((e) => e.triggerSource === "TokenGeneration_Authentication");
@@ -205,10 +213,10 @@ describe("tokens", () => {
 
 describe("PreTokenGeneration V2_0", () => {
   it("changes both tokens and the access token's scopes", async () => {
-    const { cognito: admin, lambda } = clients(stack.endpoint);
-    const arn = await deployTrigger(lambda, "pre-token-v2", TRIGGER_SOURCES.preTokenV2, { EVENT_LOG: eventLog });
+    const { cognito: admin, lambda } = clients(endpoint);
+    const arn = await deployTrigger(lambda, `pre-token-v2-${runId}`, TRIGGER_SOURCES.preTokenV2, { EVENT_LOG: eventLog });
     const pool = await admin.send(
-      new CreateUserPoolCommand({ PoolName: "v2", LambdaConfig: { PreTokenGenerationConfig: { LambdaArn: arn, LambdaVersion: "V2_0" } } }),
+      new CreateUserPoolCommand({ PoolName: `v2-${runId}`, LambdaConfig: { PreTokenGenerationConfig: { LambdaArn: arn, LambdaVersion: "V2_0" } } }),
     );
     const id = pool.UserPool!.Id!;
     const client = await admin.send(new CreateUserPoolClientCommand({ UserPoolId: id, ClientName: "v2", ExplicitAuthFlows: ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] }));
@@ -224,13 +232,14 @@ describe("PreTokenGeneration V2_0", () => {
     expect(idClaims).not.toHaveProperty("name");
     expect(accessClaims.tenant).toBe("acme");
     expect(accessClaims.scope).toBe("aws.cognito.signin.user.admin faces/read");
+    if (!target.stack) return; // the events the trigger logs are on the stack's disk
     const event = recordedEvents(eventLog)[0];
     expect(event).toMatchObject({ version: "2", triggerSource: "TokenGeneration_Authentication", request: { scopes: ["aws.cognito.signin.user.admin"] } });
   });
 });
 
 describe("refresh", () => {
-  it("REFRESH_TOKEN_AUTH and GetTokensFromRefreshToken give new ID and access tokens of the same sign-in", async () => {
+  inProcessOnly("moves the stack's ManualClock")("REFRESH_TOKEN_AUTH and GetTokensFromRefreshToken give new ID and access tokens of the same sign-in", async () => {
     const tokens = await customSignIn();
     const first = claimsOf(tokens.AccessToken!);
     clock.advance(60_000);
@@ -253,7 +262,7 @@ describe("refresh", () => {
     });
   });
 
-  it("refresh tokens expire after the client's RefreshTokenValidity", async () => {
+  inProcessOnly("moves the stack's ManualClock")("refresh tokens expire after the client's RefreshTokenValidity", async () => {
     const tokens = await customSignIn();
     clock.advance(2 * 3600_000 + 1000);
     expect(
