@@ -86,12 +86,14 @@ describe("S3 bucket configurations through the AWS SDK", () => {
     await s3.send(
       new PutBucketEncryptionCommand({
         Bucket: "configured",
-        ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: "alias/photos" }, BucketKeyEnabled: true }] },
+        ServerSideEncryptionConfiguration: {
+          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: "alias/photos" }, BucketKeyEnabled: true, BlockedEncryptionTypes: { EncryptionType: ["SSE-C"] } }],
+        },
       }),
     );
     const after = await s3.send(new GetBucketEncryptionCommand({ Bucket: "configured" }));
     expect(after.ServerSideEncryptionConfiguration?.Rules).toEqual([
-      { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: "alias/photos" }, BucketKeyEnabled: true },
+      { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: "alias/photos" }, BucketKeyEnabled: true, BlockedEncryptionTypes: { EncryptionType: ["SSE-C"] } },
     ]);
     const kmsKeyWithAes = await failure(
       s3.send(

@@ -79,6 +79,13 @@ export function parseEncryption(tree: XmlTree): ServerSideEncryptionConfiguratio
       }
       const bucketKey = bool(r, "BucketKeyEnabled");
       if (bucketKey !== undefined) rule.BucketKeyEnabled = bucketKey;
+      // Kept and answered back; SSE-C is refused by this engine whatever the bucket says.
+      const blocked = first(r, "BlockedEncryptionTypes");
+      if (blocked !== undefined && typeof blocked !== "string") {
+        const types = texts(blocked, "EncryptionType");
+        for (const t of types) if (t !== "NONE" && t !== "SSE-C") throw S3Errors.malformedXml();
+        rule.BlockedEncryptionTypes = { EncryptionType: types as ("NONE" | "SSE-C")[] };
+      }
       return rule;
     }),
   };
@@ -91,6 +98,7 @@ export function encryptionXml(config: ServerSideEncryptionConfiguration): XmlObj
         ? { SSEAlgorithm: r.ApplyServerSideEncryptionByDefault.SSEAlgorithm, KMSMasterKeyID: r.ApplyServerSideEncryptionByDefault.KMSMasterKeyID }
         : undefined,
       BucketKeyEnabled: r.BucketKeyEnabled ?? false,
+      BlockedEncryptionTypes: r.BlockedEncryptionTypes ? { EncryptionType: r.BlockedEncryptionTypes.EncryptionType ?? [] } : undefined,
     })),
   };
 }
