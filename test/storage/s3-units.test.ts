@@ -6,6 +6,8 @@ import { isValidBucketName } from "../../server/storage/s3/objects.js";
 import { resolveOperation } from "../../server/storage/s3/operations.js";
 import { bucketFromHost, checkPresignedExpiry } from "../../server/storage/s3/http.js";
 import { S3Error } from "../../server/storage/s3/errors.js";
+import { expiryOf, type ObjectRecord } from "../../server/storage/s3/store.js";
+import { matchCorsRule } from "../../server/storage/s3/configuration.js";
 
 const hex = (b64: string) => Buffer.from(b64, "base64").toString("hex");
 
@@ -101,5 +103,37 @@ describe("presigned expiry", () => {
   });
   it("refuses more than a week", () => {
     expect(() => checkPresignedExpiry({ ...query, "X-Amz-Expires": "604801" }, signedAt)).toThrowError(/604800/);
+  });
+});
+
+describe("lifecycle expiry", () => {
+  const object = (key: string, lastModified: number, size = 10): ObjectRecord => ({ key, size, etag: "e", lastModified, metadata: {}, body: "b" });
+  it("is creation + Days rounded up to the next midnight UTC, or the rule's Date; only for what the filter takes in", () => {
+    const at = Date.UTC(2026, 2, 10, 15, 30);
+    const rule = { Status: "Enabled" as const, Filter: { Prefix: "tmp/" }, Expiration: { Days: 1 } };
+    expect(expiryOf(rule, object("tmp/a", at))).toBe(Date.UTC(2026, 2, 12));
+    expect(expiryOf(rule, object("tmp/a", Date.UTC(2026, 2, 10)))).toBe(Date.UTC(2026, 2, 11));
+    expect(expiryOf(rule, object("keep/a", at))).toBeUndefined();
+    expect(expiryOf({ ...rule, Status: "Disabled" }, object("tmp/a", at))).toBeUndefined();
+    expect(expiryOf({ Status: "Enabled", Prefix: "", Expiration: { Date: new Date(Date.UTC(2026, 5, 1)) } }, object("x", at))).toBe(Date.UTC(2026, 5, 1));
+    const sized = { Status: "Enabled" as const, Filter: { And: { Prefix: "", ObjectSizeGreaterThan: 100 } }, Expiration: { Days: 1 } };
+    expect(expiryOf(sized, object("big", at, 101))).toBeDefined();
+    expect(expiryOf(sized, object("small", at, 100))).toBeUndefined();
+    expect(expiryOf({ Status: "Enabled", Filter: { Tag: { Key: "k", Value: "v" } }, Expiration: { Days: 1 } }, object("x", at))).toBeUndefined();
+  });
+});
+
+describe("CORS rules", () => {
+  const rules = [
+    { AllowedOrigins: ["https://*.example.com"], AllowedMethods: ["PUT"], AllowedHeaders: ["x-amz-*", "Content-Type"] },
+    { AllowedOrigins: ["*"], AllowedMethods: ["GET"] },
+  ];
+  it("match origins (one wildcard, case-sensitive), methods and every requested header (case-insensitive)", () => {
+    expect(matchCorsRule(rules, "https://app.example.com", "PUT", ["content-type", "x-amz-date"])).toBe(rules[0]);
+    expect(matchCorsRule(rules, "https://APP.example.com", "PUT", [])).toBe(rules[0]);
+    expect(matchCorsRule(rules, "HTTPS://app.example.com", "PUT", [])).toBeUndefined();
+    expect(matchCorsRule(rules, "https://app.example.com", "PUT", ["authorization"])).toBeUndefined();
+    expect(matchCorsRule(rules, "https://anything.org", "GET", [])).toBe(rules[1]);
+    expect(matchCorsRule(rules, "https://anything.org", "GET", ["x-custom"])).toBeUndefined();
   });
 });
