@@ -11,6 +11,8 @@ import { VERSION } from "./version.js";
 import { createFixtureEngine } from "./faces/fixture-engine.js";
 import { createRekognition } from "./rekognition/index.js";
 import { createS3 } from "./storage/s3/index.js";
+import { newRequestIds, sendS3Error } from "./storage/s3/http.js";
+import { S3Errors } from "./storage/s3/errors.js";
 import { createDynamoDB } from "./storage/dynamodb/index.js";
 import { createExternalDynamoDB } from "./storage/external/dynamodb.js";
 import { createExternalS3 } from "./storage/external/s3.js";
@@ -88,6 +90,12 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
     bodyLimit: maxBodyBytes,
     // S3 keys may hold characters that the default router would reject.
     routerOptions: { maxParamLength: 2048, ignoreDuplicateSlashes: false },
+    // A path the router cannot decode (bad percent-encoding) is S3's InvalidURI, as AWS answers.
+    frameworkErrors: (error, request, reply) => {
+      const ids = newRequestIds(core);
+      if (error.code === "FST_ERR_BAD_URL") return sendS3Error(request, reply, S3Errors.invalidUri(), ids);
+      return sendAwsError(reply, CommonErrors.serialization(error.message), ids.requestId);
+    },
   });
   fastify.decorateRequest("awsLog", null);
 

@@ -154,3 +154,19 @@ describe("CORS, for browser clients", () => {
     expect(res.headers["access-control-expose-headers"]).toContain("x-amzn-errortype");
   });
 });
+
+describe("a path the router cannot decode", () => {
+  let app: App;
+  beforeAll(async () => {
+    app = await buildApp({ ephemeral: true, logger: silentLogger });
+  });
+  afterAll(() => app.close());
+
+  it("answers S3's InvalidURI as XML, and stays up", async () => {
+    const res = await app.fastify.inject({ method: "GET", url: "/bucket/%E0%A4%A" });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers["content-type"]).toContain("application/xml");
+    expect(res.body).toContain("<Code>InvalidURI</Code>");
+    expect((await app.fastify.inject({ method: "GET", url: "/_rekognito/health" })).statusCode).toBe(200);
+  });
+});
