@@ -502,6 +502,17 @@ describe("S3 (embedded engine) through the AWS SDK", () => {
     }
   });
 
+  it("refuses an x-amz-content-sha256 that is neither a payload mode nor a SHA-256, storing nothing", async () => {
+    const res = await fetch(`${stack.endpoint}/photos/garbage-sha`, {
+      method: "PUT",
+      body: "hello",
+      headers: { "x-amz-content-sha256": "zzz", authorization: "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0" },
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain("<Code>InvalidArgument</Code>");
+    expect((await fetch(`${stack.endpoint}/photos/garbage-sha`)).status).toBe(404);
+  });
+
   it("serves virtual-host style requests (bucket.localhost)", async () => {
     const status = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = httpRequest(`${stack.endpoint}/docs/id.png`, { method: "HEAD", headers: { host: `photos.localhost:${stack.port}` } }, (res) => {

@@ -133,6 +133,16 @@ export interface S3Service extends ObjectReader, StackComponent {
 }
 
 /** Whether a request with no X-Amz-Target is S3's: signed for s3, or addressed to a bucket host. */
+/** The payload modes SigV4 allows in x-amz-content-sha256, besides a hex SHA-256. */
+const CONTENT_SHA256_MODES: ReadonlySet<string> = new Set([
+  "UNSIGNED-PAYLOAD",
+  "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+  "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+  "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
+  "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD",
+  "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER",
+]);
+
 export function looksLikeS3(request: FastifyRequest): boolean {
   if (bucketFromHost(request.headers.host)) return true;
   const caller = callerFromHeaders(request.headers, queryOf(request));
@@ -196,6 +206,13 @@ export function createS3(core: CoreServices, fastify: FastifyInstance): S3Servic
         trailers = decoded.trailers;
       }
       const declaredSha = headers["x-amz-content-sha256"];
+      if (declaredSha !== undefined && !CONTENT_SHA256_MODES.has(declaredSha) && !/^[0-9a-f]{64}$/.test(declaredSha)) {
+        throw S3Errors.invalidArgument(
+          `x-amz-content-sha256 must be ${[...CONTENT_SHA256_MODES].join(", ")} or a valid sha256 value.`,
+          "x-amz-content-sha256",
+          declaredSha,
+        );
+      }
       if (declaredSha && /^[0-9a-f]{64}$/.test(declaredSha)) {
         const computed = createHash("sha256").update(body).digest("hex");
         if (computed !== declaredSha) throw S3Errors.contentSha256Mismatch(declaredSha, computed);
