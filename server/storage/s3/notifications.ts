@@ -1,3 +1,4 @@
+import type { S3Request } from "./types.js";
 import type {
   Event as S3EventName,
   FilterRule,
@@ -177,6 +178,27 @@ export interface ObjectEvent {
   accessKeyId: string | null;
   /** When it happened (core.clock). */
   time: number;
+}
+
+/** The event of an object a request wrote or removed, with the request's ids, caller and source. */
+export function objectEvent(
+  req: Pick<S3Request, "ctx">,
+  bucket: { name: string; region: string },
+  eventName: string,
+  object: { key: string; size?: number; etag?: string },
+  time: number,
+): ObjectEvent {
+  return {
+    eventName,
+    bucket: bucket.name,
+    region: bucket.region,
+    ...object,
+    requestId: req.ctx.requestId,
+    hostId: req.ctx.hostId,
+    sourceIp: req.ctx.sourceIp,
+    accessKeyId: req.ctx.accessKeyId,
+    time,
+  };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { objectEvent } from "../notifications.js";
 import { createHash } from "node:crypto";
 import type { S3ActionFactory } from "../types.js";
 import { S3Errors } from "../errors.js";
@@ -39,19 +40,7 @@ export const CompleteMultipartUpload: S3ActionFactory = ({ store, notifier, core
   const bucket = store.bucket(req.bucket);
   const record = store.putObject(req.bucket, { ...upload.object, size: data.length, etag, lastModified: req.ctx.now, checksum }, data);
   store.abortUpload(upload.uploadId);
-  notifier.notify(bucket.notification, {
-    eventName: "ObjectCreated:CompleteMultipartUpload",
-    bucket: bucket.name,
-    region: bucket.region,
-    key: record.key,
-    size: record.size,
-    etag: record.etag,
-    requestId: req.ctx.requestId,
-    hostId: req.ctx.hostId,
-    sourceIp: req.ctx.sourceIp,
-    accessKeyId: req.ctx.accessKeyId,
-    time: core.clock.now(),
-  });
+  notifier.notify(bucket.notification, objectEvent(req, bucket, "ObjectCreated:CompleteMultipartUpload", { key: record.key, size: record.size, etag: record.etag }, core.clock.now()));
   return {
     headers: { "content-type": "application/xml", "x-amz-server-side-encryption": "AES256" },
     body: xmlDocument("CompleteMultipartUploadResult", {

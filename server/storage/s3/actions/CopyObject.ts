@@ -1,3 +1,4 @@
+import { objectEvent } from "../notifications.js";
 import type { S3ActionFactory } from "../types.js";
 import { S3Errors } from "../errors.js";
 import { isoDate, quotedEtag, userMetadata } from "../objects.js";
@@ -70,19 +71,7 @@ export const CopyObject: S3ActionFactory = ({ store, notifier, core }) => (req) 
     },
     body,
   );
-  notifier.notify(target.notification, {
-    eventName: "ObjectCreated:Copy",
-    bucket: target.name,
-    region: target.region,
-    key: record.key,
-    size: record.size,
-    etag: record.etag,
-    requestId: req.ctx.requestId,
-    hostId: req.ctx.hostId,
-    sourceIp: req.ctx.sourceIp,
-    accessKeyId: req.ctx.accessKeyId,
-    time: core.clock.now(),
-  });
+  notifier.notify(target.notification, objectEvent(req, target, "ObjectCreated:Copy", { key: record.key, size: record.size, etag: record.etag }, core.clock.now()));
   return {
     headers: { "content-type": "application/xml", "x-amz-server-side-encryption": "AES256" },
     body: xmlDocument("CopyObjectResult", {

@@ -1,20 +1,11 @@
+import { objectEvent } from "../notifications.js";
 import type { S3ActionFactory, S3Request, S3Services } from "../types.js";
 
 /** Deletes one key and raises ObjectRemoved:Delete when something was deleted. */
 export function deleteOne({ store, notifier, core }: S3Services, req: S3Request, key: string): void {
   const bucket = store.bucket(req.bucket);
   if (!store.deleteObject(req.bucket, key)) return;
-  notifier.notify(bucket.notification, {
-    eventName: "ObjectRemoved:Delete",
-    bucket: bucket.name,
-    region: bucket.region,
-    key,
-    requestId: req.ctx.requestId,
-    hostId: req.ctx.hostId,
-    sourceIp: req.ctx.sourceIp,
-    accessKeyId: req.ctx.accessKeyId,
-    time: core.clock.now(),
-  });
+  notifier.notify(bucket.notification, objectEvent(req, bucket, "ObjectRemoved:Delete", { key }, core.clock.now()));
 }
 
 /** DELETE /{Bucket}/{Key}: 204 whether or not the key existed (NoSuchBucket if the bucket does not). */

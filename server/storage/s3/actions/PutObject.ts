@@ -1,3 +1,4 @@
+import { objectEvent } from "../notifications.js";
 import type { S3ActionFactory, S3Request } from "../types.js";
 import { S3Errors } from "../errors.js";
 import { md5Hex } from "../checksums.js";
@@ -60,19 +61,7 @@ export const PutObject: S3ActionFactory = ({ store, notifier, core }) => (req) =
     },
     req.body,
   );
-  notifier.notify(bucket.notification, {
-    eventName: "ObjectCreated:Put",
-    bucket: bucket.name,
-    region: bucket.region,
-    key,
-    size: record.size,
-    etag: record.etag,
-    requestId: req.ctx.requestId,
-    hostId: req.ctx.hostId,
-    sourceIp: req.ctx.sourceIp,
-    accessKeyId: req.ctx.accessKeyId,
-    time: core.clock.now(),
-  });
+  notifier.notify(bucket.notification, objectEvent(req, bucket, "ObjectCreated:Put", { key, size: record.size, etag: record.etag }, core.clock.now()));
   return {
     headers: {
       etag: quotedEtag(record.etag),
