@@ -20,6 +20,9 @@ const AGAINST_CLI_SUITES = [
   "test/cognito/amplify.test.ts",
   "test/app/face-login.test.ts",
 ];
+// The face-login suites enrol the same fixture personas, so each needs an app nobody has used
+// (test/app/helpers.ts usedAppReason): security.test.ts gets a dev server of its own.
+const AGAINST_CLI_FRESH_SUITES = ["test/app/security.test.ts"];
 
 export default defineConfig({
   test: {
@@ -36,6 +39,10 @@ export default defineConfig({
       {
         extends: true,
         test: { name: "against-cli", include: AGAINST_CLI_SUITES, globalSetup: ["test/global-setup-cli.ts"] },
+      },
+      {
+        extends: true,
+        test: { name: "against-cli-security", include: AGAINST_CLI_FRESH_SUITES, globalSetup: ["test/global-setup-cli.ts"] },
       },
       ...(motoMissing
         ? []

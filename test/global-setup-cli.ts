@@ -34,7 +34,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     child.kill("SIGKILL");
     throw new Error(`against-cli: the dev server did not come up: ${(error as Error).message}\n${tail.join("\n")}`);
   }
-  console.log(`[against-cli] dev server (pid ${child.pid}) at ${endpoint}`);
+  console.log(`[${project.name}] dev server (pid ${child.pid}) at ${endpoint}`);
   project.provide("rekognitoTestEndpoint", endpoint);
   return () => stop(child);
 }

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Amplify } from "aws-amplify";
 import { confirmSignIn, fetchAuthSession, signIn, signOut, signUp } from "aws-amplify/auth";
 import { mailCount, mailedCode, randomPassword } from "../../server/stack/face-login-client.js";
-import { fixtureOfKind, photo, readPersonas, startApp, type AppUnderTest } from "./helpers.js";
+import { fixtureOfKind, photo, readPersonas, startApp, usedAppReason, type AppUnderTest } from "./helpers.js";
 
 /**
  * The client contract through Amplify JS v6, unmodified, as a web page would use it: signUp,
@@ -13,9 +13,18 @@ import { fixtureOfKind, photo, readPersonas, startApp, type AppUnderTest } from 
 const mei = readPersonas().find((p) => p.id === "mei")!;
 let app: AppUnderTest;
 
+// Against an external stack (REKOGNITO_TEST_ENDPOINT) the test skips, the reason printed, unless
+// the app there is untouched: see usedAppReason in helpers.ts.
+let unusable: string | undefined;
+
 beforeAll(async () => {
   app = await startApp();
+  unusable = await usedAppReason(app);
+  if (unusable) console.log(`[skip] app/amplify.test.ts: ${unusable}`);
   Amplify.configure({ Auth: { Cognito: { userPoolId: app.resources.userPoolId, userPoolClientId: app.resources.userPoolClientId, userPoolEndpoint: app.endpoint } } });
+});
+beforeEach((context) => {
+  if (unusable) context.skip(unusable);
 });
 afterAll(() => app?.close());
 

@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { DescribeCollectionCommand, ResourceNotFoundException } from "@aws-sdk/client-rekognition";
 import { testCredentials } from "../support/target.js";
-import { startApp, type AppUnderTest } from "./helpers.js";
+import { startLocalApp, type AppUnderTest } from "./helpers.js";
 
 /**
  * lambdas/create-collection as CloudFormation drives it: Create, Create again (idempotent),
@@ -18,7 +18,8 @@ let responseUrl: string;
 const answers: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
-  app = await startApp();
+  // In-process always: the function PUTs its answers to a server on this machine's loopback.
+  app = await startLocalApp();
   lambda = new LambdaClient({ endpoint: app.endpoint, region: app.resources.region, credentials: testCredentials });
   server = createServer((request, response) => {
     let body = "";

@@ -1,13 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ListFacesCommand } from "@aws-sdk/client-rekognition";
 import { NotAuthorizedException } from "@aws-sdk/client-cognito-identity-provider";
 import { mailCount, mailedCode } from "../../server/stack/face-login-client.js";
-import { claimsOf, enrol, faceRound, fixtureOfKind, idTokenVerifier, photo, readPersonas, signIn, startApp, type AppUnderTest } from "./helpers.js";
+import { claimsOf, enrol, faceRound, fixtureOfKind, idTokenVerifier, photo, readPersonas, signIn, startApp, usedAppReason, type AppUnderTest } from "./helpers.js";
 
 /**
- * The face-login app end to end: template.yaml provisioned into an in-process stack, its real
+ * The face-login app end to end: template.yaml provisioned into an in-process stack (or the app
+ * already provisioned on the stack REKOGNITO_TEST_ENDPOINT names, when it is fresh), its real
  * Lambdas in the runner, driven with the unmodified SDK clients as the README's client contract
  * says.
  */
@@ -18,8 +19,17 @@ const bruno = personas.find((p) => p.id === "bruno")!;
 const subs = new Map<string, string>();
 let app: AppUnderTest;
 
+// Against an external stack (REKOGNITO_TEST_ENDPOINT) every test skips, the reason printed,
+// unless the app there is untouched: see usedAppReason in helpers.ts.
+let unusable: string | undefined;
+
 beforeAll(async () => {
   app = await startApp();
+  unusable = await usedAppReason(app);
+  if (unusable) console.log(`[skip] face-login.test.ts: ${unusable}`);
+});
+beforeEach((context) => {
+  if (unusable) context.skip(unusable);
 });
 afterAll(() => app?.close());
 

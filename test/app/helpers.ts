@@ -5,13 +5,13 @@ import { validateCognitoJwtFields } from "aws-jwt-verify/cognito-verifier";
 import { S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { RekognitionClient } from "@aws-sdk/client-rekognition";
-import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { DescribeCollectionCommand, RekognitionClient } from "@aws-sdk/client-rekognition";
+import { CognitoIdentityProviderClient, ListUsersCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { startStack, type StackOptions } from "../../server/stack.js";
 import { provisionTemplate, type FaceLoginResources } from "../../server/stack/provision.js";
 import { FaceLoginClient, mailCount, mailedCode, type Challenge } from "../../server/stack/face-login-client.js";
 import { readPersonas, fixtureOfKind, type Persona } from "../../server/stack/seed.js";
-import { testCredentials, type TestTarget } from "../support/target.js";
+import { external, testCredentials, testTarget, type TestTarget } from "../support/target.js";
 import { startMoto, type Moto } from "../support/moto.js";
 
 export { readPersonas, fixtureOfKind, type Persona };
@@ -51,10 +51,23 @@ export async function stopStorage(): Promise<void> {
 }
 
 /**
- * Always an in-process stack (even with REKOGNITO_TEST_ENDPOINT set): these suites enrol the
- * fixed fixture personas, so they need an app with no users yet, and some move the clock.
+ * The app under test: an in-process stack with template.yaml provisioned, or, with
+ * REKOGNITO_TEST_ENDPOINT set, the app already provisioned on that stack (its resources read
+ * from /_rekognito/health; `options` then do not apply). The suites enrol the fixed fixture
+ * personas, so against an external stack they need an untouched app: see `usedAppReason`.
  */
 export async function startApp(options: StackOptions = {}): Promise<AppUnderTest> {
+  if (external) {
+    const target = await testTarget();
+    const health = (await (await fetch(`${target.endpoint}/_rekognito/health`)).json()) as { resources?: FaceLoginResources };
+    if (!health.resources) throw new Error(`${target.endpoint} has no face-login app provisioned (started with --bare?): health lists no resources`);
+    return clientsFor(target, health.resources);
+  }
+  return startLocalApp(options);
+}
+
+/** Always an in-process stack, for suites that need one whatever REKOGNITO_TEST_ENDPOINT says. */
+export async function startLocalApp(options: StackOptions = {}): Promise<AppUnderTest> {
   const stack = await startStack({ ...(await storageOptions()), ...options });
   const close = async () => {
     await stack.close();
@@ -78,6 +91,23 @@ export function clientsFor(target: TestTarget, resources: FaceLoginResources): A
     rekognition: new RekognitionClient(config),
     close: () => target.close(),
   };
+}
+
+/**
+ * Why these suites cannot run on this app, or undefined when they can. They enrol the fixture
+ * personas under their fixed emails, and sign-in accepts a face only when the best enrolled match
+ * is the user's own: the same persona enrolled twice (by an earlier run, or another suite on the
+ * same stack) makes either copy the best match, so unique emails would not help. They need an app
+ * nobody has used: no user in its pool and no face in its collection. An in-process stack is
+ * always fresh.
+ */
+export async function usedAppReason(app: AppUnderTest): Promise<string | undefined> {
+  if (app.target.stack) return undefined;
+  const { userPoolId, collectionId } = app.resources;
+  const users = (await app.cognito.send(new ListUsersCommand({ UserPoolId: userPoolId, Limit: 1 }))).Users ?? [];
+  const faces = (await app.rekognition.send(new DescribeCollectionCommand({ CollectionId: collectionId }))).FaceCount ?? 0;
+  if (users.length === 0 && faces === 0) return undefined;
+  return `the face-login app on ${app.endpoint} is already in use (${users.length ? "its pool has users" : "no users"}, ${faces} face(s) in ${collectionId}): these tests enrol the fixture personas and need a fresh stack`;
 }
 
 export const photo = (path: string): Buffer => readFileSync(path);
