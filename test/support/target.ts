@@ -26,7 +26,9 @@ export interface TestTarget {
   close(): Promise<void>;
 }
 
-export const externalEndpoint: string | undefined = process.env.REKOGNITO_TEST_ENDPOINT || inject("rekognitoTestEndpoint") || undefined;
+// The project's own server first: the against-cli projects drive the one their setup started,
+// whatever the shell's REKOGNITO_TEST_ENDPOINT says.
+export const externalEndpoint: string | undefined = inject("rekognitoTestEndpoint") || process.env.REKOGNITO_TEST_ENDPOINT || undefined;
 /** True when the suites drive an already-running stack rather than one they start. */
 export const external = externalEndpoint !== undefined;
 
