@@ -4,7 +4,7 @@ import { GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ListFacesCommand } from "@aws-sdk/client-rekognition";
 import { NotAuthorizedException } from "@aws-sdk/client-cognito-identity-provider";
 import { mailCount, mailedCode } from "../../server/stack/face-login-client.js";
-import { claimsOf, enrol, faceRound, fixtureOfKind, idTokenVerifier, photo, readPersonas, signIn, startApp, usedAppReason, type AppUnderTest } from "./helpers.js";
+import { afterBackgroundLambdas, claimsOf, enrol, faceRound, fixtureOfKind, idTokenVerifier, photo, readPersonas, signIn, startApp, usedAppReason, type AppUnderTest } from "./helpers.js";
 
 /**
  * The face-login app end to end: template.yaml provisioned into an in-process stack (or the app
@@ -121,13 +121,17 @@ describe("enrolment (ENROLL: mailed code + document)", () => {
   it("enrolling again replaces the earlier face: the old one is deleted from the collection", async () => {
     const email = "changed-mind@example.com";
     await app.client.signUp(email);
-    // Round one: a document, but a wrong code. Its face is indexed, pending.
+    // Round one: a document, indexed (pending), then a wrong code.
     const first = await app.client.start(email);
+    const sub = first.uploadKey.split("/")[1]!;
+    const pendingFaces = async () => (await listFaces()).filter((face) => face.ExternalImageId === sub);
     await app.client.upload(first, photo(bruno.selfies[0]!));
+    // index-faces runs on the upload's event in the background; an upload that a newer challenge
+    // has superseded is ignored, so let it finish before answering.
+    await afterBackgroundLambdas(app, async () => (await pendingFaces()).length > 0);
     const second = (await app.client.answer(first, "000000")).challenge!;
     expect(second.lastError).toMatch(/code is not right/);
-    const sub = first.uploadKey.split("/")[1]!;
-    const pending = (await listFaces()).filter((face) => face.ExternalImageId === sub);
+    const pending = await pendingFaces();
     expect(pending).toHaveLength(1);
     // Round two: another document (a face no persona has), the right code.
     const mails = await mailCount(app.endpoint, email);

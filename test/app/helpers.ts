@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import type { LambdaService } from "../../server/lambda/index.js";
 import { JwtVerifier } from "aws-jwt-verify";
 import { SimpleJwksCache } from "aws-jwt-verify/jwk";
 import { validateCognitoJwtFields } from "aws-jwt-verify/cognito-verifier";
@@ -111,6 +112,21 @@ export async function usedAppReason(app: AppUnderTest): Promise<string | undefin
 }
 
 export const photo = (path: string): Buffer => readFileSync(path);
+
+/**
+ * Waits until the Lambdas that S3 events started (index-faces after an upload) have finished.
+ * In-process the runner says when it is idle; against a running stack there is no such signal,
+ * so `check` is polled until it holds (bounded by `ms`).
+ */
+export async function afterBackgroundLambdas(app: AppUnderTest, check: () => Promise<boolean>, ms = 5000): Promise<void> {
+  const lambda = app.target.stack?.app.components.find((c) => c.name === "lambda") as LambdaService | undefined;
+  if (lambda) {
+    await lambda.drain();
+    return;
+  }
+  const deadline = Date.now() + ms;
+  while (!(await check()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+}
 
 /** Enrols through the real flow (SignUp, ENROLL, PUT the document, the mailed code); returns the tokens. */
 export async function enrol(app: AppUnderTest, email: string, document: Uint8Array) {
