@@ -215,6 +215,8 @@ async function benchCustomAuth(stack: Stack): Promise<void> {
   line("custom-auth logins per second @ 16 concurrent", `${(total / seconds).toFixed(1)}  (${total} logins in ${seconds.toFixed(2)} s)`);
 }
 
+const rss = () => `${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MiB`;
+
 async function main(): Promise<void> {
   process.stdout.write(`rekognito bench on Node ${process.version}${quick ? " (quick)" : ""}\n\n`);
   const boots: number[] = [];
@@ -224,12 +226,14 @@ async function main(): Promise<void> {
   const stack = await startStack();
   try {
     await benchRekognition(stack);
+    line("RSS with those collections loaded", rss());
     await benchCustomAuth(stack);
+    line("RSS with the trigger workers warm", rss());
   } finally {
     await stack.close();
   }
   await benchFaceLogin(quick);
-  line("peak RSS (this process, in-process stacks)", `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+  line("peak RSS (stacks + Lambda worker threads)", `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 }
 
 main().catch((error: unknown) => {
