@@ -85,7 +85,7 @@ async function main(): Promise<void> {
     "",
     "  Point any AWS SDK or the AWS CLI at it:",
     `    export AWS_ENDPOINT_URL=${stack.endpoint}`,
-    `    export AWS_REGION=${region}`,
+    `    export AWS_REGION=${region} AWS_DEFAULT_REGION=${region}`,
     "    export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test",
     "",
     ...app,
