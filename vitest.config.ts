@@ -19,6 +19,7 @@ const AGAINST_CLI_SUITES = [
   "test/cognito/user-pools.test.ts",
   "test/cognito/amplify.test.ts",
   "test/app/face-login.test.ts",
+  "test/clients/boto3.test.ts",
 ];
 // The face-login suites enrol the same fixture personas, so each needs an app nobody has used
 // (test/app/helpers.ts usedAppReason): security.test.ts gets a dev server of its own.
