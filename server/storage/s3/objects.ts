@@ -1,4 +1,5 @@
 import type { ObjectRecord } from "./store.js";
+import { storedContentEncoding } from "./chunked.js";
 
 /** Shared by the object actions: how S3 writes an object's headers and dates. */
 
@@ -71,11 +72,24 @@ export const STORAGE_CLASSES = new Set([
   "FSX_OPENZFS",
 ]);
 
-/** The object's key for the notification and the eTag without quotes. */
+/** The user metadata of a request: its x-amz-meta-* headers, without the prefix. */
 export function userMetadata(headers: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (name.startsWith("x-amz-meta-")) out[name.slice("x-amz-meta-".length)] = value;
   }
   return out;
+}
+
+/** What a write request says about the object it writes: its content headers and user metadata. */
+export function describedBy(headers: Record<string, string>) {
+  return {
+    contentType: headers["content-type"],
+    contentEncoding: storedContentEncoding(headers["content-encoding"]),
+    contentDisposition: headers["content-disposition"],
+    contentLanguage: headers["content-language"],
+    cacheControl: headers["cache-control"],
+    expires: headers["expires"],
+    metadata: userMetadata(headers),
+  };
 }

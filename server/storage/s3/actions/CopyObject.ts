@@ -1,8 +1,7 @@
 import { objectEvent } from "../notifications.js";
 import type { S3ActionFactory } from "../types.js";
 import { S3Errors } from "../errors.js";
-import { isoDate, quotedEtag, userMetadata } from "../objects.js";
-import { storedContentEncoding } from "../chunked.js";
+import { describedBy, isoDate, quotedEtag } from "../objects.js";
 import { xmlDocument } from "../xml.js";
 import { checkObjectWriteHeaders } from "./PutObject.js";
 
@@ -39,15 +38,7 @@ export const CopyObject: S3ActionFactory = ({ store, notifier, core }) => (req) 
   const h = req.headers;
   const described =
     directive === "REPLACE"
-      ? {
-          contentType: h["content-type"],
-          contentEncoding: storedContentEncoding(h["content-encoding"]),
-          contentDisposition: h["content-disposition"],
-          contentLanguage: h["content-language"],
-          cacheControl: h["cache-control"],
-          expires: h["expires"],
-          metadata: userMetadata(h),
-        }
+      ? describedBy(h)
       : {
           contentType: original.contentType,
           contentEncoding: original.contentEncoding,

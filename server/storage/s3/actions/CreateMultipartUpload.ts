@@ -1,8 +1,7 @@
 import type { S3ActionFactory } from "../types.js";
 import { S3Errors } from "../errors.js";
 import { checksumAlgorithmOf } from "../checksums.js";
-import { storedContentEncoding } from "../chunked.js";
-import { userMetadata } from "../objects.js";
+import { describedBy } from "../objects.js";
 import { xmlDocument } from "../xml.js";
 import { checkObjectWriteHeaders } from "./PutObject.js";
 
@@ -28,14 +27,8 @@ export const CreateMultipartUpload: S3ActionFactory = ({ store }) => (req) => {
     key: req.key!,
     object: {
       key: req.key!,
-      contentType: h["content-type"],
-      contentEncoding: storedContentEncoding(h["content-encoding"]),
-      contentDisposition: h["content-disposition"],
-      contentLanguage: h["content-language"],
-      cacheControl: h["cache-control"],
-      expires: h["expires"],
+      ...describedBy(h),
       storageClass: storageClass && storageClass !== "STANDARD" ? storageClass : undefined,
-      metadata: userMetadata(h),
     },
     checksumAlgorithm: algorithm,
     checksumType: algorithm ? ((type as "COMPOSITE" | "FULL_OBJECT" | undefined) ?? (algorithm === "CRC64NVME" ? "FULL_OBJECT" : "COMPOSITE")) : undefined,

@@ -2,9 +2,8 @@ import { objectEvent } from "../notifications.js";
 import type { S3ActionFactory, S3Request } from "../types.js";
 import { S3Errors } from "../errors.js";
 import { md5Hex } from "../checksums.js";
-import { checksumHeaders, quotedEtag, STORAGE_CLASSES, userMetadata } from "../objects.js";
+import { checksumHeaders, describedBy, quotedEtag, STORAGE_CLASSES } from "../objects.js";
 import { verifyPayload } from "../payload.js";
-import { storedContentEncoding } from "../chunked.js";
 
 /** Headers that ask for features rekognito's S3 does not have: refused, never ignored. */
 const UNSUPPORTED_HEADERS = [
@@ -49,14 +48,8 @@ export const PutObject: S3ActionFactory = ({ store, notifier, core }) => (req) =
       size: req.body.length,
       etag: md5Hex(req.body),
       lastModified: req.ctx.now,
-      contentType: h["content-type"],
-      contentEncoding: storedContentEncoding(h["content-encoding"]),
-      contentDisposition: h["content-disposition"],
-      contentLanguage: h["content-language"],
-      cacheControl: h["cache-control"],
-      expires: h["expires"],
+      ...describedBy(h),
       storageClass: storageClass && storageClass !== "STANDARD" ? storageClass : undefined,
-      metadata: userMetadata(h),
       checksum,
     },
     req.body,
