@@ -63,6 +63,13 @@ export function checkClientSecret(client: ClientRecord, secret: string | undefin
   if (secret !== client.secret) throw CognitoErrors.notAuthorized(`Unable to verify secret hash for client ${client.id}`);
 }
 
+/** An AuthParameters / ChallengeResponses entry the flow cannot do without. */
+function required(map: Record<string, string>, name: string, options: { emptyAllowed?: boolean } = {}): string {
+  const value = map[name];
+  if (value === undefined || (!value && !options.emptyAllowed)) throw CognitoErrors.invalidParameter(`Missing required parameter ${name}`);
+  return value;
+}
+
 // ---------------------------------------------------------------------------------------------
 // CUSTOM_AUTH
 
@@ -102,8 +109,7 @@ export async function startCustomAuth(
   if (!svc.triggers.has(pool, "DefineAuthChallenge")) {
     throw CognitoErrors.invalidParameter("Custom auth lambda trigger is not configured for the user pool.");
   }
-  const username = params.USERNAME;
-  if (!username) throw CognitoErrors.invalidParameter("Missing required parameter USERNAME");
+  const username = required(params, "USERNAME");
   if (params.SRP_A) throw CognitoErrors.notImplemented("CUSTOM_AUTH with SRP_A (Amplify's CUSTOM_WITH_SRP)");
   const user = svc.store.findUser(pool, username) ?? null;
   checkSecretHash(client, params.SECRET_HASH, [username, user?.username]);
@@ -128,10 +134,8 @@ export async function answerCustomChallenge(
   clientMetadata: StringMap | undefined,
 ): Promise<AuthAnswer> {
   if (!sessionId) throw CognitoErrors.invalidParameter("Missing required parameter Session");
-  const username = responses.USERNAME;
-  if (!username) throw CognitoErrors.invalidParameter("Missing required parameter USERNAME");
-  const answer = responses.ANSWER;
-  if (answer === undefined) throw CognitoErrors.invalidParameter("Missing required parameter ANSWER");
+  const username = required(responses, "USERNAME");
+  const answer = required(responses, "ANSWER", { emptyAllowed: true });
   const session = svc.sessions.take(sessionId, pool.id, client.id);
   if (session.challengeName !== "CUSTOM_CHALLENGE") throw CognitoErrors.invalidSession();
   let user: UserRecord | null = null;
@@ -251,10 +255,8 @@ export async function passwordAuth(
   params: Record<string, string>,
   clientMetadata: StringMap | undefined,
 ): Promise<AuthAnswer> {
-  const username = params.USERNAME;
-  if (!username) throw CognitoErrors.invalidParameter("Missing required parameter USERNAME");
-  const password = params.PASSWORD;
-  if (!password) throw CognitoErrors.invalidParameter("Missing required parameter PASSWORD");
+  const username = required(params, "USERNAME");
+  const password = required(params, "PASSWORD");
   const user = svc.store.findUser(pool, username);
   checkSecretHash(client, params.SECRET_HASH, [username, user?.username]);
   if (!user) {
@@ -297,10 +299,8 @@ export async function answerNewPassword(
   clientMetadata: StringMap | undefined,
 ): Promise<AuthAnswer> {
   if (!sessionId) throw CognitoErrors.invalidParameter("Missing required parameter Session");
-  const username = responses.USERNAME;
-  if (!username) throw CognitoErrors.invalidParameter("Missing required parameter USERNAME");
-  const newPassword = responses.NEW_PASSWORD;
-  if (!newPassword) throw CognitoErrors.invalidParameter("Missing required parameter NEW_PASSWORD");
+  const username = required(responses, "USERNAME");
+  const newPassword = required(responses, "NEW_PASSWORD");
   const session = svc.sessions.take(sessionId, pool.id, client.id);
   const user = svc.store.findUser(pool, username);
   if (session.challengeName !== "NEW_PASSWORD_REQUIRED" || !user || user.username !== session.username) throw CognitoErrors.invalidSession();
