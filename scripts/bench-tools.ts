@@ -43,8 +43,9 @@ export async function bootToReady(args: string[], ready: (health: { resources?: 
   try {
     for (;;) {
       try {
-        const health = (await (await fetch(`http://127.0.0.1:${port}/_rekognito/health`)).json()) as { resources?: unknown };
-        if (ready(health)) return performance.now() - started;
+        const response = await fetch(`http://127.0.0.1:${port}/_rekognito/health`);
+        const health = (await response.json()) as { resources?: unknown };
+        if (response.ok && ready(health)) return performance.now() - started;
       } catch {
         // not listening yet
       }

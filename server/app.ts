@@ -43,6 +43,11 @@ export interface AppOptions {
   logger?: Logger;
   accountId?: string;
   region?: string;
+  /**
+   * False to answer health 503 "starting" until markReady() (the CLI provisions the app first).
+   * Default true.
+   */
+  startReady?: boolean;
   /** Largest request body for JSON-protocol services, in bytes. */
   maxJsonBodyBytes?: number;
   /** Largest request body at all (S3 uploads), in bytes. */
@@ -63,6 +68,8 @@ export interface App {
   resources: Record<string, string>;
   /** Tell the stack where it listens (after listen); presigned URLs and workers use it. */
   setEndpoint(url: string): void;
+  /** Health answers 200 "ok" from now on (see AppOptions.startReady). */
+  markReady(): void;
   close(): Promise<void>;
 }
 
@@ -179,12 +186,17 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
   const resources: Record<string, string> = {};
 
   // The gateway's own routes.
-  fastify.get("/_rekognito/health", async () => ({
-    status: "ok",
-    version: VERSION,
-    services: Object.fromEntries(components.map((c) => [c.name, c.health()])),
-    ...(Object.keys(resources).length ? { resources } : {}),
-  }));
+  // 503 "starting" until the stack is ready (the CLI: once the app is provisioned and seeded),
+  // so health checks (Docker's HEALTHCHECK, compose --wait, testcontainers) wait for it.
+  let ready = options.startReady ?? true;
+  fastify.get("/_rekognito/health", async (_request, reply) =>
+    reply.code(ready ? 200 : 503).send({
+      status: ready ? "ok" : "starting",
+      version: VERSION,
+      services: Object.fromEntries(components.map((c) => [c.name, c.health()])),
+      ...(Object.keys(resources).length ? { resources } : {}),
+    }),
+  );
 
   fastify.post("/", async (request, reply) => {
     if (gateway.claims(request)) return gateway.handle(request, reply);
@@ -200,6 +212,9 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
     resources,
     setEndpoint: (url) => {
       endpoint = url;
+    },
+    markReady: () => {
+      ready = true;
     },
     close: async () => {
       await fastify.close();

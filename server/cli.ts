@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   const storageEndpoint = values["storage-endpoint"] ?? process.env.REKOGNITO_STORAGE_ENDPOINT ?? null;
   if (storageEndpoint && !/^https?:\/\/[^/]+/.test(storageEndpoint)) throw new Error(`--storage-endpoint must be an http(s) URL, got ${storageEndpoint}`);
   const started = performance.now();
-  const stack = await listenStack({ port, host, dataDir, ephemeral, region, storageEndpoint, logger: consoleLogger });
+  const stack = await listenStack({ port, host, dataDir, ephemeral, region, storageEndpoint, logger: consoleLogger, startReady: false });
   // The face-login app: template.yaml provisioned through the stack's own APIs (idempotent).
   let resources: FaceLoginResources | null = null;
   if (!values.bare && existsSync(DEFAULT_TEMPLATE)) {
@@ -64,6 +64,7 @@ async function main(): Promise<void> {
       for (const { persona, outcome } of await seedPersonas(stack.endpoint, resources)) consoleLogger.info(`[seed] ${persona.email}: ${outcome}`);
     }
   }
+  stack.app.markReady();
   const app = resources
     ? [
         "  face-login app (template.yaml), provisioned:",

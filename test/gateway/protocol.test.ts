@@ -170,3 +170,18 @@ describe("a path the router cannot decode", () => {
     expect((await app.fastify.inject({ method: "GET", url: "/_rekognito/health" })).statusCode).toBe(200);
   });
 });
+
+describe("health while the stack starts", () => {
+  it("answers 503 starting until the stack is marked ready, then 200 ok", async () => {
+    const app = await buildApp({ ephemeral: true, logger: silentLogger, startReady: false });
+    try {
+      const before = await app.fastify.inject({ method: "GET", url: "/_rekognito/health" });
+      expect([before.statusCode, before.json().status]).toEqual([503, "starting"]);
+      app.markReady();
+      const after = await app.fastify.inject({ method: "GET", url: "/_rekognito/health" });
+      expect([after.statusCode, after.json().status]).toEqual([200, "ok"]);
+    } finally {
+      await app.close();
+    }
+  });
+});
