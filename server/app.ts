@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import { systemClock, type Clock } from "./core/clock.js";
 import { cryptoIds, type IdGenerator } from "./core/ids.js";
+import { cryptoKeys, type KeyGenerator } from "./core/keys.js";
 import { consoleLogger, type Logger } from "./core/logger.js";
 import { ephemeralPersistence, filePersistence } from "./core/persistence.js";
 import type { CoreServices, StackComponent } from "./core/services.js";
@@ -40,6 +41,8 @@ export interface AppOptions {
   ephemeral?: boolean;
   clock?: Clock;
   ids?: IdGenerator;
+  /** Where user pools' signing keys come from (default: freshly generated RSA keys). */
+  keys?: KeyGenerator;
   logger?: Logger;
   accountId?: string;
   region?: string;
@@ -84,6 +87,7 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
   const core: CoreServices = {
     clock: options.clock ?? systemClock,
     ids: options.ids ?? cryptoIds,
+    keys: options.keys ?? cryptoKeys,
     logger,
     persistence: ephemeral ? ephemeralPersistence() : filePersistence(options.dataDir!),
     accountId: options.accountId ?? "000000000000",

@@ -1,5 +1,4 @@
-import { createPrivateKey, createPublicKey, generateKeyPair, sign, verify, type KeyObject } from "node:crypto";
-import { promisify } from "node:util";
+import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from "node:crypto";
 import type { CoreServices } from "../core/services.js";
 import { randomString } from "../core/ids.js";
 import { CognitoErrors } from "./errors.js";
@@ -11,8 +10,7 @@ const b64url = (data: Buffer | string) => Buffer.from(data).toString("base64url"
 
 /** A fresh RS256 key for a pool: generated here, never shipped in the package. */
 export async function generatePoolKey(core: CoreServices): Promise<PoolRecord["key"]> {
-  // Off the event loop: a 2048-bit key takes tens of milliseconds to a few hundred.
-  const { privateKey, publicKey } = await promisify(generateKeyPair)("rsa", { modulusLength: 2048 });
+  const { privateKey, publicKey } = await core.keys.rsa();
   const kid = b64url(core.ids.bytes(32));
   const jwk = publicKey.export({ format: "jwk" }) as { n: string; e: string };
   return {

@@ -1,3 +1,4 @@
+import { cryptoKeys } from "../core/keys.js";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../core/clock.js";
 import { StackEvents } from "../core/events.js";
@@ -16,6 +17,7 @@ const clock = new ManualClock();
 const core: CoreServices = {
   clock,
   ids: seededIds("triggers"),
+  keys: cryptoKeys,
   logger: silentLogger,
   persistence: ephemeralPersistence(),
   accountId: "000000000000",

@@ -1,5 +1,6 @@
 import type { Clock } from "./clock.js";
 import type { IdGenerator } from "./ids.js";
+import type { KeyGenerator } from "./keys.js";
 import type { Logger } from "./logger.js";
 import type { Persistence } from "./persistence.js";
 import type { StackEvents } from "./events.js";
@@ -8,6 +9,8 @@ import type { StackEvents } from "./events.js";
 export interface CoreServices {
   clock: Clock;
   ids: IdGenerator;
+  /** Signing keys (user pools' RS256 keys). */
+  keys: KeyGenerator;
   logger: Logger;
   persistence: Persistence;
   /** The account id in ARNs (AWS's 12 digits). */

@@ -100,3 +100,28 @@ describe("ListUsers", () => {
     }
   });
 });
+
+describe("signing keys", () => {
+  it("come from the injected key generator, like the clock and the ids", async () => {
+    const { generateKeyPairSync } = await import("node:crypto");
+    const pair = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    let asked = 0;
+    const own = await startStack({
+      keys: {
+        rsa: async () => {
+          asked++;
+          return pair;
+        },
+      },
+    });
+    try {
+      const { cognito: idp } = clients(own.endpoint);
+      const pool = (await idp.send(new CreateUserPoolCommand({ PoolName: "injected-key" }))).UserPool!.Id!;
+      const jwks = (await (await fetch(`${own.endpoint}/${pool}/.well-known/jwks.json`)).json()) as { keys: { n: string }[] };
+      expect(asked).toBe(1);
+      expect(jwks.keys.map((k) => k.n)).toEqual([(pair.publicKey.export({ format: "jwk" }) as { n: string }).n]);
+    } finally {
+      await own.close();
+    }
+  });
+});

@@ -1,3 +1,4 @@
+import { cryptoKeys } from "../../server/core/keys.js";
 import { createHash } from "node:crypto";
 import Fastify from "fastify";
 import { PNG } from "pngjs";
@@ -130,6 +131,7 @@ export async function startRekognition(options: { dataDir?: string; engine?: Fak
   const core: CoreServices = {
     clock,
     ids: seededIds(`rekognition-test-${++harnessCount}`),
+    keys: cryptoKeys,
     logger,
     persistence: options.dataDir ? filePersistence(options.dataDir) : ephemeralPersistence(),
     accountId: "123456789012",
