@@ -13,6 +13,7 @@ export const {
   systemClock,
   seededIds,
   cryptoIds,
+  cryptoKeys,
   MemoryLogger,
   silentLogger,
   consoleLogger,
