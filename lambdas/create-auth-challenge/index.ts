@@ -22,9 +22,16 @@ import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
  * An unknown user (userNotFound, the app client prevents user-existence errors) gets a FACE round
  * shaped exactly as a real one, so the answer does not tell whether the address is registered.
  *
+ * Codes mailed are limited per user: at most MAX_CODES_PER_HOUR in an hour counted from the
+ * first (codesSent and codesWindowStart on the user's item, counted with conditional updates, so
+ * concurrent sign-ins cannot overshoot). Past the limit the round is still ENROLL, shaped as
+ * usual, but nothing is mailed, no code exists (no answer can succeed), the pending upload is
+ * left as it was (the newest code mailed still works in its own sign-in), and lastError says so.
+ * Anyone who knows a registered address could otherwise flood that inbox by starting sign-ins.
+ *
  * Configured only by the environment: DOCUMENTS_BUCKET, SIGN_IN_BUCKET, FACES_TABLE,
  * CHALLENGES_TABLE, SENDER_EMAIL, UPLOAD_URL_TTL_SECONDS (default 180), MAX_WRONG_ANSWERS
- * (default 3).
+ * (default 3), MAX_CODES_PER_HOUR (default 5).
  */
 
 function env(name: string, fallback?: string): string {
@@ -41,7 +48,10 @@ const config = {
   sender: env("SENDER_EMAIL"),
   uploadTtlSeconds: Number(env("UPLOAD_URL_TTL_SECONDS", "180")),
   maxWrongAnswers: Number(env("MAX_WRONG_ANSWERS", "3")),
+  maxCodesPerHour: Number(env("MAX_CODES_PER_HOUR", "5")),
 };
+
+const CODE_WINDOW_MS = 3600_000;
 
 // A presigned PUT must not carry a checksum of an empty body (the SDK adds one by default).
 const s3 = new S3Client({ forcePathStyle: true, requestChecksumCalculation: "WHEN_REQUIRED" });
@@ -52,6 +62,9 @@ export type Step = "ENROLL" | "FACE";
 
 /** What Verify writes after a wrong answer, and the words shown when it wrote nothing. */
 export const DEFAULT_ERROR = "That answer was not accepted. Please try again.";
+
+/** lastError of an ENROLL round that mailed nothing because the address had too many codes. */
+export const TOO_MANY_CODES = "Too many codes were requested for this address. Try again in an hour.";
 
 /** A 6-digit code from the operating system's CSPRNG, zero-padded. */
 export function newCode(): string {
@@ -112,11 +125,56 @@ async function mailCode(to: string, code: string, round: number): Promise<void> 
   );
 }
 
+function isConditionFailure(error: unknown): boolean {
+  return (error as Error).name === "ConditionalCheckFailedException";
+}
+
+/**
+ * Records a code about to be mailed to this user, with the new pendingKey, when the hour's limit
+ * allows it; false (and nothing written) when it does not. Each step is one conditional update:
+ * count in the current window; else open a new window when the last one is over; else (another
+ * sign-in opened the new window at the same moment) count in that one.
+ */
+async function countCode(sub: string, email: string, pendingKey: string): Promise<boolean> {
+  if (!(config.maxCodesPerHour >= 1)) return false;
+  const now = Date.now();
+  const pending = { ":email": email.toLowerCase(), ":key": pendingKey, ":now": new Date(now).toISOString(), ":one": 1 };
+  const inWindow = () =>
+    db.send(
+      new UpdateCommand({
+        TableName: config.facesTable,
+        Key: { sub },
+        UpdateExpression: "SET email = :email, pendingKey = :key, pendingSince = :now, codesSent = codesSent + :one",
+        ConditionExpression: "codesWindowStart > :edge AND codesSent < :max",
+        ExpressionAttributeValues: { ...pending, ":edge": now - CODE_WINDOW_MS, ":max": config.maxCodesPerHour },
+      }),
+    );
+  const newWindow = () =>
+    db.send(
+      new UpdateCommand({
+        TableName: config.facesTable,
+        Key: { sub },
+        UpdateExpression: "SET email = :email, pendingKey = :key, pendingSince = :now, codesSent = :one, codesWindowStart = :start",
+        ConditionExpression: "(attribute_not_exists(codesWindowStart) OR codesWindowStart <= :edge)",
+        ExpressionAttributeValues: { ...pending, ":start": now, ":edge": now - CODE_WINDOW_MS },
+      }),
+    );
+  for (const attempt of [inWindow, newWindow, inWindow]) {
+    try {
+      await attempt();
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+  return false;
+}
+
 export const handler: CreateAuthChallengeTriggerHandler = async (event) => {
   const session = event.request.session ?? [];
   const wrong = session.filter((round) => round.challengeResult !== true).length;
   const challengeId = randomUUID();
-  const lastError = await lastErrorOf(session);
+  let lastError = await lastErrorOf(session);
   const sub = event.request.userAttributes?.sub;
   const email = event.request.userAttributes?.email;
 
@@ -134,18 +192,15 @@ export const handler: CreateAuthChallengeTriggerHandler = async (event) => {
     if (!sub || !email) throw new Error("the user has no sub or email attribute");
     uploadKey = documentKey(sub, challengeId);
     uploadUrl = await presignPut(config.documentsBucket, uploadKey);
-    // The only document Index Faces will accept for this user from now on.
-    await db.send(
-      new UpdateCommand({
-        TableName: config.facesTable,
-        Key: { sub },
-        UpdateExpression: "SET email = :email, pendingKey = :key, pendingSince = :now",
-        ExpressionAttributeValues: { ":email": email.toLowerCase(), ":key": uploadKey, ":now": new Date().toISOString() },
-      }),
-    );
-    const code = newCode();
-    await mailCode(email, code, session.length + 1);
-    privateParameters.code = code;
+    // The only document Index Faces will accept for this user from now on, recorded only when a
+    // code may be mailed for it.
+    if (await countCode(sub, email, uploadKey)) {
+      const code = newCode();
+      await mailCode(email, code, session.length + 1);
+      privateParameters.code = code;
+    } else {
+      lastError = TOO_MANY_CODES;
+    }
   } else {
     uploadKey = signInKey(challengeId);
     uploadUrl = await presignPut(config.signInBucket, uploadKey);

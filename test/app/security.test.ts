@@ -10,7 +10,7 @@ import { inProcessOnly } from "../support/target.js";
 import { claimsOf, enrol, faceRound, fixtureOfKind, idTokenVerifier, photo, readPersonas, signIn, startApp, usedAppReason, type AppUnderTest } from "./helpers.js";
 
 /**
- * DESIGN.md's seven security points of the face-login app, each proved by trying the attack
+ * The security points of the face-login app (docs/face-login.md), each proved by trying the attack
  * against the real Lambdas in the stack.
  */
 
@@ -274,5 +274,40 @@ describe("7. no user enumeration (PreventUserExistenceErrors)", () => {
         }),
       ),
     ).resolves.toMatchObject({ ChallengeName: "CUSTOM_CHALLENGE" });
+  });
+});
+
+describe("8. nobody can flood a registered user's inbox with codes", () => {
+  it("mails at most 5 codes an hour to one address: the sixth sign-in start mails nothing, says why, and accepts no code", async () => {
+    // Anyone who knows a registered, unenrolled address can start sign-ins for it: each would mail a code.
+    const email = "flooded@example.com";
+    await app.client.signUp(email);
+    const before = await mailCount(app.endpoint, email);
+    let fifth: Challenge | undefined;
+    for (let i = 0; i < 5; i++) {
+      fifth = await app.client.start(email);
+      expect(fifth.step).toBe("ENROLL");
+      expect(fifth.lastError).toBeUndefined();
+    }
+    expect(await mailCount(app.endpoint, email)).toBe(before + 5);
+    const newest = (await mailedCode(app.endpoint, email, { after: before + 4 }))!;
+
+    const limited = await app.client.start(email);
+    expect(await mailCount(app.endpoint, email)).toBe(before + 5);
+    expect(limited.step).toBe("ENROLL");
+    expect(limited.lastError).toBe("Too many codes were requested for this address. Try again in an hour.");
+    expect(Object.keys(limited.parameters).sort()).toEqual(["USERNAME", "attemptsLeft", "lastError", "step", "uploadKey", "uploadUrl"]);
+    expect(JSON.stringify(limited.parameters)).not.toContain(newest);
+
+    // No code exists for that round: even the newest code mailed is refused, and the refusal mails nothing.
+    const refused = await app.client.answer(limited, newest);
+    expect(refused.tokens).toBeUndefined();
+    expect(refused.challenge?.step).toBe("ENROLL");
+    expect(refused.challenge?.lastError).toBe("Too many codes were requested for this address. Try again in an hour.");
+    expect(await mailCount(app.endpoint, email)).toBe(before + 5);
+
+    // The flood does not lock the owner out: the newest code still finishes the sign-in it was mailed for.
+    await app.client.upload(fifth!, photo(personas[3]!.document));
+    expect((await app.client.answer(fifth!, newest)).tokens).toBeDefined();
   });
 });
