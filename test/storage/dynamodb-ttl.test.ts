@@ -12,20 +12,12 @@ import {
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
 import { startStack, type Stack } from "../../server/stack.js";
-import { createFacesTable } from "./helpers.js";
+import { createFacesTable, failure as failureOf } from "./helpers.js";
 
 const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 const client = (stack: Stack) => new DynamoDBClient({ endpoint: stack.endpoint, region: "us-east-1", credentials });
 
-async function failure(promise: Promise<unknown>): Promise<DynamoDBServiceException> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof DynamoDBServiceException) return error;
-    throw error;
-  }
-  throw new Error("expected the request to fail");
-}
+const failure = (promise: Promise<unknown>) => failureOf(promise, DynamoDBServiceException);
 
 const enable = (TableName: string, AttributeName = "expiresAt", Enabled = true) =>
   new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: { AttributeName, Enabled } });

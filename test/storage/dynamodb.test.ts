@@ -12,19 +12,11 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { startStack, type Stack } from "../../server/stack.js";
-import { createFacesTable } from "./helpers.js";
+import { createFacesTable, failure as failureOf } from "./helpers.js";
 
 const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 
-async function failure(promise: Promise<unknown>): Promise<DynamoDBServiceException> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof DynamoDBServiceException) return error;
-    throw error;
-  }
-  throw new Error("expected the request to fail");
-}
+const failure = (promise: Promise<unknown>) => failureOf(promise, DynamoDBServiceException);
 
 describe("DynamoDB (dynalite) through the AWS SDK", () => {
   let stack: Stack;

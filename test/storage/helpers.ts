@@ -25,3 +25,14 @@ export async function createFacesTable(client: DynamoDBClient, name = "faces"): 
     }),
   );
 }
+
+/** The service error a call must fail with (anything else, or success, fails the test). */
+export async function failure<E extends Error>(promise: Promise<unknown>, type: abstract new (...args: never[]) => E): Promise<E> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof type) return error;
+    throw error;
+  }
+  throw new Error("expected the request to fail");
+}

@@ -1,3 +1,4 @@
+import { failure as failureOf } from "./helpers.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -39,15 +40,7 @@ import { ManualClock } from "../../server/core/clock.js";
 const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 const DAY = 86_400_000;
 
-async function failure(promise: Promise<unknown>): Promise<S3ServiceException> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof S3ServiceException) return error;
-    throw error;
-  }
-  throw new Error("expected the request to fail");
-}
+const failure = (promise: Promise<unknown>) => failureOf(promise, S3ServiceException);
 
 const client = (stack: Stack) => new S3Client({ endpoint: stack.endpoint, region: "us-east-1", credentials, forcePathStyle: true });
 

@@ -1,3 +1,4 @@
+import { failure as failureOf } from "./helpers.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -50,15 +51,7 @@ function pattern(size: number, seed = 1): Buffer {
   return b;
 }
 
-async function failure(promise: Promise<unknown>): Promise<S3ServiceException> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof S3ServiceException) return error;
-    throw error;
-  }
-  throw new Error("expected the request to fail");
-}
+const failure = (promise: Promise<unknown>) => failureOf(promise, S3ServiceException);
 
 describe("S3 (embedded engine) through the AWS SDK", () => {
   let stack: Stack;
