@@ -103,7 +103,8 @@ export function createCognito(core: CoreServices, fastify: FastifyInstance, deps
     tokens: new TokenService(core, store),
     sessions: new AuthSessions(core),
   };
-  const actions: Record<string, ActionHandler> = {};
+  // No prototype: a target named `constructor` or `toString` finds no action here.
+  const actions: Record<string, ActionHandler> = Object.create(null);
   for (const [name, factory] of Object.entries(cognitoActions)) actions[name] = (factory as CognitoAction<any, any>)(services);
 
   const notFound = (poolId: string) => {

@@ -119,7 +119,7 @@ async function handle(service: RestService, name: string, request: FastifyReques
   request.awsLog = { service: service.name, action: name };
   try {
     const operation = model.operations[name]!;
-    const action = service.actions[name];
+    const action = Object.hasOwn(service.actions, name) ? service.actions[name] : undefined;
     const caller = callerFromHeaders(request.headers, request.query as Record<string, unknown>);
     if (!caller.accessKeyId) throw CommonErrors.missingAuthentication();
     if (!action) throw LambdaErrors.notImplemented(name);

@@ -38,6 +38,9 @@ export interface JsonGatewayOptions {
   requestId: () => string;
 }
 
+/** What every AWS operation name looks like (botocore's models: PascalCase, letters and digits). */
+const OPERATION_NAME = /^[A-Z][A-Za-z0-9]*$/;
+
 export function baseUrlOf(request: FastifyRequest): string {
   const proto = (request.headers["x-forwarded-proto"] as string | undefined) ?? request.protocol;
   const host = request.headers.host ?? `${request.hostname}`;
@@ -91,6 +94,13 @@ export class JsonGateway {
     const dot = target.lastIndexOf(".");
     const prefix = dot > 0 ? target.slice(0, dot) : target;
     const action = dot > 0 ? target.slice(dot + 1) : "";
+    // AWS operation names are PascalCase words. Anything else (`__proto__`, `constructor`,
+    // `toString`, `hasOwnProperty`...) is no operation of any service, and must never reach a
+    // lookup in an object where it would find a prototype's member instead of an action.
+    if (action && !OPERATION_NAME.test(action)) {
+      request.awsLog = { service: this.byPrefix.get(prefix)?.name ?? this.proxies.get(prefix)?.name ?? "unknown", action: "?" };
+      return sendAwsError(reply, CommonErrors.unknownOperation(target), requestId);
+    }
     const proxy = this.proxies.get(prefix);
     if (proxy) {
       request.awsLog = { service: proxy.name, action: action || "?" };
@@ -99,7 +109,7 @@ export class JsonGateway {
     const service = this.byPrefix.get(prefix);
     request.awsLog = { service: service?.name ?? prefix ?? "unknown", action: action || "?" };
     try {
-      if (!service || !service.model.operations[action]) throw CommonErrors.unknownOperation(target);
+      if (!service || !Object.hasOwn(service.model.operations, action)) throw CommonErrors.unknownOperation(target);
       const contentType = String(request.headers["content-type"] ?? "");
       if (!/^application\/x-amz-json-1\.[01]\b/i.test(contentType) && !/^application\/json\b/i.test(contentType)) {
         throw CommonErrors.unknownOperation(target);
@@ -123,7 +133,7 @@ export class JsonGateway {
       const operation = service.model.operations[action]!;
       const errors = validationErrors(service.model, operation.input, input);
       if (errors.length) throw new AwsError(service.validationErrorType, validationMessage(errors));
-      const handler = service.actions[action];
+      const handler = Object.hasOwn(service.actions, action) ? service.actions[action] : undefined;
       if (!handler) throw CommonErrors.notImplemented(service.model.metadata.targetPrefix ?? service.name, action);
       const ctx: RequestContext = {
         region: caller.region ?? this.options.defaultRegion,

@@ -115,7 +115,7 @@ export async function createDynamoDB(core: CoreServices, gateway: JsonGateway): 
   await countTables();
 
   gateway.registerProxy(DYNAMODB_TARGET_PREFIX, "dynamodb", async (request, reply) => {
-    const mine = own[actionOf(request)];
+    const mine = Object.hasOwn(own, actionOf(request)) ? own[actionOf(request)] : undefined;
     if (mine) return ownAction(request, reply, mine);
     const refused = refuseUnsupported(request, reply, DYNALITE_OPERATIONS, core.ids.uuid());
     if (refused) return refused;

@@ -171,7 +171,7 @@ export function resolveOperation(
   query: Record<string, string>,
   headers: Record<string, string>,
 ): Resolved {
-  const subs = Object.keys(query).filter((q) => q in SUBRESOURCES);
+  const subs = Object.keys(query).filter((q) => Object.hasOwn(SUBRESOURCES, q));
   const sub = subs[0];
   const ni = (what: string, name = operationName(method, sub, key !== undefined, query)): Resolved => ({
     notImplemented: name ?? `S3 ${method} ${what}`,
