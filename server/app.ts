@@ -3,7 +3,7 @@ import { systemClock, type Clock } from "./core/clock.js";
 import { cryptoIds, type IdGenerator } from "./core/ids.js";
 import { cryptoKeys, type KeyGenerator } from "./core/keys.js";
 import { consoleLogger, type Logger } from "./core/logger.js";
-import { ephemeralPersistence, filePersistence } from "./core/persistence.js";
+import { ephemeralPersistence, filePersistence, type Persistence } from "./core/persistence.js";
 import type { CoreServices, StackComponent } from "./core/services.js";
 import { StackEvents } from "./core/events.js";
 import { JsonGateway, sendAwsError } from "./protocol/json.js";
@@ -39,6 +39,8 @@ export interface AppOptions {
   /** Where state is kept; null or undefined with ephemeral: true keeps nothing. */
   dataDir?: string | null;
   ephemeral?: boolean;
+  /** Where state is kept, given whole (tests inject a disk that fills up); overrides dataDir. */
+  persistence?: Persistence;
   clock?: Clock;
   ids?: IdGenerator;
   /** Where user pools' signing keys come from (default: freshly generated RSA keys). */
@@ -89,7 +91,7 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
     ids: options.ids ?? cryptoIds,
     keys: options.keys ?? cryptoKeys,
     logger,
-    persistence: ephemeral ? ephemeralPersistence() : filePersistence(options.dataDir!),
+    persistence: options.persistence ?? (ephemeral ? ephemeralPersistence() : filePersistence(options.dataDir!, logger)),
     accountId: options.accountId ?? "000000000000",
     defaultRegion: options.region ?? "us-east-1",
     endpoint: () => endpoint,

@@ -32,8 +32,8 @@ export class Mailbox {
 
   send(message: Omit<MailMessage, "id" | "sentAt">): MailMessage {
     const full: MailMessage = { id: this.core.ids.uuid(), sentAt: new Date(this.core.clock.now()).toISOString(), ...message };
-    this.messages.push(full);
     this.journal.append(full);
+    this.messages.push(full);
     this.core.logger.info(`cognito mail to ${full.to}: ${full.subject}${full.code ? ` (code ${full.code})` : ""}`);
     return full;
   }

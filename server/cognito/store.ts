@@ -183,9 +183,10 @@ export class CognitoStore {
     if (names && names.size === 0) pool!.delete(email);
   }
 
+  /** Journal first: a change the disk refused (ENOSPC) fails the request and never reaches memory. */
   private commit(change: Change): void {
-    this.apply(change);
     this.journal.append(change);
+    this.apply(change);
   }
 
   private snapshot(): Change[] {

@@ -1,12 +1,31 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
+import { basename, dirname, join } from "node:path";
+import type { Logger } from "./logger.js";
 
 /**
  * Where state lives between restarts. A stack has a data directory, or none (ephemeral).
  *
  * Services keep their state in memory and record every change in an append-only journal of
- * JSON lines; on start they replay it. A torn last line (a crash mid-write) is skipped, so a
- * journal is never corrupted by an interrupted write. `rewrite` compacts a journal atomically.
+ * JSON lines; on start they replay it. A torn last line (a crash or a full disk mid-write) is
+ * cut off at load and kept aside as `<name>.jsonl.torn-<n>`, and every append starts on a line
+ * of its own, so an interrupted write never spoils the records after it. `rewrite` compacts a
+ * journal atomically.
+ *
+ * A store appends a change before it applies it in memory: an append that throws (a full disk)
+ * fails the request, and memory never holds what the disk does not.
  */
 export interface Persistence {
   /** The data directory, or null for an ephemeral stack. */
@@ -19,32 +38,97 @@ export interface Persistence {
 export interface Journal<T> {
   /** Every record appended so far, in order. */
   load(): T[];
+  /** Writes the record; throws (and records nothing) when it cannot, e.g. ENOSPC. */
   append(record: T): void;
   /** Replace the whole journal (compaction), atomically. */
   rewrite(records: T[]): void;
 }
 
+/** Where a journal reports what it found and did at load (a torn tail cut off, unreadable lines). */
+export type JournalLog = Pick<Logger, "warn">;
+
+const NEWLINE = 0x0a;
+
 class FileJournal<T> implements Journal<T> {
-  constructor(private readonly path: string) {
+  constructor(
+    private readonly path: string,
+    private readonly log: JournalLog | undefined,
+  ) {
     mkdirSync(dirname(path), { recursive: true });
   }
+
   load(): T[] {
     if (!existsSync(this.path)) return [];
-    const text = readFileSync(this.path, "utf8");
+    let data: Buffer = readFileSync(this.path);
+    if (data.length && data[data.length - 1] !== NEWLINE) data = this.cutTornTail(data);
     const out: T[] = [];
-    for (const line of text.split("\n")) {
+    let unreadable = 0;
+    for (const line of data.toString("utf8").split("\n")) {
       if (!line) continue;
       try {
         out.push(JSON.parse(line) as T);
       } catch {
-        // A torn line from an interrupted write: skip it.
+        unreadable++;
       }
     }
+    // Only a journal written before torn tails were cut can hold one (a record appended onto
+    // an unterminated line): it is lost either way, but say so.
+    if (unreadable) this.log?.warn(`journal ${basename(this.path)}: skipped ${unreadable} unreadable line${unreadable === 1 ? "" : "s"}`);
     return out;
   }
-  append(record: T): void {
-    appendFileSync(this.path, `${JSON.stringify(record)}\n`);
+
+  /**
+   * A last line without its newline is a write that never finished (the process was killed
+   * mid-append, or the disk was full): its record was never acknowledged. Cut it off, so the
+   * next append starts a line of its own instead of continuing the fragment (which would make
+   * that next, acknowledged, record unreadable), and keep the cut bytes beside the journal.
+   */
+  private cutTornTail(data: Buffer): Buffer {
+    const keep = data.lastIndexOf(NEWLINE) + 1;
+    let n = 1;
+    while (existsSync(`${this.path}.torn-${n}`)) n++;
+    const aside = `${this.path}.torn-${n}`;
+    writeFileSync(aside, data.subarray(keep));
+    truncateSync(this.path, keep);
+    this.log?.warn(
+      `journal ${basename(this.path)}: cut a torn last line of ${data.length - keep} bytes (a write interrupted by a crash or a full disk); kept in ${basename(aside)}`,
+    );
+    return data.subarray(0, keep);
   }
+
+  /**
+   * One line per record. The line always starts on a line of its own (a newline first when the
+   * file does not end with one), and a write that fails part-way (ENOSPC) is rolled back, so a
+   * failed append neither acknowledges its record nor spoils the next one.
+   */
+  append(record: T): void {
+    const line = Buffer.from(`${JSON.stringify(record)}\n`, "utf8");
+    const fd = openSync(this.path, "a+");
+    let size = -1;
+    try {
+      size = fstatSync(fd).size;
+      let data = line;
+      if (size > 0) {
+        const last = Buffer.alloc(1);
+        readSync(fd, last, 0, 1, size - 1);
+        if (last[0] !== NEWLINE) data = Buffer.concat([Buffer.from("\n"), line]);
+      }
+      let written = 0;
+      while (written < data.length) written += writeSync(fd, data, written, data.length - written);
+    } catch (error) {
+      if (size >= 0) {
+        try {
+          ftruncateSync(fd, size);
+        } catch {
+          // The next append starts on a fresh line, and the next load cuts the fragment.
+        }
+      }
+      throw error;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
   rewrite(records: T[]): void {
     const tmp = `${this.path}.tmp`;
     writeFileSync(tmp, records.map((r) => `${JSON.stringify(r)}\n`).join(""));
@@ -65,11 +149,11 @@ class MemoryJournal<T> implements Journal<T> {
   }
 }
 
-export function filePersistence(dataDir: string): Persistence {
+export function filePersistence(dataDir: string, log?: JournalLog): Persistence {
   mkdirSync(dataDir, { recursive: true });
   return {
     dataDir,
-    journal: <T>(name: string) => new FileJournal<T>(join(dataDir, `${name}.jsonl`)),
+    journal: <T>(name: string) => new FileJournal<T>(join(dataDir, `${name}.jsonl`), log),
     directory: (name) => {
       const dir = join(dataDir, name);
       mkdirSync(dir, { recursive: true });

@@ -63,13 +63,13 @@ export class FunctionRegistry {
   }
 
   put(fn: StoredFunction): void {
-    this.functions.set(fn.name, fn);
     this.journal.append({ type: "put", fn });
+    this.functions.set(fn.name, fn);
   }
 
   delete(name: string): void {
-    this.functions.delete(name);
     this.journal.append({ type: "delete", name });
+    this.functions.delete(name);
   }
 
   get size(): number {

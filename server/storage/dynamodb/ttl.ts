@@ -30,13 +30,14 @@ export class TimeToLiveStore {
   }
 
   set(table: string, spec: TimeToLiveSpecification): void {
-    this.specs.set(table, spec);
     this.journal.append({ t: "ttl", table, spec });
+    this.specs.set(table, spec);
   }
 
   forget(table: string): void {
-    if (!this.specs.delete(table)) return;
+    if (!this.specs.has(table)) return;
     this.journal.append({ t: "forget", table });
+    this.specs.delete(table);
   }
 
   count(): number {

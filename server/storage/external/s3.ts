@@ -122,11 +122,11 @@ export function createExternalS3(core: CoreServices, fastify: FastifyInstance, e
     }
     if (operation === "PutBucketPolicy") {
       const policy = checkPolicy(body ?? Buffer.alloc(0));
-      policies.set(bucket, policy);
       journal.append({ t: "policy", bucket, policy });
+      policies.set(bucket, policy);
     } else {
-      policies.delete(bucket);
       journal.append({ t: "policy", bucket });
+      policies.delete(bucket);
     }
     return { status: 204 };
   }
@@ -189,8 +189,8 @@ export function createExternalS3(core: CoreServices, fastify: FastifyInstance, e
         if (/Unable to validate the following destination configurations/.test(answer.toString("utf8"))) {
           // LocalStack checks Lambda destinations against its own Lambda service, which cannot see
           // the functions rekognito runs. rekognito is the one delivering: it keeps the configuration.
-          configs.set(bucket, config);
           journal.append({ t: "notification", bucket, config });
+          configs.set(bucket, config);
           core.logger.warn(
             `s3 ${bucket}: ${base.origin} could not validate the notification destinations (they run in rekognito); rekognito keeps the configuration and raises the events`,
           );
@@ -215,19 +215,19 @@ export function createExternalS3(core: CoreServices, fastify: FastifyInstance, e
           case "CreateBucket": {
             const constraint = body?.length ? /<LocationConstraint>([^<]+)<\/LocationConstraint>/.exec(body.toString("utf8"))?.[1] : undefined;
             const r = constraint === "EU" ? "eu-west-1" : (constraint ?? "us-east-1");
-            regions.set(bucket, r);
             journal.append({ t: "region", bucket, region: r });
+            regions.set(bucket, r);
             break;
           }
           case "DeleteBucket":
+            journal.append({ t: "forget", bucket });
             regions.delete(bucket);
             configs.delete(bucket);
             policies.delete(bucket);
-            journal.append({ t: "forget", bucket });
             break;
           case "PutBucketNotificationConfiguration":
-            configs.set(bucket, config!);
             journal.append({ t: "notification", bucket, config: config! });
+            configs.set(bucket, config!);
             break;
           case "PutObject":
           case "CopyObject":

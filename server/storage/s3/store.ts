@@ -254,8 +254,9 @@ export class S3Store {
 
   createBucket(name: string, region: string): BucketRecord {
     const b = newBucket(name, region, this.core.clock.now());
-    this.buckets.set(name, b);
+    // Journal first, here and below: a change the disk refused (ENOSPC) fails the request and never reaches memory.
     this.journal.append({ t: "bucket", name, region, creationDate: b.creationDate });
+    this.buckets.set(name, b);
     return b;
   }
 
@@ -264,8 +265,8 @@ export class S3Store {
     const b = this.bucket(name);
     if (b.objects.size) throw S3Errors.bucketNotEmpty(name);
     for (const u of [...this.uploads.values()]) if (u.bucket === name) this.abortUpload(u.uploadId);
-    this.buckets.delete(name);
     this.journal.append({ t: "deleteBucket", name });
+    this.buckets.delete(name);
   }
 
   createUpload(upload: Omit<UploadRecord, "parts" | "uploadId" | "initiated">): UploadRecord {
@@ -276,9 +277,9 @@ export class S3Store {
       initiated: this.core.clock.now(),
       parts: new Map(),
     };
-    this.uploads.set(record.uploadId, record);
     const { parts: _parts, ...entry } = record;
     this.journal.append({ t: "upload", upload: entry });
+    this.uploads.set(record.uploadId, record);
     return record;
   }
 
@@ -313,8 +314,8 @@ export class S3Store {
     const record: PartRecord = { ...part, body: this.core.ids.uuid() };
     this.bodies.write(record.body, data);
     const previous = u.parts.get(part.partNumber);
+    this.appendOrDrop({ t: "part", uploadId, part: record }, record.body);
     u.parts.set(part.partNumber, record);
-    this.journal.append({ t: "part", uploadId, part: record });
     if (previous) this.bodies.remove(previous.body);
     return record;
   }
@@ -327,22 +328,22 @@ export class S3Store {
   abortUpload(uploadId: string): void {
     const u = this.uploads.get(uploadId);
     if (!u) throw S3Errors.noSuchUpload(uploadId);
-    this.uploads.delete(uploadId);
     this.journal.append({ t: "uploadEnd", uploadId });
+    this.uploads.delete(uploadId);
     for (const part of u.parts.values()) this.bodies.remove(part.body);
   }
 
   setNotification(name: string, config: NotificationConfiguration): void {
     const b = this.bucket(name);
-    b.notification = config;
     this.journal.append({ t: "notification", bucket: name, config });
+    b.notification = config;
   }
 
   /** Sets (value) or deletes (undefined) one configuration of a bucket. */
   setConfig<K extends BucketConfigKind>(name: string, kind: K, value: BucketConfig[K] | undefined): void {
     const b = this.bucket(name);
-    setConfig(b.config, kind, value);
     this.journal.append({ t: "config", bucket: name, kind, ...(value === undefined ? {} : { value }) });
+    setConfig(b.config, kind, value);
   }
 
   /**
@@ -374,9 +375,9 @@ export class S3Store {
     const record: ObjectRecord = { ...object, body: this.core.ids.uuid() };
     this.bodies.write(record.body, data);
     const previous = b.objects.get(record.key);
+    this.appendOrDrop({ t: "put", bucket, object: record }, record.body);
     if (!previous) b.sortedKeys = null;
     b.objects.set(record.key, record);
-    this.journal.append({ t: "put", bucket, object: record });
     if (previous) this.bodies.remove(previous.body);
     return record;
   }
@@ -386,11 +387,21 @@ export class S3Store {
     const b = this.bucket(bucket);
     const previous = b.objects.get(key);
     if (!previous) return false;
+    this.journal.append({ t: "delete", bucket, key });
     b.objects.delete(key);
     b.sortedKeys = null;
-    this.journal.append({ t: "delete", bucket, key });
     this.bodies.remove(previous.body);
     return true;
+  }
+
+  /** Journals an entry that points at bytes just written; when the journal refuses it, the bytes go too. */
+  private appendOrDrop(entry: JournalEntry, body: string): void {
+    try {
+      this.journal.append(entry);
+    } catch (error) {
+      this.bodies.remove(body);
+      throw error;
+    }
   }
 
   readBody(object: ObjectRecord): Buffer {
