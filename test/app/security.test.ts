@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { generateKeyPairSync, createSign } from "node:crypto";
-import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { ListFacesCommand } from "@aws-sdk/client-rekognition";
 import { InitiateAuthCommand, NotAuthorizedException, RespondToAuthChallengeCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { ManualClock } from "../../server/core/clock.js";
 import { mailCount, mailedCode, type Challenge } from "../../server/stack/face-login-client.js";
 import { inProcessOnly } from "../support/target.js";
-import { claimsOf, enrol, faceRound, fixtureOfKind, idTokenVerifier, photo, readPersonas, signIn, startApp, usedAppReason, type AppUnderTest } from "./helpers.js";
+import { afterBackgroundLambdas, claimsOf, enrol, faceRound, fixtureOfKind, idTokenVerifier, photo, readPersonas, signIn, startApp, usedAppReason, type AppUnderTest } from "./helpers.js";
 
 /**
  * The security points of the face-login app (docs/face-login.md), each proved by trying the attack
@@ -309,5 +309,59 @@ describe("8. nobody can flood a registered user's inbox with codes", () => {
     // The flood does not lock the owner out: the newest code still finishes the sign-in it was mailed for.
     await app.client.upload(fifth!, photo(personas[3]!.document));
     expect((await app.client.answer(fifth!, newest)).tokens).toBeDefined();
+  });
+});
+
+describe("9. S3 is private as on AWS: nobody writes or reads the app's buckets without a signature", () => {
+  /** The object's URL, path style, as an attacker who knows the key would write it by hand. */
+  const urlOf = (bucket: string, key: string) => `${app.endpoint}/${bucket}/${key.split("/").map(encodeURIComponent).join("/")}`;
+  const expectAccessDenied = async (response: Response) => {
+    expect(response.status).toBe(403);
+    const body = await response.text();
+    expect(body).toContain("<Code>AccessDenied</Code>");
+    expect(body).toContain("<Message>Access Denied</Message>");
+  };
+
+  it("refuses an anonymous PUT over a pending ID document, so the owner's own mailed code enrols the owner's face, not the attacker's", async () => {
+    const owner = personas[4]!;
+    const email = "pending-owner@example.com";
+    await app.client.signUp(email);
+    const before = await mailCount(app.endpoint, email);
+    const challenge = await app.client.start(email);
+    expect(challenge.step).toBe("ENROLL");
+    const sub = challenge.uploadKey.split("/")[1]!;
+    await app.client.upload(challenge, photo(owner.document));
+    // The key is no secret (it is in the upload link, the browser's history, a proxy's log): the
+    // attacker overwrites it with their own document, unsigned. On AWS the private bucket says no.
+    await expectAccessDenied(await fetch(urlOf(app.resources.documentsBucket, challenge.uploadKey), { method: "PUT", body: new Uint8Array(photo(attacker.document)), headers: { "content-type": "image/png" } }));
+    // ... and a client with no credentials at all, the SDK signing nothing, is refused the same way.
+    const unsigned = new S3Client({ endpoint: app.endpoint, region: app.resources.region, forcePathStyle: true, credentials: { accessKeyId: "", secretAccessKey: "" }, signer: { sign: async (request) => request } });
+    const refused = await unsigned
+      .send(new PutObjectCommand({ Bucket: app.resources.documentsBucket, Key: challenge.uploadKey, Body: photo(attacker.document) }))
+      .catch((e: Error & { $metadata?: { httpStatusCode?: number } }) => e);
+    expect(refused).toMatchObject({ name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
+    unsigned.destroy();
+
+    const indexed = async () => Boolean((await app.db.send(new GetCommand({ TableName: app.resources.facesTable, Key: { sub } }))).Item?.uploadFaceId);
+    await afterBackgroundLambdas(app, indexed);
+    const answered = await app.client.answer(challenge, (await mailedCode(app.endpoint, email, { after: before }))!);
+    expect(answered.tokens).toBeDefined();
+    // The face bound to the address is the owner's: the owner's selfie signs in, the attacker's does not.
+    expect((await signIn(app, email, photo(owner.selfies[0]!))).tokens).toBeDefined();
+    refusedWith(await signIn(app, email, photo(attacker.selfies[0]!)), /did not recognise your face/);
+  });
+
+  it("refuses anonymous reads of ID documents and anonymous writes into the sign-in bucket, while the app's presigned upload works", async () => {
+    const { Item } = await app.db.send(new GetCommand({ TableName: app.resources.facesTable, Key: { sub: subs.get(victim.email)! } }));
+    const documentKey = String(Item!.documentKey);
+    // The signed client reads it (the account's own principal) ...
+    await expect(app.s3.send(new GetObjectCommand({ Bucket: app.resources.documentsBucket, Key: documentKey }))).resolves.toBeDefined();
+    // ... nobody else does, and nobody lists the bucket or plants a sign-in photo.
+    await expectAccessDenied(await fetch(urlOf(app.resources.documentsBucket, documentKey)));
+    await expectAccessDenied(await fetch(`${app.endpoint}/${app.resources.documentsBucket}?list-type=2`));
+    const challenge = await app.client.start(victim.email);
+    await expectAccessDenied(await fetch(urlOf(app.resources.signInBucket, challenge.uploadKey), { method: "PUT", body: new Uint8Array(photo(victim.selfies[0]!)) }));
+    // The link the server signed for this challenge still works, end to end.
+    expect((await faceRound(app, challenge, photo(victim.selfies[0]!))).tokens).toBeDefined();
   });
 });

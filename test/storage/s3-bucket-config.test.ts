@@ -1,4 +1,4 @@
-import { failure as failureOf } from "./helpers.js";
+import { failure as failureOf, signedFetch } from "./helpers.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -44,19 +44,22 @@ const failure = (promise: Promise<unknown>) => failureOf(promise, S3ServiceExcep
 
 const client = (stack: Stack) => new S3Client({ endpoint: stack.endpoint, region: "us-east-1", credentials, forcePathStyle: true });
 
-const POLICY = JSON.stringify({
-  Version: "2012-10-17",
-  Statement: [
-    {
-      Sid: "DenyInsecureTransport",
-      Effect: "Deny",
-      Principal: "*",
-      Action: "s3:*",
-      Resource: ["arn:aws:s3:::configured", "arn:aws:s3:::configured/*"],
-      Condition: { Bool: { "aws:SecureTransport": "false" } },
-    },
-  ],
-});
+/** The template's deny-insecure-transport policy, for one bucket (S3 refuses a Resource outside it). */
+const policyFor = (bucket: string) =>
+  JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ],
+  });
+const POLICY = policyFor("configured");
 
 describe("S3 bucket configurations through the AWS SDK", () => {
   let stack: Stack;
@@ -166,10 +169,10 @@ describe("S3 bucket configurations through the AWS SDK", () => {
     }
 
     // Actual requests: the matching rule's headers, and none for an origin no rule allows.
-    const get = await fetch(`${stack.endpoint}/configured/photo.jpg`, { headers: { origin: "https://elsewhere.org" } });
+    const get = await signedFetch(`${stack.endpoint}/configured/photo.jpg`, { headers: { origin: "https://elsewhere.org" } });
     expect(get.status).toBe(200);
     expect(get.headers.get("access-control-allow-origin")).toBe("*");
-    const put = await fetch(`${stack.endpoint}/configured/photo.jpg`, { method: "PUT", body: "y", headers: { origin: "https://evil.example.org" } });
+    const put = await signedFetch(`${stack.endpoint}/configured/photo.jpg`, { method: "PUT", body: "y", headers: { origin: "https://evil.example.org" } });
     expect(put.status).toBe(200);
     expect(put.headers.get("access-control-allow-origin")).toBeNull();
   });
@@ -286,9 +289,9 @@ describe("S3 bucket configurations across a restart", () => {
       await a.send(new PutPublicAccessBlockCommand({ Bucket: "kept", PublicAccessBlockConfiguration: { BlockPublicAcls: true } }));
       await a.send(new PutBucketCorsCommand({ Bucket: "kept", CORSConfiguration: { CORSRules: [{ AllowedMethods: ["PUT"], AllowedOrigins: ["https://app.example.com"] }] } }));
       await a.send(new PutBucketLifecycleConfigurationCommand({ Bucket: "kept", LifecycleConfiguration: { Rules: [{ ID: "r", Status: "Enabled", Filter: { Prefix: "tmp/" }, Expiration: { Days: 3 } }] } }));
-      await a.send(new PutBucketPolicyCommand({ Bucket: "kept", Policy: POLICY }));
+      await a.send(new PutBucketPolicyCommand({ Bucket: "kept", Policy: policyFor("kept") }));
       await a.send(new CreateBucketCommand({ Bucket: "dropped" }));
-      await a.send(new PutBucketPolicyCommand({ Bucket: "dropped", Policy: POLICY }));
+      await a.send(new PutBucketPolicyCommand({ Bucket: "dropped", Policy: policyFor("dropped") }));
       await a.send(new DeleteBucketCommand({ Bucket: "dropped" }));
       await first.close();
 
@@ -299,7 +302,7 @@ describe("S3 bucket configurations across a restart", () => {
         expect((await b.send(new GetPublicAccessBlockCommand({ Bucket: "kept" }))).PublicAccessBlockConfiguration?.BlockPublicPolicy).toBe(false);
         expect((await b.send(new GetBucketCorsCommand({ Bucket: "kept" }))).CORSRules?.[0]?.AllowedOrigins).toEqual(["https://app.example.com"]);
         expect((await b.send(new GetBucketLifecycleConfigurationCommand({ Bucket: "kept" }))).Rules?.[0]?.Expiration?.Days).toBe(3);
-        expect((await b.send(new GetBucketPolicyCommand({ Bucket: "kept" }))).Policy).toBe(POLICY);
+        expect((await b.send(new GetBucketPolicyCommand({ Bucket: "kept" }))).Policy).toBe(policyFor("kept"));
         const refused = await fetch(`${second.endpoint}/kept/x.jpg`, { method: "OPTIONS", headers: { origin: "https://evil.example.org", "access-control-request-method": "PUT" } });
         expect(refused.status).toBe(403);
         await b.send(new CreateBucketCommand({ Bucket: "dropped" }));

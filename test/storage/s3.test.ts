@@ -1,4 +1,5 @@
-import { failure as failureOf } from "./helpers.js";
+import { failure as failureOf, signedFetch } from "./helpers.js";
+import { signedHeaders } from "../support/sign.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -213,7 +214,7 @@ describe("S3 (embedded engine) through the AWS SDK", () => {
       expect(head.ContentLength).toBe(16);
       expect(head.ContentType).toBe("text/plain");
 
-      const raw = await fetch(`${stack.endpoint}/photos/missing%20key.txt`);
+      const raw = await signedFetch(`${stack.endpoint}/photos/missing%20key.txt`);
       expect(raw.status).toBe(404);
       const xml = await raw.text();
       expect(xml).toMatch(/<Error><Code>NoSuchKey<\/Code><Message>The specified key does not exist\.<\/Message><Key>missing key\.txt<\/Key><RequestId>[0-9A-F]+<\/RequestId>/);
@@ -503,12 +504,13 @@ describe("S3 (embedded engine) through the AWS SDK", () => {
     });
     expect(res.status).toBe(400);
     expect(await res.text()).toContain("<Code>InvalidArgument</Code>");
-    expect((await fetch(`${stack.endpoint}/photos/garbage-sha`)).status).toBe(404);
+    expect((await signedFetch(`${stack.endpoint}/photos/garbage-sha`)).status).toBe(404);
   });
 
   it("serves virtual-host style requests (bucket.localhost)", async () => {
+    const headers = await signedHeaders("s3", { method: "HEAD", path: "/docs/id.png", headers: {}, host: `photos.localhost:${stack.port}` });
     const status = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = httpRequest(`${stack.endpoint}/docs/id.png`, { method: "HEAD", headers: { host: `photos.localhost:${stack.port}` } }, (res) => {
+      const req = httpRequest(`${stack.endpoint}/docs/id.png`, { method: "HEAD", headers }, (res) => {
         res.resume();
         res.on("end", () => resolve({ status: res.statusCode ?? 0, body: String(res.headers["content-length"]) }));
       });

@@ -364,8 +364,8 @@ export function lifecycleXml(rules: LifecycleRule[]): XmlObject {
 // ------------------------------------------------------------------ policy
 
 /**
- * A bucket policy must be a JSON object with a Statement: kept as sent (S3 answers it back),
- * never enforced by rekognito.
+ * A bucket policy must be a JSON object with a Statement: kept as sent (S3 answers it back).
+ * Its statements are checked and evaluated by policy.ts.
  */
 export function checkPolicy(body: Buffer): string {
   const policy = body.toString("utf8");

@@ -22,7 +22,9 @@ import {
 import { Notifier } from "./notifications.js";
 import { corsRuleHeaders, matchCorsRule } from "./configuration.js";
 import { resolveOperation, type ImplementedOperation } from "./operations.js";
-import { S3Store } from "./store.js";
+import { S3Store, type BucketRecord } from "./store.js";
+import { authorize, callerOf, secureTransport, type Authorization, type BucketAccess } from "./access.js";
+import { readStoredPolicy, type BucketPolicy } from "./policy.js";
 import type { S3ActionFactory, S3Request, S3Services } from "./types.js";
 import { ListBuckets } from "./actions/ListBuckets.js";
 import { CreateBucket } from "./actions/CreateBucket.js";
@@ -163,6 +165,19 @@ export function createS3(core: CoreServices, fastify: FastifyInstance): S3Servic
   const actions = Object.fromEntries(
     Object.entries(s3Actions).map(([name, factory]) => [name, factory(services)]),
   ) as Record<ImplementedOperation, ReturnType<S3ActionFactory>>;
+  /** Each bucket's policy as last read (read again when its text changes). */
+  const policies = new Map<string, { text: string; policy: BucketPolicy }>();
+  const accessOf = (b: BucketRecord | undefined): BucketAccess | undefined => {
+    if (!b) return undefined;
+    const text = b.config.policy;
+    let policy: BucketPolicy | undefined;
+    if (text !== undefined) {
+      const known = policies.get(b.name);
+      policy = known?.text === text ? known.policy : readStoredPolicy(text, b.name);
+      policies.set(b.name, { text, policy });
+    }
+    return { policy, publicAccessBlock: b.config.publicAccessBlock };
+  };
 
   async function handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const ids = newRequestIds(core);
@@ -170,6 +185,8 @@ export function createS3(core: CoreServices, fastify: FastifyInstance): S3Servic
     request.awsLog = { service: "s3", action: request.method };
     // A bucket with a CORS configuration answers CORS by its rules; others permissively.
     let cors: Record<string, string> | undefined;
+    let operation: ImplementedOperation | undefined;
+    let authorization: Authorization | undefined;
     try {
       const { bucket, key } = locate(request);
       const rules = bucket ? store.findBucket(bucket)?.config.cors : undefined;
@@ -194,9 +211,19 @@ export function createS3(core: CoreServices, fastify: FastifyInstance): S3Servic
         throw S3Errors.notImplemented(resolved.notImplemented);
       }
       request.awsLog.action = resolved.operation;
+      operation = resolved.operation;
       checkPresignedExpiry(query, now);
       const expectedOwner = headers["x-amz-expected-bucket-owner"];
       if (expectedOwner !== undefined && expectedOwner !== core.accountId) throw S3Errors.accessDenied();
+      const caller = callerFromHeaders(request.headers, query);
+      const region = caller.region ?? core.defaultRegion;
+      authorization = authorize(
+        { caller: callerOf(request.headers, query), operation, query, headers, sourceIp: request.ip, secureTransport: secureTransport(request), region, accountId: core.accountId, now },
+        bucket,
+        key,
+        bucket === undefined ? undefined : accessOf(store.findBucket(bucket)),
+        (name) => accessOf(store.findBucket(name)),
+      );
       let body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       let trailers: Record<string, string> = {};
       if (isAwsChunked(headers) && (request.method === "PUT" || request.method === "POST")) {
@@ -217,7 +244,6 @@ export function createS3(core: CoreServices, fastify: FastifyInstance): S3Servic
         const computed = createHash("sha256").update(body).digest("hex");
         if (computed !== declaredSha) throw S3Errors.contentSha256Mismatch(declaredSha, computed);
       }
-      const caller = callerFromHeaders(request.headers, query);
       const s3Request: S3Request = {
         method: request.method,
         bucket: bucket ?? "",
@@ -228,9 +254,10 @@ export function createS3(core: CoreServices, fastify: FastifyInstance): S3Servic
         trailers,
         ctx: {
           ...ids,
-          region: caller.region ?? core.defaultRegion,
+          region,
           accessKeyId: caller.accessKeyId,
           sourceIp: request.ip,
+          allowed: authorization.allowed,
           baseUrl: baseUrlOf(request),
           now,
         },
@@ -238,8 +265,14 @@ export function createS3(core: CoreServices, fastify: FastifyInstance): S3Servic
       const response = await actions[resolved.operation](s3Request);
       if (cors) corsDecided.set(request, cors);
       return sendS3Response(request, reply, response, ids, cors);
-    } catch (error) {
+    } catch (thrown) {
       if (cors) corsDecided.set(request, cors);
+      let error = thrown;
+      // "If you don't have the s3:ListBucket permission, Amazon S3 returns an HTTP status code 403
+      // Access Denied error" for a missing key, rather than telling who may not list whether it exists.
+      if (error instanceof S3Error && error.code === "NoSuchKey" && (operation === "GetObject" || operation === "HeadObject") && authorization && !authorization.allowed("s3:ListBucket")) {
+        error = S3Errors.accessDenied();
+      }
       if (error instanceof S3Error) return sendS3Error(request, reply, error, ids, cors);
       request.awsLog.fault = error instanceof Error ? (error.stack ?? error.message) : String(error);
       return sendS3Error(request, reply, S3Errors.internal(), ids, cors);

@@ -12,6 +12,11 @@ export interface S3Context {
   region: string;
   accessKeyId: string | null;
   sourceIp: string;
+  /**
+   * Whether the caller may do an IAM action (s3:DeleteObject...) on this bucket (no key) or one
+   * of its objects, by the bucket policy (access.ts): for operations that check per key.
+   */
+  allowed(action: string, key?: string): boolean;
   /** The stack as the client reached it, e.g. http://127.0.0.1:4566 */
   baseUrl: string;
   /** core.clock.now() when the request arrived. */

@@ -1,11 +1,19 @@
 import type { S3ActionFactory } from "../types.js";
 import { checkPolicy } from "../configuration.js";
+import { checkPolicyAllowedByBlockPublicAccess } from "../access.js";
+import { parseBucketPolicy } from "../policy.js";
 import { verifyPayload } from "../payload.js";
 
-/** PUT /{Bucket}?policy: the JSON is checked and kept as sent; rekognito does not enforce it. */
+/**
+ * PUT /{Bucket}?policy: the JSON is checked as S3 checks it and kept as sent; from then on it
+ * decides who may do what in the bucket (access.ts). A public policy on a bucket whose Block
+ * Public Access has BlockPublicPolicy is AccessDenied.
+ */
 export const PutBucketPolicy: S3ActionFactory = ({ store }) => (req) => {
-  store.bucket(req.bucket);
+  const bucket = store.bucket(req.bucket);
   verifyPayload(req);
-  store.setConfig(req.bucket, "policy", checkPolicy(req.body));
+  const text = checkPolicy(req.body);
+  checkPolicyAllowedByBlockPublicAccess(parseBucketPolicy(text, req.bucket), bucket.config.publicAccessBlock);
+  store.setConfig(req.bucket, "policy", text);
   return { status: 204 };
 };

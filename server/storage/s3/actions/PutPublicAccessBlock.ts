@@ -3,7 +3,7 @@ import { parsePublicAccessBlock } from "../configuration.js";
 import { verifyPayload } from "../payload.js";
 import { parseXml } from "../xml.js";
 
-/** PUT /{Bucket}?publicAccessBlock: kept and answered back; rekognito grants no public access to enforce it against. */
+/** PUT /{Bucket}?publicAccessBlock: kept and answered back; BlockPublicPolicy and RestrictPublicBuckets act on bucket policies (access.ts). */
 export const PutPublicAccessBlock: S3ActionFactory = ({ store }) => (req) => {
   store.bucket(req.bucket);
   verifyPayload(req);
