@@ -1,5 +1,6 @@
+import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { NotificationConfiguration } from "@aws-sdk/client-s3";
+import type { NotificationConfiguration, PublicAccessBlockConfiguration } from "@aws-sdk/client-s3";
 import type { CoreServices } from "../../core/services.js";
 import { callerFromHeaders } from "../../protocol/sigv4.js";
 import type { StoredObject } from "../types.js";
@@ -20,9 +21,11 @@ import {
 import { looksLikeS3, type S3Service } from "../s3/index.js";
 import { Notifier, notificationConfigurationXml, parseNotificationConfiguration } from "../s3/notifications.js";
 import { resolveOperation } from "../s3/operations.js";
-import { checkPolicy } from "../s3/configuration.js";
+import { checkPolicy, parsePublicAccessBlock } from "../s3/configuration.js";
+import { authorize, callerOf, checkPolicyAllowedByBlockPublicAccess, copySource, secureTransport, type Authorization, type BucketAccess } from "../s3/access.js";
+import { parseBucketPolicy, readStoredPolicy, type BucketPolicy } from "../s3/policy.js";
 import type { S3Response } from "../s3/types.js";
-import { parseXml, xmlDocument } from "../s3/xml.js";
+import { all, first, parseXml, text, xmlDocument } from "../s3/xml.js";
 import { ExternalSigner } from "./signer.js";
 
 /** Query parameters of a presigned URL: rekognito checks expiry, then signs afresh. */
@@ -73,6 +76,29 @@ type Entry =
 const POLICY_OPERATIONS = new Set(["PutBucketPolicy", "GetBucketPolicy", "DeleteBucketPolicy"]);
 
 /**
+ * A DeleteObjects body split by who may delete what: the keys the caller may delete (the body
+ * to forward, rebuilt) and those it may not (reported as AccessDenied, as S3 does per key).
+ * Undefined when the body is not a Delete document (the endpoint answers MalformedXML then).
+ */
+function splitDeleteObjects(body: Buffer, allowed: (key: string) => boolean): { body: Buffer | undefined; denied: string[]; quiet: boolean } | undefined {
+  let root;
+  try {
+    root = first(parseXml(body), "Delete");
+  } catch {
+    return undefined;
+  }
+  if (root === undefined || typeof root === "string") return undefined;
+  const objects = all(root, "Object").map((o) => ({ Key: text(o, "Key"), VersionId: text(o, "VersionId") }));
+  if (objects.some((o) => o.Key === undefined)) return undefined;
+  const denied = objects.filter((o) => !allowed(o.Key!)).map((o) => o.Key!);
+  const kept = objects.filter((o) => allowed(o.Key!)).map((o) => (o.VersionId === undefined ? { Key: o.Key! } : { Key: o.Key!, VersionId: o.VersionId }));
+  const quiet = text(root, "Quiet") === "true";
+  return { body: kept.length ? Buffer.from(xmlDocument("Delete", { ...(quiet ? { Quiet: true } : {}), Object: kept })) : undefined, denied, quiet };
+}
+
+const deniedXml = (keys: string[]) => keys.map((Key) => `<Error><Key>${Key.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")}</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`).join("");
+
+/**
  * S3 passed through to an external endpoint (LocalStack, moto): requests go there de-framed
  * (aws-chunked decoded, its trailing checksum moved to a header) and re-signed; presigned
  * URLs are checked for expiry here by the stack's clock and then signed as plain requests.
@@ -106,10 +132,13 @@ export function createExternalS3(core: CoreServices, fastify: FastifyInstance, e
   }
 
   /**
-   * Bucket policies stay in rekognito, never forwarded: rekognito serves plain http, and an
-   * emulator that evaluates policies (moto does) would refuse every request by a template's
-   * usual deny-insecure-transport statement. Kept and answered back, not enforced: the same
-   * as the embedded engine. The bucket must exist on the endpoint.
+   * Bucket policies stay in rekognito, never forwarded: the endpoint sees every request signed
+   * by rekognito, so it could not tell an anonymous caller, and an emulator that evaluates
+   * policies (moto does) would refuse every request by a template's usual deny-insecure-transport
+   * statement (rekognito serves plain http). rekognito keeps them and enforces them before
+   * forwarding anything, as the embedded engine does (s3/access.ts). The bucket must exist on
+   * the endpoint; a public policy is refused when the bucket's Block Public Access (kept on the
+   * endpoint) has BlockPublicPolicy.
    */
   async function bucketPolicy(operation: string, bucket: string, region: string, body: Buffer | undefined): Promise<S3Response> {
     const head = await send("HEAD", region, `/${encodeURIComponent(bucket)}`, {}, {}, undefined);
@@ -122,6 +151,7 @@ export function createExternalS3(core: CoreServices, fastify: FastifyInstance, e
     }
     if (operation === "PutBucketPolicy") {
       const policy = checkPolicy(body ?? Buffer.alloc(0));
+      checkPolicyAllowedByBlockPublicAccess(parseBucketPolicy(policy, bucket), (await publicAccessBlockOf(bucket, region)) ?? undefined);
       journal.append({ t: "policy", bucket, policy });
       policies.set(bucket, policy);
     } else {
@@ -129,6 +159,39 @@ export function createExternalS3(core: CoreServices, fastify: FastifyInstance, e
       policies.delete(bucket);
     }
     return { status: 204 };
+  }
+
+  /** A bucket's Block Public Access on the endpoint: undefined when it has none, null when the bucket does not exist. */
+  async function publicAccessBlockOf(bucket: string, region: string): Promise<PublicAccessBlockConfiguration | undefined | null> {
+    const res = await send("GET", region, `/${encodeURIComponent(bucket)}`, { publicAccessBlock: "" }, {}, undefined);
+    const answer = (await readAll(res.stream)).toString("utf8");
+    if (res.status === 200) return parsePublicAccessBlock(parseXml(answer));
+    if (res.status === 404 && /<Code>NoSuchBucket<\/Code>/.test(answer)) return null;
+    return undefined;
+  }
+
+  /** Each bucket's policy as last read (read again when its text changes). */
+  const parsed = new Map<string, { text: string; policy: BucketPolicy }>();
+  const policyOf = (bucket: string): BucketPolicy | undefined => {
+    const text = policies.get(bucket);
+    if (text === undefined) return undefined;
+    const known = parsed.get(bucket);
+    if (known?.text === text) return known.policy;
+    const policy = readStoredPolicy(text, bucket);
+    parsed.set(bucket, { text, policy });
+    return policy;
+  };
+
+  /**
+   * What authorization needs of a bucket. Its Block Public Access stays on the endpoint, so it
+   * is asked for only where it can matter, for an anonymous caller; then undefined also says the
+   * bucket does not exist (the endpoint answers NoSuchBucket, as S3 does to anyone).
+   */
+  async function accessOf(bucket: string, region: string, anonymous: boolean): Promise<BucketAccess | undefined> {
+    const policy = policyOf(bucket);
+    if (!anonymous) return { policy, publicAccessBlock: undefined };
+    const block = await publicAccessBlockOf(bucket, region);
+    return block === null ? undefined : { policy, publicAccessBlock: block };
   }
 
   async function send(method: string, region: string, path: string, query: Record<string, string>, headers: Record<string, string>, body: Buffer | undefined) {
@@ -147,9 +210,24 @@ export function createExternalS3(core: CoreServices, fastify: FastifyInstance, e
       const headers = headersOf(request);
       const resolved = resolveOperation(request.method, bucket, key, query, headers);
       request.awsLog.action = "operation" in resolved ? resolved.operation : resolved.name;
-      checkPresignedExpiry(query, core.clock.now());
+      const now = core.clock.now();
+      checkPresignedExpiry(query, now);
       const caller = callerFromHeaders(request.headers, query);
       const region = caller.region ?? core.defaultRegion;
+      // Authorized here as the embedded engine authorizes (s3/access.ts): the endpoint only ever
+      // sees rekognito's own signature, so it cannot tell an anonymous caller.
+      const who = callerOf(request.headers, query);
+      const operation = "operation" in resolved ? resolved.operation : resolved.name;
+      const access = bucket === undefined ? undefined : await accessOf(bucket, region, who.kind === "anonymous");
+      const source = operation === "CopyObject" ? copySource(headers["x-amz-copy-source"]) : undefined;
+      const sourceAccess = source ? await accessOf(source.bucket, region, who.kind === "anonymous") : undefined;
+      const authorization: Authorization = authorize(
+        { caller: who, operation, query, headers, sourceIp: request.ip, secureTransport: secureTransport(request), region, accountId: core.accountId, now },
+        bucket,
+        key,
+        access,
+        (name) => (name === source?.bucket ? sourceAccess : undefined),
+      );
 
       let body = Buffer.isBuffer(request.body) ? request.body : undefined;
       const outHeaders: Record<string, string> = {};
@@ -179,9 +257,37 @@ export function createExternalS3(core: CoreServices, fastify: FastifyInstance, e
         return sendS3Response(request, reply, await bucketPolicy(resolved.operation, bucket, region, body), ids);
       }
 
+      // DeleteObjects: only the keys the caller may delete go to the endpoint; the others are
+      // AccessDenied errors in the result.
+      let denied: string[] = [];
+      if (operation === "DeleteObjects" && bucket && body) {
+        const split = splitDeleteObjects(body, (k) => authorization.allowed("s3:DeleteObject", k));
+        if (split && split.denied.length) {
+          denied = split.denied;
+          if (!split.body) {
+            return sendS3Response(request, reply, { headers: { "content-type": "application/xml" }, body: xmlDocument("DeleteResult", {}).replace("</DeleteResult>", `${deniedXml(denied)}</DeleteResult>`) }, ids);
+          }
+          body = split.body;
+          for (const k of Object.keys(outHeaders)) if (k.startsWith("x-amz-checksum-") || k === "x-amz-sdk-checksum-algorithm") delete outHeaders[k];
+          outHeaders["content-md5"] = createHash("md5").update(body).digest("base64");
+          outHeaders["content-length"] = String(body.length);
+        }
+      }
+
       const rawPath = request.url.split("?", 1)[0]!;
       const path = virtualHost ? `/${bucket}${rawPath === "/" ? "" : rawPath}` : rawPath;
       const forwarded = await send(request.method, region, path, outQuery, outHeaders, body);
+      // A missing key is AccessDenied to whoever may not list the bucket, as S3 answers it.
+      if (forwarded.status === 404 && (operation === "GetObject" || operation === "HeadObject") && access !== undefined && !authorization.allowed("s3:ListBucket")) {
+        forwarded.stream.resume();
+        throw S3Errors.accessDenied();
+      }
+      if (denied.length && forwarded.status === 200) {
+        const answer = (await readAll(forwarded.stream)).toString("utf8");
+        reply.code(200);
+        for (const [k, v] of Object.entries(forwardableHeaders(forwarded.headers))) if (k !== "content-length") reply.header(k, v);
+        return reply.send(answer.replace("</DeleteResult>", `${deniedXml(denied)}</DeleteResult>`));
+      }
 
       const ok = forwarded.status >= 200 && forwarded.status < 300;
       if (config && bucket && forwarded.status === 400) {

@@ -145,7 +145,11 @@ const HEADER_KEYS = [
 
 export interface RequestFacts {
   caller: S3Caller;
-  operation: ImplementedOperation;
+  /**
+   * The operation: one rekognito implements, or AWS's name of another one the external endpoint
+   * serves (its IAM action taken to be `s3:<name>`, which holds for most: PutBucketTagging...).
+   */
+  operation: ImplementedOperation | string;
   query: Record<string, string>;
   /** Lower-cased names. */
   headers: Record<string, string>;
@@ -265,7 +269,9 @@ export function authorize(
   const authorization: Authorization = {
     allowed: (action, objectKey) => (bucket === undefined ? principal.kind === "account" : decide(access, action, bucket, objectKey)),
   };
-  const { action, object } = OPERATION_ACTIONS[facts.operation];
+  const { action, object } = Object.hasOwn(OPERATION_ACTIONS, facts.operation)
+    ? OPERATION_ACTIONS[facts.operation as ImplementedOperation]
+    : { action: `s3:${facts.operation}`, object: key !== undefined };
   // No bucket policy can grant these: they name no existing bucket.
   if (facts.operation === "ListBuckets" || facts.operation === "CreateBucket") {
     if (principal.kind !== "account") throw S3Errors.accessDenied();
