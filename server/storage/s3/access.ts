@@ -102,7 +102,9 @@ export const resourceArn = (bucket: string, key?: string): string => (key === un
 /** A Host header naming this machine: localhost, *.localhost, 127.0.0.0/8, [::1]. */
 export function isLoopbackHost(host: string | undefined): boolean {
   if (!host) return false;
-  const name = host.toLowerCase().replace(/^\[(.*)\](:\d+)?$/, "$1").replace(/:\d+$/, "");
+  const lower = host.toLowerCase();
+  const bracketed = /^\[([^\]]*)\](?::\d+)?$/.exec(lower);
+  const name = bracketed ? bracketed[1]! : lower.replace(/:\d+$/, "");
   return name === "localhost" || name.endsWith(".localhost") || /^127(\.\d{1,3}){3}$/.test(name) || name === "::1";
 }
 
