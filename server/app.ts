@@ -14,7 +14,7 @@ import { createRekognition } from "./rekognition/index.js";
 import { createS3 } from "./storage/s3/index.js";
 import { newRequestIds, sendS3Error } from "./storage/s3/http.js";
 import { S3Errors } from "./storage/s3/errors.js";
-import { createDynamoDB } from "./storage/dynamodb/index.js";
+import { createDynamoDB, type DynamoDBOptions } from "./storage/dynamodb/index.js";
 import { createExternalDynamoDB } from "./storage/external/dynamodb.js";
 import { createExternalS3 } from "./storage/external/s3.js";
 import { createLambda } from "./lambda/index.js";
@@ -62,6 +62,8 @@ export interface AppOptions {
    * instead of the embedded engines; rekognito passes requests through, re-signed.
    */
   storageEndpoint?: string | null;
+  /** The embedded DynamoDB engine's settings (its per-request deadline). */
+  dynamodb?: DynamoDBOptions;
 }
 
 export interface App {
@@ -173,7 +175,9 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
   const s3 = options.storageEndpoint ? createExternalS3(core, fastify, options.storageEndpoint) : createS3(core, fastify);
   components.push(s3);
   components.push(
-    options.storageEndpoint ? await createExternalDynamoDB(core, gateway, options.storageEndpoint) : await createDynamoDB(core, gateway),
+    options.storageEndpoint
+      ? await createExternalDynamoDB(core, gateway, options.storageEndpoint)
+      : await createDynamoDB(core, gateway, { ...options.dynamodb, fastify }),
   );
   // Rekognition reads Image.S3Object through S3 (an ObjectReader).
   const rekognition = createRekognition(core, { engine: createFixtureEngine(), objects: s3 });

@@ -1,13 +1,12 @@
-import { createRequire } from "node:module";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { CoreServices, StackComponent } from "../../core/services.js";
 import { CommonErrors } from "../../protocol/errors.js";
 import { sendAwsError, type JsonGateway } from "../../protocol/json.js";
-import { Forwarder, forwardableHeaders, readAll, relay } from "../forward.js";
+import { forwardableHeaders } from "../forward.js";
 import { DYNALITE_OPERATIONS, DYNAMODB_OPERATIONS } from "./operations.js";
 import { AwsError } from "../../protocol/errors.js";
+import { DEFAULT_DEADLINE_MS, DynaliteEngine, type EngineAnswer } from "./engine.js";
+import { checkRequest } from "./validate.js";
 import { TimeToLiveStore } from "./ttl.js";
 import type { DynamoDBAction, DynamoDBActionFactory } from "./actions/types.js";
 import { DescribeTimeToLive } from "./actions/DescribeTimeToLive.js";
@@ -19,15 +18,19 @@ export const dynamodbActions: Record<string, DynamoDBActionFactory> = {
   UpdateTimeToLive,
 };
 
-const require = createRequire(import.meta.url);
-
-interface DynaliteOptions {
-  path?: string;
-  createTableMs?: number;
-  deleteTableMs?: number;
-  updateTableMs?: number;
+/** How the embedded DynamoDB runs (AppOptions.dynamodb). */
+export interface DynamoDBOptions {
+  /**
+   * How long one request may keep the engine busy before it is killed and restarted, and the
+   * request answered `500 InternalServerError` (default 10 000 ms).
+   */
+  deadlineMs?: number;
 }
-const dynalite = require("dynalite") as (options: DynaliteOptions) => Server;
+
+/** The embedded DynamoDB: a StackComponent, with its engine (for health, and tests that kill it). */
+export interface DynamoDBComponent extends StackComponent {
+  engine: DynaliteEngine;
+}
 
 export const DYNAMODB_TARGET_PREFIX = "DynamoDB_20120810";
 
@@ -51,23 +54,50 @@ export function refuseUnsupported(request: FastifyRequest, reply: FastifyReply, 
 }
 
 /**
- * DynamoDB: dynalite on 127.0.0.1 (a random port), its LevelDB under the data directory's
- * `dynamodb/` (in memory for an ephemeral stack), behind the gateway's `POST /` by the
- * DynamoDB_20120810 target prefix. Requests go through whole (headers and body) and the
- * answer comes back streamed.
+ * DynamoDB: dynalite in a process of its own (engine.ts), its LevelDB under the data
+ * directory's `dynamodb/` (a temporary directory for an ephemeral stack, so that a restarted
+ * engine keeps the data too), behind the gateway's `POST /` by the DynamoDB_20120810 target
+ * prefix. Each request is checked first for what dynalite cannot survive (validate.ts), then
+ * goes through whole (headers and body); the answer comes back whole.
+ *
+ * The engine starts in the background: requests wait for it, and the stack does not.
+ * `fastify`, when given, lets closing the stack end requests stuck in the engine at once.
  */
-export async function createDynamoDB(core: CoreServices, gateway: JsonGateway): Promise<StackComponent> {
+export async function createDynamoDB(
+  core: CoreServices,
+  gateway: JsonGateway,
+  options: DynamoDBOptions & { fastify?: FastifyInstance } = {},
+): Promise<DynamoDBComponent> {
   const dir = core.persistence.directory("dynamodb");
-  const server = dynalite({ ...(dir ? { path: dir } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
+  const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  const engine = new DynaliteEngine({ directory: dir, deadlineMs, logger: core.logger, now: () => core.clock.now() });
+  options.fastify?.addHook("preClose", async () => {
+    await engine.stop();
   });
-  const { port } = server.address() as AddressInfo;
-  const forwarder = new Forwarder(`http://127.0.0.1:${port}`);
   let tables: number | null = null;
   const ttl = new TimeToLiveStore(core);
   const own: Record<string, DynamoDBAction> = Object.fromEntries(Object.entries(dynamodbActions).map(([name, factory]) => [name, factory({ ttl })]));
+
+  /** Sends to the engine; an engine that cannot answer is the AwsError to answer instead. */
+  async function send(headers: Record<string, string>, body: Buffer | undefined): Promise<EngineAnswer | AwsError> {
+    try {
+      return await engine.send(headers, body);
+    } catch (error) {
+      if (error instanceof AwsError) return error;
+      throw error;
+    }
+  }
+
+  function answer(reply: FastifyReply, answered: EngineAnswer): FastifyReply {
+    reply.code(answered.status);
+    for (const [k, v] of Object.entries(forwardableHeaders(answered.headers))) reply.header(k, v);
+    return reply.send(answered.body);
+  }
+
+  function failed(request: FastifyRequest, reply: FastifyReply, error: AwsError): FastifyReply {
+    if (error.status >= 500 && request.awsLog) request.awsLog.fault = error.message;
+    return sendAwsError(reply, error, core.ids.uuid());
+  }
 
   /**
    * One of rekognito's own actions: the table must exist (dynalite's DescribeTable says so,
@@ -83,9 +113,9 @@ export async function createDynamoDB(core: CoreServices, gateway: JsonGateway): 
       return sendAwsError(reply, new AwsError("SerializationException", "Start of structure or map found where not expected."), requestId);
     }
     const headers = { ...forwardableHeaders(request.headers), "x-amz-target": `${DYNAMODB_TARGET_PREFIX}.DescribeTable` };
-    const described = await forwarder.send("POST", "/", headers, Buffer.from(JSON.stringify({ TableName: input.TableName ?? null })));
-    if (described.status !== 200) return relay(reply, described, "POST");
-    described.stream.resume();
+    const described = await send(headers, Buffer.from(JSON.stringify({ TableName: input.TableName ?? null })));
+    if (described instanceof AwsError) return failed(request, reply, described);
+    if (described.status !== 200) return answer(reply, described);
     try {
       const output = action(input);
       return reply.code(200).header("content-type", "application/x-amz-json-1.0").header("x-amzn-requestid", requestId).send(JSON.stringify(output));
@@ -100,49 +130,60 @@ export async function createDynamoDB(core: CoreServices, gateway: JsonGateway): 
     let start: string | undefined;
     do {
       const body = Buffer.from(JSON.stringify(start ? { ExclusiveStartTableName: start } : {}));
-      const res = await forwarder.send("POST", "/", {
+      const res = await engine.send({
         "content-type": "application/x-amz-json-1.0",
         "x-amz-target": `${DYNAMODB_TARGET_PREFIX}.ListTables`,
         authorization: "AWS4-HMAC-SHA256 Credential=rekognito/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0",
         "x-amz-date": "20260101T000000Z",
       }, body);
-      const page = JSON.parse((await readAll(res.stream)).toString("utf8")) as { TableNames?: string[]; LastEvaluatedTableName?: string };
+      const page = JSON.parse(res.body.toString("utf8")) as { TableNames?: string[]; LastEvaluatedTableName?: string };
       count += page.TableNames?.length ?? 0;
       start = page.LastEvaluatedTableName;
     } while (start);
     tables = count;
   }
-  await countTables();
+  // In the background: the first request waits for the engine; the stack's start does not.
+  void engine
+    .ready()
+    .then(countTables)
+    .catch(() => undefined); // a failed start is logged by the engine and answered 503 to requests
 
   gateway.registerProxy(DYNAMODB_TARGET_PREFIX, "dynamodb", async (request, reply) => {
-    const mine = Object.hasOwn(own, actionOf(request)) ? own[actionOf(request)] : undefined;
+    const action = actionOf(request);
+    const mine = own[action];
     if (mine) return ownAction(request, reply, mine);
     const refused = refuseUnsupported(request, reply, DYNALITE_OPERATIONS, core.ids.uuid());
     if (refused) return refused;
-    const body = Buffer.isBuffer(request.body) ? request.body : undefined;
-    const forwarded = await forwarder.send("POST", "/", forwardableHeaders(request.headers), body);
-    const action = actionOf(request);
-    if (action === "CreateTable" || action === "DeleteTable") {
-      // Rare and small: read the answer, recount, then reply, so health is never stale.
-      const answer = await readAll(forwarded.stream);
-      if (forwarded.status === 200) await countTables().catch(() => undefined);
-      if (forwarded.status === 200 && action === "DeleteTable") {
-        const name = (JSON.parse(answer.toString("utf8")) as { TableDescription?: { TableName?: string } }).TableDescription?.TableName;
+    const checked = checkRequest(action, Buffer.isBuffer(request.body) ? request.body : undefined);
+    if ("error" in checked) return sendAwsError(reply, checked.error, core.ids.uuid());
+    const answered = await send(forwardableHeaders(request.headers), checked.body);
+    if (answered instanceof AwsError) return failed(request, reply, answered);
+    if ((action === "CreateTable" || action === "DeleteTable") && answered.status === 200) {
+      // Rare and small: recount before replying, so health is never stale.
+      await countTables().catch(() => undefined);
+      if (action === "DeleteTable") {
+        const name = (JSON.parse(answered.body.toString("utf8")) as { TableDescription?: { TableName?: string } }).TableDescription?.TableName;
         if (name) ttl.forget(name);
       }
-      reply.code(forwarded.status);
-      for (const [k, v] of Object.entries(forwardableHeaders(forwarded.headers))) reply.header(k, v);
-      return reply.send(answer);
     }
-    return relay(reply, forwarded, "POST");
+    return answer(reply, answered);
   });
 
   return {
     name: "dynamodb",
-    health: () => ({ engine: "dynalite", persisted: dir !== null, tables, timeToLiveEnabled: ttl.count() }),
-    close: async () => {
-      forwarder.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    engine,
+    health: () => ({
+      engine: "dynalite",
+      persisted: dir !== null,
+      tables,
+      timeToLiveEnabled: ttl.count(),
+      state: engine.state,
+      ...(engine.failure ? { failure: engine.failure } : {}),
+      pid: engine.pid,
+      restarts: engine.restarts,
+      spawnToReadyMs: engine.spawnToReadyMs === null ? null : Math.round(engine.spawnToReadyMs),
+      deadlineMs,
+    }),
+    close: () => engine.close(),
   };
 }

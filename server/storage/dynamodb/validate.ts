@@ -1,0 +1,229 @@
+import type { AwsError } from "../../protocol/errors.js";
+import { validationMessage } from "../../protocol/model.js";
+import { DynamoDBErrors } from "./errors.js";
+import { expressionProblem, type ExpressionKind } from "./expressions.js";
+
+/**
+ * What dynalite cannot survive, answered before it with DynamoDB's own errors:
+ *
+ * - values nested deeper than DynamoDB's 32 levels (dynalite overflows its stack on a few
+ *   hundred, and it ran in the server's process);
+ * - expressions over DynamoDB's size and operator limits, or with redundant parentheses
+ *   (dynalite's parser is exponential in nesting);
+ * - a tag without its Key or Value (dynalite hands `undefined` to LevelDB, which throws);
+ * - null in place of an attribute value or of a structure in a list or map (dynalite reads
+ *   members of it and throws). Such a null is sent as `{}`, an empty one, so dynalite answers
+ *   what it answers for that: DynamoDB's "Supplied AttributeValue is empty, …", "Value null at
+ *   '…' failed to satisfy constraint: Member must not be null", in the words of its context.
+ *
+ * Everything is walked iteratively, so the check itself cannot overflow. The shapes walked are
+ * those of botocore's DynamoDB model (2012-08-10) for the operations dynalite serves, reduced to
+ * where attribute values, expressions and lists or maps of structures are.
+ */
+
+/** One AttributeValue: S, N, B, SS, NS, BS, BOOL, NULL, or M (a map of them) or L (a list). */
+type Shape =
+  | "value"
+  | "struct"
+  | { expression: ExpressionKind; name: string }
+  | { list: Shape }
+  | { map: Shape }
+  | { members: Record<string, Shape> };
+
+const VALUES: Shape = { map: "value" };
+const condition = (name: string): Shape => ({ expression: "condition", name });
+const CONDITION: Shape = condition("ConditionExpression");
+const FILTER: Shape = condition("FilterExpression");
+const PROJECTION: Shape = { expression: "projection", name: "ProjectionExpression" };
+const UPDATE: Shape = { expression: "update", name: "UpdateExpression" };
+/** The legacy Condition (ScanFilter, QueryFilter, KeyConditions) and ExpectedAttributeValue. */
+const LEGACY_CONDITIONS: Shape = { map: { members: { Value: "value", AttributeValueList: { list: "value" } } } };
+const KEY_SCHEMA: Shape = { list: "struct" };
+const INDEXES: Shape = { list: { members: { KeySchema: KEY_SCHEMA } } };
+
+const OPERATIONS: Record<string, Record<string, Shape>> = {
+  PutItem: { Item: VALUES, Expected: LEGACY_CONDITIONS, ExpressionAttributeValues: VALUES, ConditionExpression: CONDITION },
+  UpdateItem: {
+    Key: VALUES,
+    AttributeUpdates: { map: { members: { Value: "value" } } },
+    Expected: LEGACY_CONDITIONS,
+    ExpressionAttributeValues: VALUES,
+    UpdateExpression: UPDATE,
+    ConditionExpression: CONDITION,
+  },
+  DeleteItem: { Key: VALUES, Expected: LEGACY_CONDITIONS, ExpressionAttributeValues: VALUES, ConditionExpression: CONDITION },
+  GetItem: { Key: VALUES, ProjectionExpression: PROJECTION },
+  BatchGetItem: { RequestItems: { map: { members: { Keys: { list: VALUES }, ProjectionExpression: PROJECTION } } } },
+  BatchWriteItem: {
+    RequestItems: { map: { list: { members: { PutRequest: { members: { Item: VALUES } }, DeleteRequest: { members: { Key: VALUES } } } } } },
+  },
+  Query: {
+    ExclusiveStartKey: VALUES,
+    ExpressionAttributeValues: VALUES,
+    KeyConditions: LEGACY_CONDITIONS,
+    QueryFilter: LEGACY_CONDITIONS,
+    KeyConditionExpression: condition("KeyConditionExpression"),
+    FilterExpression: FILTER,
+    ProjectionExpression: PROJECTION,
+  },
+  Scan: { ExclusiveStartKey: VALUES, ExpressionAttributeValues: VALUES, ScanFilter: LEGACY_CONDITIONS, FilterExpression: FILTER, ProjectionExpression: PROJECTION },
+  TagResource: { Tags: { list: "struct" } },
+  CreateTable: {
+    AttributeDefinitions: { list: "struct" },
+    KeySchema: KEY_SCHEMA,
+    GlobalSecondaryIndexes: INDEXES,
+    LocalSecondaryIndexes: INDEXES,
+    Tags: { list: "struct" },
+  },
+  UpdateTable: {
+    AttributeDefinitions: { list: "struct" },
+    GlobalSecondaryIndexUpdates: { list: { members: { Create: { members: { KeySchema: KEY_SCHEMA } } } } },
+  },
+};
+
+/** DynamoDB counts the attribute itself as level 1: a leaf at level 32 is the deepest accepted. */
+export const MAX_NESTING_LEVELS = 32;
+
+/**
+ * No request of the operations above is deeper than about 70 JSON levels while its values keep
+ * to 32 (each M or L level is two: the map or list, and the value in it). Anything deeper is
+ * refused before it is even parsed, whatever the operation.
+ */
+const MAX_JSON_DEPTH = 100;
+
+/** The deepest nesting of `[` and `{` in JSON text, stopping early past `limit`. Linear, no parse. */
+export function jsonDepth(body: Buffer, limit: number): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < body.length; i++) {
+    const b = body[i]!;
+    if (inString) {
+      if (b === 0x5c) i++; // backslash: skip the escaped byte
+      else if (b === 0x22) inString = false;
+    } else if (b === 0x22) inString = true;
+    else if (b === 0x5b || b === 0x7b) {
+      if (++depth > deepest) {
+        deepest = depth;
+        if (deepest > limit) return deepest;
+      }
+    } else if (b === 0x5d || b === 0x7d) depth--;
+  }
+  return deepest;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+export type Checked = { error: AwsError } | { body: Buffer | undefined };
+
+/**
+ * Checks one request for `action` (the X-Amz-Target's operation). Answers the error to send,
+ * or the body to forward: the same bytes, or re-serialised when nulls were replaced.
+ */
+export function checkRequest(action: string, body: Buffer | undefined): Checked {
+  if (!body || body.length === 0) return { body };
+  if (jsonDepth(body, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) return { error: DynamoDBErrors.nesting() };
+  const members = OPERATIONS[action];
+  if (!members) return { body };
+  let input: unknown;
+  try {
+    input = JSON.parse(body.toString("utf8"));
+  } catch {
+    return { body }; // dynalite answers its SerializationException
+  }
+  if (!isObject(input)) return { body };
+
+  let changed = false;
+  let tooDeep = false;
+  let expressionError: AwsError | null = null;
+  // What is left to walk: a value, its shape, and the level of the attribute value holding it.
+  const stack: { value: unknown; shape: Shape; level: number }[] = [];
+  for (const [name, shape] of Object.entries(members)) {
+    if (name in input) stack.push({ value: input[name], shape, level: 0 });
+  }
+  /** A list element or map value; a null in its place becomes an empty one (`[]` for a list, else `{}`). */
+  const element = (holder: Record<string, unknown> | unknown[], slot: string | number, shape: Shape, level: number) => {
+    const slots = holder as Record<string | number, unknown>;
+    if (slots[slot] === null) {
+      slots[slot] = typeof shape === "object" && "list" in shape ? [] : {};
+      changed = true;
+    } else stack.push({ value: slots[slot], shape, level });
+  };
+  while (stack.length && !tooDeep) {
+    const { value, shape, level } = stack.pop()!;
+    if (value === null || value === undefined) continue;
+    if (shape === "value") {
+      // An attribute value: its level is one more than its container's.
+      const here = level + 1;
+      if (here > MAX_NESTING_LEVELS) {
+        tooDeep = true;
+        break;
+      }
+      if (!isObject(value)) continue; // dynalite answers the SerializationException
+      if (isObject(value["M"])) {
+        const m = value["M"];
+        for (const k of Object.keys(m)) element(m, k, "value", here);
+      }
+      if (Array.isArray(value["L"])) {
+        const l = value["L"];
+        for (let i = 0; i < l.length; i++) element(l, i, "value", here);
+      }
+      continue;
+    }
+    if (shape === "struct") continue;
+    if ("expression" in shape) {
+      if (typeof value === "string" && !expressionError) {
+        const problem = expressionProblem(value, shape.expression);
+        if (problem) expressionError = DynamoDBErrors.expression(shape.name, problem);
+      }
+      continue;
+    }
+    if ("list" in shape) {
+      if (Array.isArray(value)) for (let i = 0; i < value.length; i++) element(value, i, shape.list, level);
+      continue;
+    }
+    if ("map" in shape) {
+      if (isObject(value)) for (const k of Object.keys(value)) element(value, k, shape.map, level);
+      continue;
+    }
+    if (isObject(value)) {
+      for (const [name, member] of Object.entries(shape.members)) {
+        if (name in value) stack.push({ value: value[name], shape: member, level });
+      }
+    }
+  }
+  if (tooDeep) return { error: DynamoDBErrors.nesting() };
+  if (expressionError) return { error: expressionError };
+  if (action === "TagResource") {
+    const errors = tagErrors(input["Tags"]);
+    if (errors.length) return { error: DynamoDBErrors.validation(validationMessage(errors)) };
+  }
+  return { body: changed ? Buffer.from(JSON.stringify(input)) : body };
+}
+
+/**
+ * TagResource's Tags as AWS's model constrains them (Tag: Key and Value required; TagKeyString
+ * 1 to 128 characters, TagValueString 0 to 256), in its validation wording. dynalite checks
+ * none of it, and a tag without a Value ended the server.
+ */
+function tagErrors(tags: unknown): string[] {
+  const errors: string[] = [];
+  if (!Array.isArray(tags)) return errors;
+  tags.forEach((tag, i) => {
+    if (!isObject(tag)) return;
+    const at = (member: string) => `tags.${i + 1}.member.${member}`;
+    for (const [member, name, min, max] of [
+      ["key", "Key", 1, 128],
+      ["value", "Value", 0, 256],
+    ] as const) {
+      const v = tag[name];
+      if (v === undefined || v === null) errors.push(`Value null at '${at(member)}' failed to satisfy constraint: Member must not be null`);
+      else if (typeof v === "string") {
+        const length = [...v].length;
+        if (length < min) errors.push(`Value '${v}' at '${at(member)}' failed to satisfy constraint: Member must have length greater than or equal to ${min}`);
+        if (length > max) errors.push(`Value '${v}' at '${at(member)}' failed to satisfy constraint: Member must have length less than or equal to ${max}`);
+      }
+    }
+  });
+  return errors;
+}
