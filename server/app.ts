@@ -9,12 +9,12 @@ import { StackEvents } from "./core/events.js";
 import { JsonGateway, sendAwsError } from "./protocol/json.js";
 import { CommonErrors } from "./protocol/errors.js";
 import { VERSION } from "./version.js";
-import { createFixtureEngine } from "./faces/fixture-engine.js";
+import { createFaceEngine, type FacesMode } from "./faces/composed-engine.js";
 import { createRekognition } from "./rekognition/index.js";
 import { createS3 } from "./storage/s3/index.js";
 import { newRequestIds, sendS3Error } from "./storage/s3/http.js";
 import { S3Errors } from "./storage/s3/errors.js";
-import { createDynamoDB, type DynamoDBOptions } from "./storage/dynamodb/index.js";
+import { createDynamoDB } from "./storage/dynamodb/index.js";
 import { createExternalDynamoDB } from "./storage/external/dynamodb.js";
 import { createExternalS3 } from "./storage/external/s3.js";
 import { createLambda } from "./lambda/index.js";
@@ -62,8 +62,8 @@ export interface AppOptions {
    * instead of the embedded engines; rekognito passes requests through, re-signed.
    */
   storageEndpoint?: string | null;
-  /** The embedded DynamoDB engine's settings (its per-request deadline). */
-  dynamodb?: DynamoDBOptions;
+  /** Which face engines answer (server/faces/composed-engine.ts): auto (default), fixtures or model. */
+  faces?: FacesMode;
 }
 
 export interface App {
@@ -175,12 +175,10 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
   const s3 = options.storageEndpoint ? createExternalS3(core, fastify, options.storageEndpoint) : createS3(core, fastify);
   components.push(s3);
   components.push(
-    options.storageEndpoint
-      ? await createExternalDynamoDB(core, gateway, options.storageEndpoint)
-      : await createDynamoDB(core, gateway, { ...options.dynamodb, fastify }),
+    options.storageEndpoint ? await createExternalDynamoDB(core, gateway, options.storageEndpoint) : await createDynamoDB(core, gateway),
   );
   // Rekognition reads Image.S3Object through S3 (an ObjectReader).
-  const rekognition = createRekognition(core, { engine: createFixtureEngine(), objects: s3 });
+  const rekognition = createRekognition(core, { engine: createFaceEngine({ mode: options.faces, logger }), objects: s3 });
   gateway.register(rekognition);
   components.push(rekognition);
   // Lambda: REST routes under /2015-03-31/; runs S3 notifications' targets and Cognito's triggers.

@@ -6,6 +6,8 @@ import { VERSION } from "./version.js";
 import { existsSync } from "node:fs";
 import { DEFAULT_TEMPLATE, provisionTemplate, type FaceLoginResources } from "./stack/provision.js";
 import { seedPersonas } from "./stack/seed.js";
+import { FACES_MODES, type FacesMode } from "./faces/composed-engine.js";
+import type { RekognitionService } from "./rekognition/index.js";
 
 // This process runs on Node 20; the SDK's notice that its 2027 releases need Node 22 is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -24,6 +26,8 @@ Options:
                      the embedded engines (or $REKOGNITO_STORAGE_ENDPOINT)
   --seed             enrol every fixture persona (fixtures/faces) so a demo signs in at once
   --bare             only the emulator: do not provision the face-login app (template.yaml)
+  --faces <mode>     which face engines answer (or $REKOGNITO_FACES): auto (default: the fixtures
+                     and their near-copies, and the model engine for real photos), fixtures, model
   -h, --help         this help
 `;
 
@@ -38,6 +42,7 @@ async function main(): Promise<void> {
       "storage-endpoint": { type: "string" },
       seed: { type: "boolean", default: false },
       bare: { type: "boolean", default: false },
+      faces: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     allowPositionals: false,
@@ -54,8 +59,11 @@ async function main(): Promise<void> {
   const region = values.region ?? process.env.AWS_REGION ?? "us-east-1";
   const storageEndpoint = values["storage-endpoint"] ?? process.env.REKOGNITO_STORAGE_ENDPOINT ?? null;
   if (storageEndpoint && !/^https?:\/\/[^/]+/.test(storageEndpoint)) throw new Error(`--storage-endpoint must be an http(s) URL, got ${storageEndpoint}`);
+  const faces = (values.faces ?? process.env.REKOGNITO_FACES ?? "auto") as FacesMode;
+  if (!FACES_MODES.includes(faces)) throw new Error(`--faces must be one of ${FACES_MODES.join(", ")}, got ${faces}`);
   const started = performance.now();
-  const stack = await listenStack({ port, host, dataDir, ephemeral, region, storageEndpoint, logger: consoleLogger, startReady: false });
+  const stack = await listenStack({
+    faces, port, host, dataDir, ephemeral, region, storageEndpoint, logger: consoleLogger, startReady: false });
   // The face-login app: template.yaml provisioned through the stack's own APIs (idempotent).
   let resources: FaceLoginResources | null = null;
   if (!values.bare && existsSync(DEFAULT_TEMPLATE)) {
@@ -65,6 +73,10 @@ async function main(): Promise<void> {
     }
   }
   stack.app.markReady();
+  // The model loads in the background now, never before ready (a real photo arriving first waits for it).
+  const engine = (stack.app.components.find((c) => c.name === "rekognition") as RekognitionService).engine;
+  engine.warm?.();
+  const faceHealth = engine.health() as { engines: string[]; realPhotos: string; model: { state: string; reason?: string } };
   const app = resources
     ? [
         "  face-login app (template.yaml), provisioned:",
@@ -82,6 +94,7 @@ async function main(): Promise<void> {
     `  endpoint   ${stack.endpoint}`,
     `  state      ${dataDir ?? "ephemeral (nothing is kept)"}`,
     ...(storageEndpoint ? [`  storage    S3 and DynamoDB passed through to ${storageEndpoint}`] : []),
+    `  faces      ${faceHealth.engines.join(" + ")} (--faces ${faces}); real photos ${faceHealth.realPhotos}${faceHealth.model.reason ? `: ${faceHealth.model.reason}` : faceHealth.model.state === "loading" ? " (the model is loading in the background)" : ""}`,
     `  health     ${stack.endpoint}/_rekognito/health`,
     "",
     "  Point any AWS SDK or the AWS CLI at it:",

@@ -2,7 +2,12 @@
  * A FaceEngine turns image bytes into faces. Rekognition's actions never look at pixels
  * themselves: they ask the engine, then apply AWS's rules (thresholds, quality filters,
  * MaxFaces, shapes). The fixture engine (fixture-engine.ts) recognises the fixture images by
- * content hash; a model engine can later recognise real photos behind the same interface.
+ * content hash and their near-copies; the model engine (model.ts, in a worker) recognises
+ * real photographs; composed-engine.ts puts them together behind this same interface.
+ *
+ * Each engine's embeddings live in their own space (a fixture embedding is synthetic): an
+ * analysis names the space of its faces, Rekognition keeps it with every stored face, and
+ * faces of two spaces never match (similarity 0).
  */
 
 /** Ratios of the image's width and height, as Rekognition gives them. */
@@ -60,6 +65,15 @@ export interface FaceAnalysis {
    * An unknown image has no faces, and the answer says so honestly in the log.
    */
   recognised: boolean;
+  /** The embedding space of these faces ("fixture", "model"); the engine's name when absent. */
+  space?: string;
+  /** Why the image was answered as it was (a near-copy's score, why nothing recognised it), for the log. */
+  note?: string;
+}
+
+export interface AnalyzeOptions {
+  /** The caller will show attributes (Attributes: ALL): engines that compute them on demand do. */
+  attributes?: boolean;
 }
 
 export interface FaceEngine {
@@ -69,9 +83,13 @@ export interface FaceEngine {
    * mapping) only through `sniffImage`; the engine itself gets bytes already known to be
    * JPEG or PNG.
    */
-  analyze(bytes: Buffer, image: ImageInfo): Promise<FaceAnalysis>;
-  /** Similarity 0-100 between two embeddings, as Rekognition reports it. */
-  similarity(a: ArrayLike<number>, b: ArrayLike<number>): number;
+  analyze(bytes: Buffer, image: ImageInfo, options?: AnalyzeOptions): Promise<FaceAnalysis>;
+  /** Similarity 0-100 between two embeddings of one space (the engine's own when not given). */
+  similarity(a: ArrayLike<number>, b: ArrayLike<number>, space?: string): number;
   /** Facts for /_rekognito/health. */
   health(): Record<string, unknown>;
+  /** Start loading what the engine loads lazily (the model), in the background. */
+  warm?(): void;
+  /** Stop what the engine started (its worker). */
+  close?(): Promise<void>;
 }

@@ -15,20 +15,42 @@ export interface FixtureEngineOptions {
  * manifest records for it. An image it does not know has no faces (`recognised: false`), so a
  * real camera photo is "a photo without a face", not an error; the caller may log that.
  */
-export function createFixtureEngine(options: FixtureEngineOptions = {}): FaceEngine & { lookup(bytes: Buffer): FixtureImage | undefined } {
+export interface FixtureEngine extends FaceEngine {
+  /** The fixture image with exactly these bytes. */
+  lookup(bytes: Buffer): FixtureImage | undefined;
+  /** The fixture image whose bytes have this sha256 (lower-case hex). */
+  bySha256(sha256: string): FixtureImage | undefined;
+  /** Every distinct fixture image, for the near-copy match (composed-engine.ts). */
+  images(): FixtureImage[];
+  /** The faces a fixture image holds, as an analysis (fresh copies). */
+  analysisOf(record: FixtureImage, image: ImageInfo, note?: string): FaceAnalysis;
+}
+
+export function createFixtureEngine(options: FixtureEngineOptions = {}): FixtureEngine {
   const loaded = loadFixtureManifest(options);
   const byHash = new Map<string, FixtureImage>();
   for (const image of loaded.images) if (!byHash.has(image.sha256)) byHash.set(image.sha256, image);
 
   const lookup = (bytes: Buffer) => byHash.get(createHash("sha256").update(bytes).digest("hex"));
 
+  const analysisOf = (record: FixtureImage, image: ImageInfo, note?: string): FaceAnalysis => ({
+    image,
+    faces: record.faces.map(toDetectedFace),
+    recognised: true,
+    space: "fixture",
+    ...(note ? { note } : {}),
+  });
+
   return {
     name: "fixture",
     lookup,
+    bySha256: (sha256) => byHash.get(sha256),
+    images: () => [...byHash.values()],
+    analysisOf,
     async analyze(bytes: Buffer, image: ImageInfo): Promise<FaceAnalysis> {
       const record = lookup(bytes);
       if (!record) return { image, faces: [], recognised: false };
-      return { image, faces: record.faces.map(toDetectedFace), recognised: true };
+      return analysisOf(record, image);
     },
     similarity,
     health() {

@@ -12,6 +12,12 @@ export const MAX_IMAGE_BYTES = 5_242_880;
 export const MAX_S3_IMAGE_BYTES = 15 * 1024 * 1024;
 /** IndexFaces, DetectFaces and CompareFaces consider at most the 100 largest faces. */
 export const MAX_DETECTED_FACES = 100;
+/**
+ * AWS's limits page: "The minimum image dimensions is 80 pixels for both height and width."
+ * A smaller image is InvalidParameterException with the generic message (reported by users,
+ * e.g. boto/botocore#1366, where an image under 80 pixels got "Request has Invalid Parameters").
+ */
+export const MIN_IMAGE_SIDE = 80;
 
 /** An Image as it arrives on the wire: Bytes is base64 text. */
 export type WireImage = Omit<Image, "Bytes"> & { Bytes?: string };
@@ -24,6 +30,8 @@ export interface LoadedImage {
 
 export interface AnalyzedImage extends LoadedImage {
   analysis: FaceAnalysis;
+  /** The embedding space of the faces found (kept with each indexed face, compared only within it). */
+  space: string;
   /**
    * Rekognition's ImageId: a name-based (version 5 layout) UUID of the image's content, so the
    * same bytes always get the same ImageId, as AWS's ImageIds (xxxxxxxx-xxxx-5xxx-...) do.
@@ -71,19 +79,31 @@ export async function analyzeImage(
   path: string,
   deps: { engine: FaceEngine; objects: ObjectReader; logger: Logger },
   action: string,
+  options: { attributes?: boolean } = {},
 ): Promise<AnalyzedImage> {
   const loaded = await loadImage(image, path, deps.objects);
   const info = sniffImage(loaded.bytes);
   if (!info) throw RekognitionErrors.invalidImageFormat();
-  const analysis = await deps.engine.analyze(loaded.bytes, info);
+  if (info.width < MIN_IMAGE_SIDE || info.height < MIN_IMAGE_SIDE) throw RekognitionErrors.invalidParameters();
+  const analysis = await deps.engine.analyze(loaded.bytes, info, options);
   const imageId = imageIdOf(loaded.bytes);
-  if (!analysis.recognised) {
+  const what = () => {
     const sha = createHash("sha256").update(loaded.bytes).digest("hex");
+    return `${path} (${loaded.source}, ${info.format} ${info.width}x${info.height}, sha256 ${sha.slice(0, 16)})`;
+  };
+  if (!analysis.recognised) {
     deps.logger.warn(
-      `rekognition ${action}: the ${deps.engine.name} engine does not recognise ${path} (${loaded.source}, ${info.format} ${info.width}x${info.height}, sha256 ${sha.slice(0, 16)}): answering as if it held no face`,
+      `rekognition ${action}: the ${deps.engine.name} engine does not recognise ${what()}${analysis.note ? `: ${analysis.note}` : ""}: answering as if it held no face`,
     );
+  } else if (analysis.note) {
+    deps.logger.info(`rekognition ${action}: ${what()} is ${analysis.note}`);
   }
-  return { ...loaded, analysis, imageId };
+  return { ...loaded, analysis, imageId, space: analysis.space ?? deps.engine.name };
+}
+
+/** The similarity function of one embedding space, as the store's search takes it. */
+export function similarityIn(engine: FaceEngine, space: string) {
+  return (a: ArrayLike<number>, b: ArrayLike<number>) => engine.similarity(a, b, space);
 }
 
 export function boxArea(face: DetectedFace): number {

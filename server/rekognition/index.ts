@@ -56,7 +56,7 @@ export interface RekognitionDeps {
   objects: ObjectReader;
 }
 
-export type RekognitionService = JsonService & StackComponent & { store: RekognitionStore };
+export type RekognitionService = JsonService & StackComponent & { store: RekognitionStore; engine: FaceEngine };
 
 /**
  * Rekognition's face collection and face comparison API over a FaceEngine. State (collections
@@ -80,7 +80,11 @@ export function createRekognition(core: CoreServices, deps: RekognitionDeps): Re
     validationErrorType: "ValidationException",
     actions: rekognitionActions(services),
     store,
+    engine: deps.engine,
     health: () => ({ ...store.stats(), faceEngine: deps.engine.health() }),
-    close: async () => {},
+    // The engine's analysis worker, if it started one.
+    close: async () => {
+      await deps.engine.close?.();
+    },
   };
 }

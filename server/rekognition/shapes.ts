@@ -10,6 +10,11 @@ function landmarks(face: DetectedFace, all: boolean): Landmark[] {
   return list.map((l) => ({ Type: l.Type as Landmark["Type"], X: l.X, Y: l.Y }));
 }
 
+/** Whether Attributes asks for more than the DEFAULT set (the engine then computes them). */
+export function wantsAttributes(requested: readonly string[] | undefined): boolean {
+  return (requested ?? []).some((a) => a !== "DEFAULT");
+}
+
 /**
  * FaceDetail for DetectFaces and IndexFaces. DEFAULT (always): BoundingBox, Confidence,
  * Landmarks (five), Pose, Quality. ALL: every attribute and every landmark. A named attribute

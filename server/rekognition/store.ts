@@ -26,6 +26,12 @@ export interface StoredFace {
   boundingBox: BoundingBox;
   confidence: number;
   indexFacesModelVersion: string;
+  /**
+   * The embedding space of the engine that found the face ("fixture", "model"): a face is
+   * only ever compared with faces of its own space (similarity 0 across spaces). Absent:
+   * LEGACY_FACE_SPACE.
+   */
+  space?: string;
 }
 
 export interface CollectionInfo {
@@ -63,7 +69,12 @@ interface JournalFace {
   v: string;
   /** Embedding: float32 little-endian bytes, base64. */
   e: string;
+  /** The face's embedding space; absent in journals written before there was a model engine: "fixture". */
+  s?: string;
 }
+
+/** The space of faces journalled without one: they all came from the fixture engine. */
+export const LEGACY_FACE_SPACE = "fixture";
 
 function encodeEmbedding(v: Float32Array): string {
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64");
@@ -150,16 +161,18 @@ class FaceIndex {
 
   /**
    * Every face whose similarity to `query` is at least `threshold`, best first, at most
-   * `limit`. Ties keep a stable order (by face id) so answers are reproducible.
+   * `limit`. Ties keep a stable order (by face id) so answers are reproducible. A face of
+   * another space than the query's scores 0 without being compared: two engines' vectors
+   * mean nothing to each other.
    */
-  search(query: ArrayLike<number>, similarity: SimilarityFn, threshold: number, limit: number, exclude?: string): FaceMatchResult[] {
+  search(query: ArrayLike<number>, similarity: SimilarityFn, threshold: number, limit: number, exclude?: string, space: string = LEGACY_FACE_SPACE): FaceMatchResult[] {
     const hits: FaceMatchResult[] = [];
     if (this.dim === 0 || query.length !== this.dim) return hits;
     const n = this.faces.length;
     for (let slot = 0; slot < n; slot++) {
       const face = this.faces[slot]!;
       if (face.faceId === exclude) continue;
-      const s = similarity(query, this.vectors.subarray(slot * this.dim, (slot + 1) * this.dim));
+      const s = (face.space ?? LEGACY_FACE_SPACE) === space ? similarity(query, this.vectors.subarray(slot * this.dim, (slot + 1) * this.dim)) : 0;
       if (s >= threshold) hits.push({ face, similarity: s });
     }
     hits.sort((a, b) => b.similarity - a.similarity || (a.face.faceId < b.face.faceId ? -1 : 1));
@@ -252,6 +265,7 @@ export class RekognitionStore {
             boundingBox: { Width: f.b[0], Height: f.b[1], Left: f.b[2], Top: f.b[3] },
             confidence: f.c,
             indexFacesModelVersion: f.v,
+            space: f.s ?? LEGACY_FACE_SPACE,
           };
           this.insert(state, face, decodeEmbedding(f.e));
         }
@@ -419,8 +433,9 @@ export class RekognitionStore {
     return { faces: page.map((id) => state.faces.get(id)!), more: start + limit < ids.length };
   }
 
-  search(accountId: string, region: string, collectionId: string, query: ArrayLike<number>, similarity: SimilarityFn, threshold: number, limit: number, excludeFaceId?: string): FaceMatchResult[] {
-    return this.required(accountId, region, collectionId).faces.search(query, similarity, threshold, limit, excludeFaceId);
+  /** Faces like `query` (an embedding of `space`), best first; see FaceIndex.search. */
+  search(accountId: string, region: string, collectionId: string, query: ArrayLike<number>, similarity: SimilarityFn, threshold: number, limit: number, excludeFaceId?: string, space: string = LEGACY_FACE_SPACE): FaceMatchResult[] {
+    return this.required(accountId, region, collectionId).faces.search(query, similarity, threshold, limit, excludeFaceId, space);
   }
 
   stats(): { collections: number; faces: number } {
@@ -440,5 +455,6 @@ function toJournalFace(face: StoredFace, embedding: Float32Array): JournalFace {
     c: face.confidence,
     v: face.indexFacesModelVersion,
     e: encodeEmbedding(embedding),
+    ...(face.space !== undefined && face.space !== LEGACY_FACE_SPACE ? { s: face.space } : {}),
   };
 }

@@ -2,7 +2,7 @@ import type { DetectFacesRequest, DetectFacesResponse } from "@aws-sdk/client-re
 import type { RequestContext } from "../../protocol/json.js";
 import type { RekognitionServices } from "../context.js";
 import { analyzeImage, largestFirst, type WireImage } from "../images.js";
-import { faceDetail } from "../shapes.js";
+import { faceDetail, wantsAttributes } from "../shapes.js";
 
 type DetectFacesWire = Omit<DetectFacesRequest, "Image"> & { Image?: WireImage };
 
@@ -10,6 +10,6 @@ type DetectFacesWire = Omit<DetectFacesRequest, "Image"> & { Image?: WireImage }
 export const DetectFaces =
   (services: Pick<RekognitionServices, "engine" | "objects" | "logger">) =>
   async (input: DetectFacesWire, _ctx: RequestContext): Promise<DetectFacesResponse> => {
-    const image = await analyzeImage(input.Image, "image", services, "DetectFaces");
+    const image = await analyzeImage(input.Image, "image", services, "DetectFaces", { attributes: wantsAttributes(input.Attributes) });
     return { FaceDetails: largestFirst(image.analysis.faces).map((f) => faceDetail(f, input.Attributes)) };
   };

@@ -1,11 +1,11 @@
 import type { FaceRecord, IndexFacesRequest, IndexFacesResponse, UnindexedFace } from "@aws-sdk/client-rekognition";
-import type { DetectedFace } from "../../faces/engine.js";
+import type { DetectedFace, ImageInfo } from "../../faces/engine.js";
 import { qualityReasons, type QualityFilter } from "../../faces/quality.js";
 import type { RequestContext } from "../../protocol/json.js";
 import { INDEX_FACES_LIMIT, type RekognitionServices } from "../context.js";
 import { RekognitionErrors } from "../errors.js";
 import { analyzeImage, largestFirst, type WireImage } from "../images.js";
-import { faceDetail, storedFace } from "../shapes.js";
+import { faceDetail, storedFace, wantsAttributes } from "../shapes.js";
 import { FACE_MODEL_VERSION, type NewFace, type StoredFace } from "../store.js";
 
 type IndexFacesWire = Omit<IndexFacesRequest, "Image"> & { Image?: WireImage };
@@ -14,13 +14,37 @@ function sameBox(a: StoredFace["boundingBox"], b: DetectedFace["boundingBox"]): 
   return a.Width === b.Width && a.Height === b.Height && a.Left === b.Left && a.Top === b.Top;
 }
 
+/** (Brightness + Sharpness) / 2: the face quality QualityFilter's LOW_FACE_QUALITY measures. */
+function faceQuality(face: DetectedFace): number {
+  return (face.quality.Brightness + face.quality.Sharpness) / 2;
+}
+
+/**
+ * The at most `maxFaces` faces IndexFaces keeps of those that passed QualityFilter (given
+ * largest first; answered in that order): low-quality faces (failing the AUTO bar) leave
+ * first, worst first, then the smallest.
+ */
+function keepBest(faces: DetectedFace[], maxFaces: number, image: ImageInfo): DetectedFace[] {
+  if (faces.length <= maxFaces) return faces;
+  const low = faces
+    .filter((f) => qualityReasons(f, image, "AUTO").length > 0)
+    .sort((a, b) => faceQuality(a) - faceQuality(b) || a.confidence - b.confidence);
+  const dropped = new Set(low.slice(0, faces.length - maxFaces));
+  const left = faces.filter((f) => !dropped.has(f));
+  return left.slice(0, maxFaces);
+}
+
 /**
  * Detects the faces of an image and adds them to a collection.
  *
- * - At most the 100 largest faces are considered.
+ * - At most the 100 largest faces are considered ("IndexFaces returns no more than 100
+ *   detected faces in an image, even if you specify a larger value for MaxFaces").
  * - QualityFilter (default AUTO) keeps faces below the bar out, with their Reasons.
- * - Of the faces that pass, the MaxFaces largest are indexed; the rest are UnindexedFaces
- *   with EXCEEDS_MAX_FACES.
+ * - When more faces pass than MaxFaces: "the faces with the lowest quality are filtered out
+ *   first. If there are still more faces than the value of MaxFaces, the faces with the
+ *   smallest bounding boxes are filtered out". Lowest quality here: the faces that fail the
+ *   AUTO bar (QualityFilter NONE lets them through), worst face quality first; then the
+ *   smallest. Those left out are UnindexedFaces with EXCEEDS_MAX_FACES.
  * - The same image (same bytes, hence the same ImageId) indexed again with the same
  *   ExternalImageId into the same collection stores no duplicate: the faces already stored
  *   for it are returned again.
@@ -33,7 +57,7 @@ export const IndexFaces =
     const { store, ids } = services;
     const collectionId = input.CollectionId!;
     if (!store.getCollection(ctx.accountId, ctx.region, collectionId)) throw RekognitionErrors.collectionNotFound(collectionId);
-    const image = await analyzeImage(input.Image, "image", services, "IndexFaces");
+    const image = await analyzeImage(input.Image, "image", services, "IndexFaces", { attributes: wantsAttributes(input.DetectionAttributes) });
     // The collection may have gone while the image was read.
     if (!store.getCollection(ctx.accountId, ctx.region, collectionId)) throw RekognitionErrors.collectionNotFound(collectionId);
 
@@ -49,10 +73,11 @@ export const IndexFaces =
       if (reasons.length) unindexed.push({ Reasons: reasons as UnindexedFace["Reasons"], FaceDetail: faceDetail(face, attributes) });
       else accepted.push(face);
     }
-    for (const face of accepted.slice(maxFaces)) {
-      unindexed.push({ Reasons: ["EXCEEDS_MAX_FACES"], FaceDetail: faceDetail(face, attributes) });
+    const toIndex = keepBest(accepted, maxFaces, image.analysis.image);
+    const kept = new Set(toIndex);
+    for (const face of accepted) {
+      if (!kept.has(face)) unindexed.push({ Reasons: ["EXCEEDS_MAX_FACES"], FaceDetail: faceDetail(face, attributes) });
     }
-    const toIndex = accepted.slice(0, maxFaces);
 
     const existing = store.facesOfImage(ctx.accountId, ctx.region, collectionId, image.imageId, externalImageId);
     const used = new Set<string>();
@@ -72,6 +97,7 @@ export const IndexFaces =
           boundingBox: { ...face.boundingBox },
           confidence: face.confidence,
           indexFacesModelVersion: FACE_MODEL_VERSION,
+          space: image.space,
         };
         added.push({ face: stored, embedding: face.embedding });
       }

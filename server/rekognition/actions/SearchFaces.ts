@@ -3,6 +3,7 @@ import type { RequestContext } from "../../protocol/json.js";
 import { DEFAULT_FACE_MATCH_THRESHOLD, DEFAULT_SEARCH_MAX_FACES, type RekognitionServices } from "../context.js";
 import { RekognitionErrors } from "../errors.js";
 import { storedFace } from "../shapes.js";
+import { LEGACY_FACE_SPACE } from "../store.js";
 
 /**
  * Faces of the collection like a face already in it, best first; the face itself is not
@@ -17,10 +18,11 @@ export const SearchFaces =
     const faceId = input.FaceId!;
     const query = store.getEmbedding(ctx.accountId, ctx.region, collectionId, faceId);
     if (!query) throw RekognitionErrors.faceNotFound();
+    const space = store.getFace(ctx.accountId, ctx.region, collectionId, faceId)?.space ?? LEGACY_FACE_SPACE;
     const threshold = input.FaceMatchThreshold ?? DEFAULT_FACE_MATCH_THRESHOLD;
     const limit = input.MaxFaces ?? DEFAULT_SEARCH_MAX_FACES;
     // Copy the query: the store's row may move while we search (it does not today, but the view is shared).
-    const matches = store.search(ctx.accountId, ctx.region, collectionId, Float32Array.from(query), (a, b) => engine.similarity(a, b), threshold, limit, faceId);
+    const matches = store.search(ctx.accountId, ctx.region, collectionId, Float32Array.from(query), (a, b) => engine.similarity(a, b, space), threshold, limit, faceId, space);
     return {
       SearchedFaceId: faceId,
       FaceMatches: matches.map((m) => ({ Similarity: m.similarity, Face: storedFace(m.face) })),

@@ -3,14 +3,16 @@ import { qualityReasons, type QualityFilter } from "../../faces/quality.js";
 import type { RequestContext } from "../../protocol/json.js";
 import { DEFAULT_FACE_MATCH_THRESHOLD, DEFAULT_SEARCH_MAX_FACES, type RekognitionServices } from "../context.js";
 import { RekognitionErrors } from "../errors.js";
-import { analyzeImage, largestFirst, type WireImage } from "../images.js";
+import { analyzeImage, largestFirst, similarityIn, type WireImage } from "../images.js";
 import { storedFace } from "../shapes.js";
 
 type SearchFacesByImageWire = Omit<SearchFacesByImageRequest, "Image"> & { Image?: WireImage };
 
 /**
- * Searches the collection with the largest face of an image. No face (after QualityFilter,
- * default NONE) is InvalidParameterException, as on AWS.
+ * Searches the collection with the largest face of an image ("searches the image for the
+ * largest face ... then searches the specified collection for matching faces"; the others are
+ * ignored). No face (after QualityFilter, default NONE) is InvalidParameterException, as on
+ * AWS. Only faces of the same engine's space can match; the others score 0.
  */
 export const SearchFacesByImage =
   (services: Pick<RekognitionServices, "store" | "engine" | "objects" | "logger">) =>
@@ -26,7 +28,7 @@ export const SearchFacesByImage =
     if (!face) throw RekognitionErrors.noFacesInImage();
     const threshold = input.FaceMatchThreshold ?? DEFAULT_FACE_MATCH_THRESHOLD;
     const limit = input.MaxFaces ?? DEFAULT_SEARCH_MAX_FACES;
-    const matches = store.search(ctx.accountId, ctx.region, collectionId, face.embedding, (a, b) => engine.similarity(a, b), threshold, limit);
+    const matches = store.search(ctx.accountId, ctx.region, collectionId, face.embedding, similarityIn(engine, image.space), threshold, limit, undefined, image.space);
     return {
       SearchedFaceBoundingBox: { ...face.boundingBox },
       SearchedFaceConfidence: face.confidence,

@@ -1,0 +1,230 @@
+import { grayscale, resize, type RgbImage } from "./pixels.js";
+
+/**
+ * The fixture engine's tolerant match: is this image a near-copy of a fixture image (the same
+ * picture re-encoded, rescaled, slightly shifted or blurred, or captured through a camera that
+ * crops it to its own aspect ratio)? A perceptual signature, compared by correlation.
+ *
+ * The signature is the image's luma averaged down to 24x24 cells, with its mean removed and
+ * its length set to 1, so that two signatures' dot product is their correlation, -1..1. That
+ * ignores what a camera or an encoder changes (JPEG artefacts, resolution, chroma subsampling,
+ * a uniform change of brightness or contrast) and keeps what tells one drawing from another
+ * (where the face, hair and background lie). A camera that delivers another aspect ratio
+ * crops the middle of the picture (Chromium's "crop-and-scale"), so a query is also compared
+ * through its central crop at each fixture's aspect ratio.
+ *
+ * Measured on the fixture set (test/faces/near-copy.test.ts prints them): different fixture
+ * images, the same persona's other selfies included, correlate at most ~0.9; a copy re-encoded
+ * at quality 50-95, rescaled 0.5-2x, shifted by 2% of its width, blurred by a 3x3 box or
+ * passed through a camera's 4:2:0 chroma and JPEG at 0.92 at least ~0.98. NEAR_COPY_MIN sits
+ * between, and a match must also beat the second-best fixture by NEAR_COPY_MARGIN.
+ */
+export const SIGNATURE_SIDE = 64;
+/** How far (in signature cells, ±) a copy may be shifted: 2 of 48 is about 4% of the picture. */
+export const MAX_SHIFT_CELLS = 3;
+export const NEAR_COPY_MIN = 0.9;
+export const NEAR_COPY_MARGIN = 0.03;
+/** Aspect ratios further apart than this factor are not compared (no camera crops that much). */
+const MAX_CROP_FACTOR = 1.8;
+/** References are kept at this longest side: enough for a 48-cell signature. */
+const REFERENCE_SIDE = 256;
+
+/** A luma grid, SIGNATURE_SIDE cells square, of one picture cut to one aspect ratio. */
+type Grid = Float32Array;
+
+function gridOf(image: RgbImage): Grid {
+  return detail(grayscale(resize(image, SIGNATURE_SIDE, SIGNATURE_SIDE)));
+}
+
+/**
+ * The query's grids at half-cell offsets: sampled at twice the resolution, then averaged in
+ * 2x2 blocks starting at each of the four phases, so that together with whole-cell shifts a
+ * copy moved by any amount lines up within a quarter of a cell.
+ */
+function phaseGrids(image: RgbImage): Grid[] {
+  const n = SIGNATURE_SIDE;
+  const fine = grayscale(resize(image, 2 * n, 2 * n));
+  const at = (x: number, y: number) => fine[Math.min(2 * n - 1, y) * 2 * n + Math.min(2 * n - 1, x)]!;
+  const grids: Grid[] = [];
+  for (const [px, py] of [[0, 0], [1, 0], [0, 1], [1, 1]] as const) {
+    const g = new Float32Array(n * n);
+    for (let y = 0; y < n; y++) {
+      for (let x = 0; x < n; x++) {
+        const fx = 2 * x + px;
+        const fy = 2 * y + py;
+        g[y * n + x] = (at(fx, fy) + at(fx + 1, fy) + at(fx, fy + 1) + at(fx + 1, fy + 1)) / 4;
+      }
+    }
+    grids.push(detail(g));
+  }
+  return grids;
+}
+
+/**
+ * What the match compares: the luma's detail, a difference of two blurs ([1 2 1] once, and
+ * three times). The broad layout that every fixture shares (a face in the middle, a
+ * background) cancels out; the features that tell one drawing from another (eyes, brows,
+ * mouth, hair line) remain, and so does what survives re-encoding and rescaling.
+ */
+function detail(grid: Grid): Grid {
+  const once = smooth(grid);
+  const thrice = smooth(smooth(once));
+  const out = new Float32Array(grid.length);
+  for (let i = 0; i < grid.length; i++) out[i] = once[i]! - thrice[i]!;
+  return out;
+}
+
+/**
+ * A [1 2 1] blur across and down: a copy shifted by a fraction of a cell then differs from
+ * the reference by far less, while the features (several cells wide) stay apart.
+ */
+function smooth(grid: Grid): Grid {
+  const n = SIGNATURE_SIDE;
+  const across = new Float32Array(grid.length);
+  for (let y = 0; y < n; y++) {
+    for (let x = 0; x < n; x++) {
+      const l = grid[y * n + Math.max(0, x - 1)]!;
+      const r = grid[y * n + Math.min(n - 1, x + 1)]!;
+      across[y * n + x] = (l + 2 * grid[y * n + x]! + r) / 4;
+    }
+  }
+  const out = new Float32Array(grid.length);
+  for (let y = 0; y < n; y++) {
+    for (let x = 0; x < n; x++) {
+      const u = across[Math.max(0, y - 1) * n + x]!;
+      const d = across[Math.min(n - 1, y + 1) * n + x]!;
+      out[y * n + x] = (u + 2 * across[y * n + x]! + d) / 4;
+    }
+  }
+  return out;
+}
+
+/** A fixture picture the matcher compares against, kept small. */
+export class NearCopyReference {
+  private readonly image: RgbImage;
+  private readonly grids = new Map<string, Grid>();
+
+  constructor(image: RgbImage) {
+    const side = Math.max(image.width, image.height);
+    this.image = side > REFERENCE_SIDE ? resize(image, Math.max(1, Math.round((image.width * REFERENCE_SIDE) / side)), Math.max(1, Math.round((image.height * REFERENCE_SIDE) / side))) : image;
+  }
+
+  get aspect(): number {
+    return this.image.width / this.image.height;
+  }
+
+  /** The reference as a camera of this aspect ratio would frame it (its middle). */
+  gridAt(aspect: number): Grid {
+    const key = aspect.toFixed(3);
+    let grid = this.grids.get(key);
+    if (!grid) {
+      grid = gridOf(centralCrop(this.image, aspect));
+      this.grids.set(key, grid);
+    }
+    return grid;
+  }
+}
+
+/** The middle of an image at the given aspect ratio (the whole image when it already has it). */
+export function centralCrop(image: RgbImage, aspect: number): RgbImage {
+  const own = image.width / image.height;
+  if (Math.abs(Math.log(own / aspect)) < 0.01) return image;
+  let w = image.width;
+  let h = image.height;
+  if (own > aspect) w = Math.max(1, Math.round(h * aspect));
+  else h = Math.max(1, Math.round(w / aspect));
+  const x0 = Math.floor((image.width - w) / 2);
+  const y0 = Math.floor((image.height - h) / 2);
+  const data = new Uint8Array(w * h * 3);
+  for (let y = 0; y < h; y++) data.set(image.data.subarray(((y0 + y) * image.width + x0) * 3, ((y0 + y) * image.width + x0 + w) * 3), y * w * 3);
+  return { width: w, height: h, data };
+}
+
+/**
+ * The correlation (-1..1) of two grids where they overlap with `b` moved by (dx, dy) cells:
+ * each side's mean is removed and its spread divided out over the overlap only, so that a
+ * shift, a uniform brightness change or a contrast change costs nothing.
+ */
+function shiftedCorrelation(a: Grid, b: Grid, dx: number, dy: number, step: number): number {
+  const n = SIGNATURE_SIDE;
+  let sa = 0;
+  let sb = 0;
+  let saa = 0;
+  let sbb = 0;
+  let sab = 0;
+  let count = 0;
+  for (let y = Math.max(0, dy); y < Math.min(n, n + dy); y += step) {
+    for (let x = Math.max(0, dx); x < Math.min(n, n + dx); x += step) {
+      const va = a[y * n + x]!;
+      const vb = b[(y - dy) * n + (x - dx)]!;
+      sa += va;
+      sb += vb;
+      saa += va * va;
+      sbb += vb * vb;
+      sab += va * vb;
+      count++;
+    }
+  }
+  const cov = sab - (sa * sb) / count;
+  const va = saa - (sa * sa) / count;
+  const vb = sbb - (sb * sb) / count;
+  if (va <= 1e-9 || vb <= 1e-9) return 0;
+  return cov / Math.sqrt(va * vb);
+}
+
+/** The best correlation over the shifts (and the given phases), on every `step`-th cell. */
+function bestCorrelation(query: readonly Grid[], b: Grid, step: number): number {
+  let best = -1;
+  for (const a of query) {
+    for (let dy = -MAX_SHIFT_CELLS; dy <= MAX_SHIFT_CELLS; dy++) {
+      for (let dx = -MAX_SHIFT_CELLS; dx <= MAX_SHIFT_CELLS; dx++) best = Math.max(best, shiftedCorrelation(a, b, dx, dy, step));
+    }
+  }
+  return best;
+}
+
+/** References scored in full after the first, coarse pass (the rest keep their coarse score). */
+const REFINED = 3;
+
+export interface NearCopyMatch {
+  /** Index of the matched reference. */
+  index: number;
+  score: number;
+  /** The second-best reference's score, for the log. */
+  runnerUp: number;
+}
+
+/**
+ * How close the image is to each reference, -1..1 (-1 where the aspect ratios are too far
+ * apart). Two passes keep it to a few milliseconds: every reference is scored on a quarter of
+ * the cells at one phase, then the REFINED best are scored on every cell at every phase.
+ */
+export function nearCopyScores(image: RgbImage, references: readonly NearCopyReference[]): number[] {
+  const aspect = image.width / image.height;
+  const query = phaseGrids(image);
+  const scores = references.map((ref) => {
+    const factor = Math.max(aspect / ref.aspect, ref.aspect / aspect);
+    if (factor > MAX_CROP_FACTOR) return -1;
+    return bestCorrelation(query.slice(0, 1), ref.gridAt(aspect), 2);
+  });
+  const order = scores.map((_, i) => i).filter((i) => scores[i]! > -1).sort((a, b) => scores[b]! - scores[a]!);
+  for (const i of order.slice(0, REFINED)) scores[i] = bestCorrelation(query, references[i]!.gridAt(aspect), 1);
+  return scores;
+}
+
+/** The reference this image is a near-copy of, if any (see the module comment). */
+export function findNearCopy(image: RgbImage, references: readonly NearCopyReference[]): NearCopyMatch | undefined {
+  const scores = nearCopyScores(image, references);
+  let best = -1;
+  let second = -Infinity;
+  scores.forEach((score, index) => {
+    if (best < 0 || score > scores[best]!) {
+      if (best >= 0) second = Math.max(second, scores[best]!);
+      best = index;
+    } else {
+      second = Math.max(second, score);
+    }
+  });
+  if (best < 0 || scores[best]! < NEAR_COPY_MIN || scores[best]! - second < NEAR_COPY_MARGIN) return undefined;
+  return { index: best, score: scores[best]!, runnerUp: second };
+}
