@@ -8,12 +8,11 @@ import type { CoreServices, StackComponent } from "./core/services.js";
 import { StackEvents } from "./core/events.js";
 import { JsonGateway, sendAwsError } from "./protocol/json.js";
 import { CommonErrors } from "./protocol/errors.js";
+import { sendRouterError } from "./protocol/router-errors.js";
 import { VERSION } from "./version.js";
 import { createFaceEngine, type FacesMode } from "./faces/composed-engine.js";
 import { createRekognition } from "./rekognition/index.js";
 import { createS3 } from "./storage/s3/index.js";
-import { newRequestIds, sendS3Error } from "./storage/s3/http.js";
-import { S3Errors } from "./storage/s3/errors.js";
 import { createDynamoDB } from "./storage/dynamodb/index.js";
 import { createExternalDynamoDB } from "./storage/external/dynamodb.js";
 import { createExternalS3 } from "./storage/external/s3.js";
@@ -105,12 +104,9 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
     bodyLimit: maxBodyBytes,
     // S3 keys may hold characters that the default router would reject.
     routerOptions: { maxParamLength: 2048, ignoreDuplicateSlashes: false },
-    // A path the router cannot decode (bad percent-encoding) is S3's InvalidURI, as AWS answers.
-    frameworkErrors: (error, request, reply) => {
-      const ids = newRequestIds(core);
-      if (error.code === "FST_ERR_BAD_URL") return sendS3Error(request, reply, S3Errors.invalidUri(), ids);
-      return sendAwsError(reply, CommonErrors.serialization(error.message), ids.requestId);
-    },
+    // A path the router cannot take (bad percent-encoding, a segment too long) answers in its
+    // service's format: JSON under Lambda's, SES's and the gateway's prefixes, S3's XML elsewhere.
+    frameworkErrors: (error, request, reply) => sendRouterError(core, error, request, reply),
   });
   fastify.decorateRequest("awsLog", null);
 
