@@ -1,0 +1,96 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { CreateTableCommand, DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { freePort } from "../support/net.js";
+
+/**
+ * The dev server as a user starts it (`npm start -- --ephemeral --bare`), with its DynamoDB
+ * engine stuck in a parse: SIGTERM still ends it at once, and a server killed -9 leaves no
+ * engine process (nor its temporary LevelDB) behind.
+ */
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const credentials = { accessKeyId: "test", secretAccessKey: "test" };
+/** DynamoDB serves it; dynalite's parser takes hours over it (see dynamodb-engine.test.ts). */
+const STUCK_FILTER = (() => {
+  let e = "pk = :v";
+  for (let i = 0; i < 14; i++) e = `pk = :v AND (${e})`;
+  return e;
+})();
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  const stat = `/proc/${pid}/stat`;
+  return !existsSync(stat) || !/^\d+ \(.*\) Z/.test(readFileSync(stat, "utf8"));
+}
+
+let server: ChildProcess | undefined;
+let client: DynamoDBClient | undefined;
+afterEach(() => {
+  client?.destroy();
+  if (server && server.exitCode === null && server.signalCode === null) server.kill("SIGKILL");
+  server = undefined;
+});
+
+/** Starts the CLI, waits for its engine, and leaves the engine stuck on a Scan. */
+async function serverWithStuckEngine(): Promise<{ engine: number; directory: string; exited: Promise<number | null> }> {
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  server = spawn(process.execPath, ["--import", "tsx", "server/cli.ts", "--ephemeral", "--bare", "--port", String(port)], {
+    cwd: ROOT,
+    stdio: "ignore",
+  });
+  const child = server;
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const engine = await vi.waitFor(
+    async () => {
+      const health = (await (await fetch(`${endpoint}/_rekognito/health`)).json()) as { services: { dynamodb: { state: string; pid: number } } };
+      expect(health.services.dynamodb.state).toBe("running");
+      return health.services.dynamodb.pid;
+    },
+    { timeout: 30_000, interval: 50 },
+  );
+  const args = readFileSync(`/proc/${engine}/cmdline`, "utf8").split("\0");
+  const directory = (JSON.parse(args.find((a) => a.startsWith("{"))!) as { path: string }).path;
+  client = new DynamoDBClient({ endpoint, region: "us-east-1", credentials, maxAttempts: 1 });
+  await client.send(
+    new CreateTableCommand({
+      TableName: "stuck",
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
+      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+    }),
+  );
+  // Sent and left hanging: the engine is now busy in its parser for hours.
+  client.send(new ScanCommand({ TableName: "stuck", FilterExpression: STUCK_FILTER, ExpressionAttributeValues: { ":v": { S: "x" } } })).catch(() => undefined);
+  // The engine is pegged: it no longer reads its CPU time as idle.
+  const busy = () => Number(readFileSync(`/proc/${engine}/stat`, "utf8").split(") ")[1]!.split(" ")[11]);
+  const before = busy();
+  await vi.waitFor(() => expect(busy()).toBeGreaterThan(before + 20), { timeout: 20_000, interval: 50 });
+  return { engine, directory, exited };
+}
+
+describe.skipIf(process.platform !== "linux")("the dev server and its DynamoDB engine process", () => {
+  it("ends promptly on SIGTERM while the engine is stuck, and the engine with it", async () => {
+    const { engine, directory, exited } = await serverWithStuckEngine();
+    server!.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(running(engine)).toBe(false);
+    expect(existsSync(directory)).toBe(false);
+  });
+
+  it("leaves no engine behind when it is killed -9, even with the engine stuck", async () => {
+    const { engine, directory, exited } = await serverWithStuckEngine();
+    server!.kill("SIGKILL");
+    await exited;
+    // The engine's watchdog thread sees its parent gone and ends it.
+    await vi.waitFor(() => expect(running(engine)).toBe(false), { timeout: 10_000, interval: 50 });
+    expect(existsSync(directory)).toBe(false);
+  });
+});
