@@ -25,8 +25,8 @@ import { creationOrder, readTemplate, resolve, type ResolveContext, type Templat
  * suffix>` (FacesTable → face-login-faces, IndexFacesFunction → face-login-index-faces).
  *
  * Not enforced locally (noted in the log): IAM policies and roles (rekognito does not enforce
- * IAM) and bucket policies (put and kept, so GetBucketPolicy shows them, but their
- * deny-insecure-transport rule would refuse the local http endpoint). Settings a local engine
+ * IAM). Bucket policies are put and enforced as on AWS (server/storage/README.md, "Access":
+ * their deny-insecure-transport rule counts loopback http as secure). Settings a local engine
  * does not implement (answered "not implemented") are noted as not applied.
  */
 
@@ -208,7 +208,6 @@ export class Provisioner {
         case "AWS::S3::BucketPolicy": {
           const p = this.props(resource);
           await this.optional(`${id} policy`, () => this.s3.send(new PutBucketPolicyCommand({ Bucket: p.Bucket, Policy: JSON.stringify(p.PolicyDocument) })));
-          this.note(`bucket policies are stored but not enforced locally`);
           break;
         }
         case "AWS::DynamoDB::Table":
