@@ -16,7 +16,7 @@ import { createS3 } from "./storage/s3/index.js";
 import { createDynamoDB } from "./storage/dynamodb/index.js";
 import { createExternalDynamoDB } from "./storage/external/dynamodb.js";
 import { createExternalS3 } from "./storage/external/s3.js";
-import { createLambda } from "./lambda/index.js";
+import { createLambda, type LambdaBackendOptions } from "./lambda/index.js";
 import { createCognito } from "./cognito/index.js";
 import { registerSes } from "./ses/index.js";
 
@@ -61,6 +61,8 @@ export interface AppOptions {
    * instead of the embedded engines; rekognito passes requests through, re-signed.
    */
   storageEndpoint?: string | null;
+  /** The Lambda runner's settings (environments per function, memory allowance, timers for tests). */
+  lambda?: LambdaBackendOptions;
   /** Which face engines answer (server/faces/composed-engine.ts): auto (default), fixtures or model. */
   faces?: FacesMode;
 }
@@ -178,7 +180,7 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
   gateway.register(rekognition);
   components.push(rekognition);
   // Lambda: REST routes under /2015-03-31/; runs S3 notifications' targets and Cognito's triggers.
-  const lambda = createLambda(core, fastify);
+  const lambda = createLambda(core, fastify, options.lambda);
   components.push(lambda);
   // Cognito: its triggers run in the Lambda runner; its mailbox is the stack's one mailbox.
   const cognito = createCognito(core, fastify, { lambda });

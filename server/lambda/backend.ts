@@ -1,14 +1,15 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import { delimiter, join } from "node:path";
 import type { FunctionConfiguration } from "@aws-sdk/client-lambda";
 import type { CoreServices } from "../core/services.js";
-import { checkLocalDirectory, codeSha256, HOT_RELOAD_BUCKET, removeDirectory, unpackZip } from "./code.js";
-import { LambdaErrors } from "./errors.js";
+import { checkLocalDirectory, codeSha256, HOT_RELOAD_BUCKET, MAX_UNZIPPED_BYTES, removeDirectory, unpackZip } from "./code.js";
+import { LambdaError, LambdaErrors } from "./errors.js";
 import { FunctionRegistry, type FunctionCodeSource, type PolicyStatement, type StoredFunction } from "./functions.js";
 import { Runner, type RunOutcome } from "./runner.js";
+import type { Timers } from "./timers.js";
 import type { InvokeResult, LambdaInvoker } from "./types.js";
 
 /** The Node.js runtimes rekognito runs (the node running rekognito runs them all). */
@@ -38,8 +39,10 @@ const RESERVED_ENV = new Set([
 
 /**
  * The node_modules directory holding rekognito's AWS SDK v3, which AWS's Node.js runtimes
- * provide to every function (CommonJS finds it through NODE_PATH; ESM through the worker's
- * resolve hook in runtime/runtime-modules.mjs).
+ * provide to every function. CommonJS finds it through NODE_PATH; ESM imports from a zip
+ * function through the code root's node_modules (links to these packages, see linkProvidedSdk),
+ * and from a local directory outside any node_modules tree through the resolve hook in
+ * runtime/runtime-modules.mjs (a hook costs a loader thread in every environment, hence links).
  */
 const PROVIDED_MODULES = (() => {
   try {
@@ -54,10 +57,24 @@ const PROVIDED_MODULES = (() => {
 export const DEFAULT_TIMEOUT_SECONDS = 3;
 export const MAX_TIMEOUT_SECONDS = 900;
 export const DEFAULT_MEMORY_MB = 128;
-/** Synchronous invocation payload limit (request and response), bytes. */
+/** Synchronous invocation request payload limit, bytes (6 MB). */
 export const MAX_SYNC_PAYLOAD = 6_291_456;
-/** Asynchronous (Event) invocation payload limit, bytes (1 MB since October 2025). */
+/**
+ * The largest synchronous response: AWS documents 6 MB and refuses anything over the figure its
+ * error message gives, "Response payload size exceeded maximum allowed payload size (6291556 bytes)."
+ */
+export const MAX_RESPONSE_PAYLOAD = 6_291_556;
+/** Asynchronous (Event) invocation payload limit, bytes (1 MB since October 2025; 256 KB before). */
 export const MAX_ASYNC_PAYLOAD = 1_048_576;
+/**
+ * What an execution environment may hold beyond its MemorySize before it is killed as out of
+ * memory, MB: the TypeScript loader (tsx, about 30 MB), which AWS's Node.js runtime does not carry.
+ */
+export const RUNTIME_MEMORY_ALLOWANCE_MB = 32;
+/** Bytes of a handler's output printed to the server log per invocation (the rest is counted). */
+export const PRINTED_LOG_BYTES = 256 * 1024;
+/** AWS's scopes of the SDK v3 packages its Node.js runtimes provide. */
+const PROVIDED_SCOPES = ["@aws-sdk", "@smithy", "@aws-crypto"];
 
 /** What CreateFunction and UpdateFunctionCode take as code, with ZipFile still base64 text. */
 export interface CodeInput {
@@ -84,8 +101,14 @@ export interface ConfigurationInput {
 }
 
 export interface LambdaBackendOptions {
-  /** Warm workers one function may keep; concurrent invocations beyond it queue. Default 4. */
-  maxWorkersPerFunction?: number;
+  /** Warm execution environments one function may keep; concurrent invocations beyond it queue. Default 4. */
+  maxEnvironmentsPerFunction?: number;
+  /** What an environment may hold beyond its MemorySize, MB (default RUNTIME_MEMORY_ALLOWANCE_MB). */
+  memoryAllowanceMb?: number;
+  /** Bytes of a handler's output printed to the server log per invocation (default 256 KiB). */
+  printedLogBytesPerInvocation?: number;
+  /** The timers deadlines run on (tests pass ManualTimers and move time). */
+  timers?: Timers;
 }
 
 export interface ParsedName {
@@ -127,8 +150,13 @@ export class LambdaBackend implements LambdaInvoker {
         const day = new Date(core.clock.now()).toISOString().slice(0, 10).replace(/-/g, "/");
         return `${day}/[$LATEST]${core.ids.bytes(16).toString("hex")}`;
       },
-      maxWorkersPerFunction: options.maxWorkersPerFunction ?? 4,
+      maxEnvironmentsPerFunction: options.maxEnvironmentsPerFunction ?? 4,
+      memoryAllowanceMb: options.memoryAllowanceMb ?? RUNTIME_MEMORY_ALLOWANCE_MB,
+      maxResponseBytes: MAX_RESPONSE_PAYLOAD,
+      printedLogBytesPerInvocation: options.printedLogBytesPerInvocation ?? PRINTED_LOG_BYTES,
+      timers: options.timers,
     });
+    linkProvidedSdk(this.codeRoot);
   }
 
   // --- names ---
@@ -326,11 +354,14 @@ export class LambdaBackend implements LambdaInvoker {
 
   // --- invocation ---
 
-  /** Runs a stored function; the payload is JSON text. */
+  /**
+   * Runs a stored function; the payload is JSON text. `timeoutMs` lowers the function's own
+   * timeout; `callerTimeoutMs` is how long the caller waits at most, everything included.
+   */
   run(
     fn: StoredFunction,
     payload: string,
-    options: { timeoutMs?: number; clientContext?: unknown; invokedArn?: string; requestId?: string } = {},
+    options: { timeoutMs?: number; callerTimeoutMs?: number; clientContext?: unknown; invokedArn?: string; requestId?: string } = {},
   ): Promise<RunOutcome & { requestId: string }> {
     const requestId = options.requestId ?? this.core.ids.uuid();
     const ownTimeout = fn.timeout * 1000;
@@ -340,21 +371,34 @@ export class LambdaBackend implements LambdaInvoker {
     const spec = {
       functionName: fn.name,
       functionVersion: "$LATEST",
+      runtime: fn.runtime,
       codeDir,
       handler: fn.handler,
       memorySize: fn.memorySize,
       logGroupName: `/aws/lambda/${fn.name}`,
       env: this.environmentOf(fn, codeDir),
+      sdkHook: !resolvesSdk(codeDir),
     };
     return this.runner
-      .run(key, spec, { requestId, payload, timeoutMs, invokedFunctionArn: options.invokedArn ?? fn.arn, clientContext: options.clientContext })
+      .run(key, spec, {
+        requestId,
+        payload,
+        timeoutMs,
+        callerTimeoutMs: options.callerTimeoutMs,
+        invokedFunctionArn: options.invokedArn ?? fn.arn,
+        clientContext: options.clientContext,
+      })
       .then((outcome) => ({ ...outcome, requestId }));
   }
 
-  /** LambdaInvoker: what Cognito's triggers call. */
+  /**
+   * LambdaInvoker: what Cognito's triggers call. `timeoutMs` is how long the caller waits, from
+   * now, queue and init included (Cognito's 5 s); running out of it is `timedOut`, while the
+   * function's own timeout is a function error (Sandbox.Timedout), as Cognito sees it on AWS.
+   */
   async invoke(nameOrArn: string, payload: unknown, options: { timeoutMs?: number } = {}): Promise<InvokeResult> {
     const fn = this.require(nameOrArn);
-    const outcome = await this.run(fn, JSON.stringify(payload ?? {}), options);
+    const outcome = await this.run(fn, JSON.stringify(payload ?? {}), { callerTimeoutMs: options.timeoutMs });
     if (outcome.ok) {
       let value: unknown = null;
       try {
@@ -370,7 +414,7 @@ export class LambdaBackend implements LambdaInvoker {
       functionError: outcome.functionError,
       errorType: outcome.errorType,
       errorMessage: outcome.errorMessage,
-      timedOut: outcome.timedOut,
+      timedOut: outcome.timedOut === "caller",
     };
   }
 
@@ -502,7 +546,7 @@ export class LambdaBackend implements LambdaInvoker {
     }
     const dir = join(name, revisionId);
     const zipPath = `${dir}.zip`;
-    unpackZip(zip, join(this.codeRoot, dir));
+    await unpackZip(zip, join(this.codeRoot, dir));
     writeFileSync(join(this.codeRoot, zipPath), zip);
     return { source: { kind: "zip", dir, zipPath }, sha256: codeSha256(zip), size: zip.length };
   }
@@ -518,8 +562,14 @@ export class LambdaBackend implements LambdaInvoker {
     });
     try {
       const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+      // A package can hold no more than the unzipped limit: refuse a bigger object unread.
+      if ((out.ContentLength ?? 0) > MAX_UNZIPPED_BYTES) {
+        (out.Body as { destroy?: () => void } | undefined)?.destroy?.();
+        throw LambdaErrors.invalidParameter(`Unzipped size must be smaller than ${MAX_UNZIPPED_BYTES} bytes`);
+      }
       return Buffer.from(await out.Body!.transformToByteArray());
     } catch (error) {
+      if (error instanceof LambdaError) throw error;
       const e = error as { name?: string; message?: string };
       throw LambdaErrors.invalidParameter(
         `Error occurred while GetObject. S3 Error Code: ${e.name ?? "Unknown"}. S3 Error Message: ${e.message ?? ""}`,
@@ -534,6 +584,45 @@ export class LambdaBackend implements LambdaInvoker {
     removeDirectory(join(this.codeRoot, code.dir));
     removeDirectory(join(this.codeRoot, code.zipPath));
   }
+}
+
+/**
+ * Links rekognito's AWS SDK packages into `<codeRoot>/node_modules`, so that an ESM import of
+ * "@aws-sdk/client-s3" from any unpacked package finds them by Node's own resolution (a
+ * package's own node_modules, nearer, still wins), as AWS's runtimes provide the SDK.
+ */
+function linkProvidedSdk(codeRoot: string): void {
+  if (!PROVIDED_MODULES) return;
+  const modules = join(codeRoot, "node_modules");
+  mkdirSync(modules, { recursive: true });
+  for (const scope of PROVIDED_SCOPES) {
+    const target = join(PROVIDED_MODULES, scope);
+    const link = join(modules, scope);
+    if (!existsSync(target) || existsSync(link)) continue;
+    try {
+      symlinkSync(target, link, "dir");
+    } catch {
+      // raced with another stack on the same data directory, or links unsupported: the hook remains
+    }
+  }
+}
+
+const sdkResolution = new Map<string, boolean>();
+
+/** True when the SDK resolves from `dir` by Node's own rules (its node_modules or an ancestor's). */
+function resolvesSdk(dir: string): boolean {
+  let found = sdkResolution.get(dir);
+  if (found === undefined) {
+    try {
+      createRequire(join(dir, "noop.js")).resolve("@aws-sdk/client-s3");
+      found = true;
+    } catch {
+      found = false;
+    }
+    if (sdkResolution.size > 1000) sdkResolution.clear();
+    sdkResolution.set(dir, found);
+  }
+  return found;
 }
 
 /**

@@ -1,11 +1,17 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, isAbsolute, join, normalize, sep } from "node:path";
-import { unzipSync } from "fflate";
+import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { isAbsolute, join, normalize, sep } from "node:path";
 import { LambdaErrors } from "./errors.js";
+import { unpack, ZipRefusal } from "./zip.js";
 
 /** AWS's limit on a function's unzipped deployment package. */
 export const MAX_UNZIPPED_BYTES = 262_144_000;
+/**
+ * AWS's limit on a package uploaded directly (50 MB zipped), as the request limit it enforces:
+ * the zip travels as base64 in the JSON body, so "Request must be smaller than 69905067 bytes
+ * for the CreateFunction operation" (50 MiB × 4/3).
+ */
+export const MAX_CODE_REQUEST_BYTES = 69_905_067;
 
 /**
  * The S3 bucket name that means "run this local directory as it is" (LocalStack's convention):
@@ -19,32 +25,29 @@ export function codeSha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("base64");
 }
 
-/** Unpacks a deployment package into `dest` (created), refusing paths that leave it. */
-export function unpackZip(zip: Uint8Array, dest: string): void {
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(zip);
-  } catch {
-    throw LambdaErrors.invalidParameter("Could not unzip uploaded file. Please check your file, then try to upload again.");
-  }
-  let total = 0;
-  for (const data of Object.values(files)) total += data.length;
-  if (total > MAX_UNZIPPED_BYTES) {
-    throw LambdaErrors.invalidParameter(`Unzipped size must be smaller than ${MAX_UNZIPPED_BYTES} bytes`);
-  }
-  mkdirSync(dest, { recursive: true });
-  for (const [name, data] of Object.entries(files)) {
+const UNREADABLE = "Could not unzip uploaded file. Please check your file, then try to upload again.";
+
+/**
+ * Unpacks a deployment package into `dest` (created), refusing paths that leave it and packages
+ * over AWS's unzipped limit, checked while inflating (zip.ts), never after. A refused package
+ * leaves nothing behind.
+ */
+export async function unpackZip(zip: Uint8Array, dest: string): Promise<void> {
+  const bytes = Buffer.isBuffer(zip) ? zip : Buffer.from(zip.buffer, zip.byteOffset, zip.byteLength);
+  const place = (name: string) => {
     const relative = normalize(name);
-    if (isAbsolute(relative) || relative === ".." || relative.startsWith(`..${sep}`)) {
-      throw LambdaErrors.invalidParameter("Could not unzip uploaded file. Please check your file, then try to upload again.");
+    if (isAbsolute(relative) || relative === ".." || relative.startsWith(`..${sep}`)) throw new ZipRefusal("corrupt", `${name} leaves the package`);
+    return join(dest, relative);
+  };
+  mkdirSync(dest, { recursive: true });
+  try {
+    await unpack(bytes, place, { maxUnzippedBytes: MAX_UNZIPPED_BYTES });
+  } catch (error) {
+    removeDirectory(dest);
+    if (error instanceof ZipRefusal) {
+      throw LambdaErrors.invalidParameter(error.reason === "size" ? error.message : UNREADABLE);
     }
-    const target = join(dest, relative);
-    if (name.endsWith("/")) {
-      mkdirSync(target, { recursive: true });
-      continue;
-    }
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, data);
+    throw error;
   }
 }
 

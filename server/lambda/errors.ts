@@ -33,12 +33,16 @@ export const LambdaErrors = {
   invalidParameter: (message: string) => new LambdaError("InvalidParameterValueException", message, 400),
   invalidRequestContent: (message: string) => new LambdaError("InvalidRequestContentException", message, 400),
   validation: (message: string) => new LambdaError("ValidationException", message, 400),
-  requestTooLarge: (limit: number) =>
-    new LambdaError(
-      "RequestTooLargeException",
-      `Request must be smaller than ${limit} bytes for the InvokeFunction operation`,
-      413,
-    ),
+  /**
+   * AWS's answer to a request over an operation's limit. Its type is not in the service model
+   * (RequestTooLargeException is), but it is what AWS sends on the wire, status 413:
+   * "Request must be smaller than 6291456 bytes for the InvokeFunction operation".
+   */
+  requestTooLarge: (limit: number, operation: string) =>
+    new LambdaError("RequestEntityTooLargeException", `Request must be smaller than ${limit} bytes for the ${operation} operation`, 413),
+  /** An Event invocation over its limit, as AWS words it (with the payload's size). */
+  eventTooLarge: (bytes: number, limit: number) =>
+    new LambdaError("RequestEntityTooLargeException", `${bytes} byte payload is too large for the Event invocation type (limit ${limit} bytes)`, 413),
   notImplemented: (action: string) =>
     new LambdaError(
       "NotImplementedException",

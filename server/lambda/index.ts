@@ -13,7 +13,9 @@ import { listFunctions } from "./actions/ListFunctions.js";
 import { removePermission } from "./actions/RemovePermission.js";
 import { updateFunctionCode } from "./actions/UpdateFunctionCode.js";
 import { updateFunctionConfiguration } from "./actions/UpdateFunctionConfiguration.js";
-import { LambdaBackend, type LambdaBackendOptions } from "./backend.js";
+import { LambdaBackend, MAX_ASYNC_PAYLOAD, MAX_SYNC_PAYLOAD, type LambdaBackendOptions } from "./backend.js";
+import { MAX_CODE_REQUEST_BYTES } from "./code.js";
+import { LambdaErrors } from "./errors.js";
 import { registerRestService, type RestAction } from "./rest.js";
 import { registerCodeRoute } from "./routes.js";
 import type { InvokeResult, LambdaInvoker } from "./types.js";
@@ -66,6 +68,14 @@ export function createLambda(core: CoreServices, fastify: FastifyInstance, optio
     model: loadModel("lambda"),
     actions: lambdaActions(backend),
     blobPayloads: { Invoke: "Payload" },
+    bodyLimits: { Invoke: MAX_SYNC_PAYLOAD, CreateFunction: MAX_CODE_REQUEST_BYTES, UpdateFunctionCode: MAX_CODE_REQUEST_BYTES },
+    tooLarge: (operation, limit, headers) => {
+      const length = Number(headers["content-length"]);
+      if (operation === "Invoke" && headers["x-amz-invocation-type"] === "Event" && Number.isFinite(length)) {
+        return LambdaErrors.eventTooLarge(length, MAX_ASYNC_PAYLOAD);
+      }
+      return LambdaErrors.requestTooLarge(limit, operation === "Invoke" ? "InvokeFunction" : operation);
+    },
     requestId: () => core.ids.uuid(),
     accountId: core.accountId,
     defaultRegion: core.defaultRegion,
@@ -89,7 +99,7 @@ export function createLambda(core: CoreServices, fastify: FastifyInstance, optio
     invoke: (nameOrArn: string, payload: unknown, opts?: { timeoutMs?: number }): Promise<InvokeResult> => backend.invoke(nameOrArn, payload, opts),
     exists: (nameOrArn: string) => backend.exists(nameOrArn),
     drain: () => backend.drain(),
-    health: () => ({ functions: backend.registry.size, workers: backend.runner.stats() }),
+    health: () => ({ functions: backend.registry.size, environments: backend.runner.stats() }),
     close: async () => {
       core.events.off("s3:notification", onNotification);
       await backend.close();

@@ -37,6 +37,10 @@ export interface RestService {
   requestId: () => string;
   accountId: string;
   defaultRegion: string;
+  /** The largest body an operation reads, bytes; more is refused before it is buffered. */
+  bodyLimits?: Record<string, number>;
+  /** The error for a body over its operation's limit (the request's headers say what it was). */
+  tooLarge?: (operation: string, limit: number, headers: FastifyRequest["headers"]) => AwsError;
 }
 
 function routePath(requestUri: string): string {
@@ -98,10 +102,24 @@ export function registerRestService(fastify: FastifyInstance, service: RestServi
     const key = `${method} ${url.replace(/:[^/]+/g, ":")}`;
     if (seen.has(key)) continue;
     seen.add(key);
+    const bodyLimit = service.bodyLimits?.[name];
     fastify.route({
       method: method as "GET",
       url,
+      ...(bodyLimit !== undefined ? { bodyLimit } : {}),
       handler: (request, reply) => handle(service, name, request, reply),
+      // A body over the route's limit never reaches the handler: answer it as AWS does.
+      errorHandler: (error, request, reply) => {
+        const requestId = service.requestId();
+        request.awsLog = { service: service.name, action: name };
+        const code = (error as { code?: string }).code;
+        if (code === "FST_ERR_CTP_BODY_TOO_LARGE" && bodyLimit !== undefined && service.tooLarge) {
+          return sendRestError(reply, model, service.tooLarge(name, bodyLimit, request.headers), requestId);
+        }
+        if (error instanceof AwsError) return sendRestError(reply, model, error, requestId);
+        request.awsLog.fault = error instanceof Error ? (error.stack ?? error.message) : String(error);
+        return sendRestError(reply, model, LambdaErrors.internal(), requestId);
+      },
     });
   }
   for (const prefix of prefixes) {

@@ -8,14 +8,20 @@ export type InvokeResult =
       functionError: "Handled" | "Unhandled";
       errorType: string;
       errorMessage: string;
+      /**
+       * The caller's `timeoutMs` ran out before the function answered (Cognito: "Socket timeout
+       * while invoking Lambda function."). The function's own timeout is not this: it is a
+       * function error, errorType Sandbox.Timedout, as Cognito receives it from AWS Lambda.
+       */
       timedOut: boolean;
     };
 
 export interface LambdaInvoker {
   /**
    * Runs a function by name or ARN and waits for its answer. Throws ResourceNotFoundException
-   * (an AwsError) when no such function exists. `timeoutMs` caps the function's own timeout
-   * (Cognito gives triggers 5 seconds).
+   * (an AwsError) when no such function exists. `timeoutMs` is how long the caller waits, from
+   * the call, whatever the function is doing (waiting for an environment, loading its code,
+   * running): Cognito waits 5 seconds for a trigger.
    */
   invoke(functionNameOrArn: string, payload: unknown, options?: { timeoutMs?: number }): Promise<InvokeResult>;
   /** True when a function of that name or ARN is deployed. */

@@ -26,6 +26,7 @@ import type { S3Event } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryLogger } from "../../server/core/logger.js";
 import type { Stack } from "../../server/stack.js";
+import { signedHeaders } from "../support/sign.js";
 import { external, inProcessOnly, runId, testTarget, type TestTarget } from "../support/target.js";
 import { lambdaClient, lambdaService, payloadOf, ROLE, zipOf } from "./helpers.js";
 
@@ -303,7 +304,7 @@ export const handler = async (event) => {
     expect(noExport.payload).toMatchObject({ errorType: "Runtime.HandlerNotFound", errorMessage: "index.main is undefined or not exported" });
   });
 
-  inProcessOnly("drives the runner's in-process API with a 100 ms timeout")("kills a function that runs past its timeout and replaces its worker", async () => {
+  inProcessOnly("drives the runner's in-process API with a 100 ms timeout")("kills a function that runs past its timeout and replaces its execution environment", async () => {
     await create("sleeper", {
       "index.mjs": `let calls = 0;\nexport const handler = async (event) => { calls++; if (event.hang) await new Promise(() => setInterval(() => {}, 1000)); return { calls }; };\n`,
     });
@@ -315,14 +316,15 @@ export const handler = async (event) => {
     expect(await lambda.invoke(fn("sleeper"), {})).toMatchObject({ ok: true, payload: { calls: 1 } });
   });
 
-  inProcessOnly("drives the runner's in-process API with a 100 ms timeout")("does not count loading the code (the init phase) against the timeout", async () => {
+  inProcessOnly("drives the runner's in-process API with a 100 ms timeout")("does not count loading the code (the init phase) against the function's timeout", async () => {
     await create("slow-init", {
       "index.mjs": `await new Promise((r) => setTimeout(r, 150));\nexport const handler = async (event, context) => ({ remaining: context.getRemainingTimeInMillis() });\n`,
     });
-    const result = await lambdaService(stack).invoke(fn("slow-init"), {}, { timeoutMs: 100 });
+    const backend = lambdaService(stack).backend;
+    const result = await backend.run(backend.require(fn("slow-init")), "{}", { timeoutMs: 100 });
     expect(result).toMatchObject({ ok: true });
     // Had the 150 ms init counted, the 100 ms budget would be spent and the call timed out.
-    if (result.ok) expect((result.payload as { remaining: number }).remaining).toBeGreaterThan(0);
+    if (result.ok) expect((JSON.parse(result.payload) as { remaining: number }).remaining).toBeGreaterThan(0);
   });
 });
 
@@ -360,14 +362,14 @@ describe("invocation types and logs", () => {
     expect(logger.lines).toContain(`[${fn("talker")} ${requestId}] oops`);
   });
 
-  it("runs many concurrent invocations on a small pool of warm workers", async () => {
+  it("runs many concurrent invocations on a small pool of warm execution environments", async () => {
     await create("busy", {
       "index.mjs": `export const handler = async (event) => { await new Promise((r) => setTimeout(r, 20)); return event.i; };\n`,
     });
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => invoke("busy", { i })));
     expect(results.map((r) => r.payload)).toEqual(Array.from({ length: 20 }, (_, i) => i));
     const health = (await (await fetch(`${target.endpoint}/_rekognito/health`)).json()) as any;
-    expect(health.services.lambda.workers[fn("busy")].workers).toBeLessThanOrEqual(4);
+    expect(health.services.lambda.environments[fn("busy")].environments).toBeLessThanOrEqual(4);
   });
 });
 
@@ -467,13 +469,15 @@ describe("API errors", () => {
   });
 
   it("puts errors on the wire as AWS's REST-JSON does", async () => {
-    const authorization = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=x";
-    const notFound = await fetch(`${target.endpoint}/2015-03-31/functions/${fn("ghost")}`, { headers: { authorization } });
+    const host = new URL(target.endpoint).host;
+    const signed = (path: string) => signedHeaders("lambda", { method: "GET", path, headers: {}, host });
+    const ghost = `/2015-03-31/functions/${fn("ghost")}`;
+    const notFound = await fetch(`${target.endpoint}${ghost}`, { headers: await signed(ghost) });
     expect(notFound.status).toBe(404);
     expect(notFound.headers.get("x-amzn-errortype")).toBe("ResourceNotFoundException");
     expect(await notFound.json()).toEqual({ Type: "User", Message: `Function not found: ${ARN("ghost")}` });
 
-    const unknown = await fetch(`${target.endpoint}/2015-03-31/nothing-here`, { headers: { authorization } });
+    const unknown = await fetch(`${target.endpoint}/2015-03-31/nothing-here`, { headers: await signed("/2015-03-31/nothing-here") });
     expect(unknown.headers.get("x-amzn-errortype")).toBe("UnknownOperationException");
   });
 

@@ -1,24 +1,22 @@
 import type { InvocationRequest } from "@aws-sdk/client-lambda";
 import { MAX_ASYNC_PAYLOAD, MAX_SYNC_PAYLOAD, type LambdaBackend } from "../backend.js";
+import { TAIL_BYTES } from "../logs.js";
 import { LambdaErrors } from "../errors.js";
 import { RestReply, type RestRequestContext } from "../rest.js";
 
 /** Payload arrives as the raw HTTP body. */
 type Input = Omit<InvocationRequest, "Payload"> & { Payload: Buffer };
 
-/** AWS returns the last 4 KB of the invocation's log with LogType Tail. */
-const TAIL_BYTES = 4096;
-
 /** Errors whose payload AWS sends without a trace (the runtime, not the handler, failed). */
-const NO_TRACE = new Set(["Sandbox.Timedout", "Runtime.ExitError"]);
+const NO_TRACE = new Set(["Sandbox.Timedout", "Runtime.ExitError", "Runtime.OutOfMemory", "Function.ResponseSizeTooLarge"]);
 
 export const invoke =
   (backend: LambdaBackend) =>
   async (input: Input, ctx: RestRequestContext): Promise<RestReply> => {
     const type = input.InvocationType ?? "RequestResponse";
     const fn = backend.require(input.FunctionName!, ctx.region, input.Qualifier);
-    const limit = type === "Event" ? MAX_ASYNC_PAYLOAD : MAX_SYNC_PAYLOAD;
-    if (input.Payload.length > limit) throw LambdaErrors.requestTooLarge(limit);
+    if (type === "Event" && input.Payload.length > MAX_ASYNC_PAYLOAD) throw LambdaErrors.eventTooLarge(input.Payload.length, MAX_ASYNC_PAYLOAD);
+    if (input.Payload.length > MAX_SYNC_PAYLOAD) throw LambdaErrors.requestTooLarge(MAX_SYNC_PAYLOAD, "InvokeFunction");
     const text = input.Payload.length ? input.Payload.toString("utf8") : "{}";
     try {
       JSON.parse(text);
@@ -47,16 +45,8 @@ export const invoke =
       const log = Buffer.from(outcome.log, "utf8");
       headers["x-amz-log-result"] = log.subarray(Math.max(0, log.length - TAIL_BYTES)).toString("base64");
     }
-    if (outcome.ok) {
-      if (Buffer.byteLength(outcome.payload) > MAX_SYNC_PAYLOAD) {
-        headers["x-amz-function-error"] = "Unhandled";
-        return new RestReply(200, headers, JSON.stringify({
-          errorType: "Function.ResponseSizeTooLarge",
-          errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_SYNC_PAYLOAD} bytes).`,
-        }));
-      }
-      return new RestReply(200, headers, outcome.payload);
-    }
+    // The runner refuses a response over AWS's limit (Function.ResponseSizeTooLarge) as it arrives.
+    if (outcome.ok) return new RestReply(200, headers, outcome.payload);
     // AWS marks every function error "Unhandled" on the wire, thrown errors included.
     headers["x-amz-function-error"] = "Unhandled";
     const body: Record<string, unknown> = { errorType: outcome.errorType, errorMessage: outcome.errorMessage };

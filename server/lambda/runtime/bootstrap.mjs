@@ -1,44 +1,130 @@
-// The Lambda runtime inside one worker thread: it loads the function's handler (TypeScript
-// included, through tsx) on the first invocation, runs one invocation at a time, and tells the
-// parent what the handler printed and answered.
+// The Node.js runtime of one execution environment: a process of its own (started by the runner,
+// see runner.ts for why a process), which loads the function's handler once (the init phase),
+// then runs one invocation at a time, as AWS's Node.js runtime does.
 //
-// Plain JavaScript on purpose: on Node 20 a worker thread does not inherit the parent's module
-// hooks (tsx), so this entry must load with bare Node. It registers tsx itself for the handler.
+// Plain JavaScript on purpose: it starts on bare Node, and registers tsx only for a TypeScript
+// handler (tsx costs ~30 MB and ~300 ms an environment, so a JavaScript handler goes without).
 //
-// Messages in:  { type: "invoke", requestId, payload (JSON text), timeoutMs, invokedFunctionArn, clientContext }
-// Messages out: { type: "started", requestId }  (the handler is loaded; its timeout starts)
-//               { type: "log", requestId, level, text }
-//               { type: "result", requestId, payload (JSON text) }
-//               { type: "error", requestId, errorType, errorMessage, trace, unhandled, fatal? }
-//               (fatal: the worker is about to exit and must not be given another invocation)
-import { existsSync, statSync } from "node:fs";
+// It speaks to the runner over fd 3 in frames: a big-endian u32 length of the rest, a u32 length
+// of a JSON header, the header, then the body bytes (an event or a response, as they are).
+//   in:  { type: "configure", handler, codeDir, functionName, functionVersion, memorySize,
+//          logGroupName, logStreamName, sdkHook, maxResponseBytes }
+//        { type: "invoke", requestId, deadlineMs, invokedFunctionArn, clientContext? }  body: event
+//   out: { type: "ready" }                                  (init done: ask for the next event)
+//        { type: "init-error", errorType, errorMessage, trace }   (then exits, as on AWS)
+//        { type: "result", requestId }                      body: the response JSON
+//        { type: "error", requestId, errorType, errorMessage, trace, unhandled, fatal? }
+// What the handler prints goes to stdout and stderr as AWS formats it ("time\trequestId\tLEVEL\t
+// message", newlines as \r so that one call stays one line), written synchronously: a function
+// that floods its log is slowed to the pace the runner reads, it does not buffer without bound.
+import { existsSync, statSync, writeSync } from "node:fs";
 import { register } from "node:module";
+import { Socket } from "node:net";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { format } from "node:util";
-import { parentPort, workerData } from "node:worker_threads";
 
-// The AWS SDK v3 is part of AWS's Node.js runtimes: resolve it from rekognito when the
-// function does not bundle it (ESM imports here, CommonJS requires through NODE_PATH).
-register("./runtime-modules.mjs", import.meta.url);
+// ---------------------------------------------------------------- output
 
-const config = workerData;
-const port = parentPort;
-/** The invocation in progress (null between invocations). */
+const nap = new Int32Array(new SharedArrayBuffer(4));
+
+/** Writes all of `data` to `fd`, blocking (with 1 ms naps while the pipe is full). */
+function writeAll(fd, data) {
+  const buf = typeof data === "string" ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  let at = 0;
+  while (at < buf.length) {
+    try {
+      at += writeSync(fd, buf, at);
+    } catch (error) {
+      if (error && error.code === "EAGAIN") {
+        Atomics.wait(nap, 0, 0, 1);
+        continue;
+      }
+      return; // the runner is gone (EPIPE): nothing left to tell
+    }
+  }
+}
+
+function blockingStream(fd) {
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      writeAll(fd, chunk);
+      callback();
+    },
+  });
+  stream.fd = fd;
+  stream.isTTY = false;
+  return stream;
+}
+
+// Before anything reads them: Node's own stdout on a socket pair buffers without limit.
+const stdout = blockingStream(1);
+const stderr = blockingStream(2);
+Object.defineProperty(process, "stdout", { configurable: true, enumerable: true, get: () => stdout });
+Object.defineProperty(process, "stderr", { configurable: true, enumerable: true, get: () => stderr });
+
+/** The invocation in progress (null between invocations and during init). */
 let current = null;
 
-const post = (message) => port.postMessage(message);
-
-for (const [method, level] of [
-  ["log", "INFO"],
-  ["info", "INFO"],
-  ["warn", "WARN"],
-  ["error", "ERROR"],
-  ["debug", "DEBUG"],
-  ["trace", "TRACE"],
+for (const [method, level, fd] of [
+  ["log", "INFO", 1],
+  ["info", "INFO", 1],
+  ["warn", "WARN", 1],
+  ["error", "ERROR", 1],
+  ["debug", "DEBUG", 1],
+  ["trace", "TRACE", 1],
 ]) {
-  console[method] = (...args) => post({ type: "log", requestId: current, level, text: format(...args) });
+  console[method] = (...args) => {
+    const text = format(...args).replace(/\n/g, "\r");
+    writeAll(fd, `${new Date().toISOString()}\t${current ?? "undefined"}\t${level}\t${text}\n`);
+  };
 }
+
+// ---------------------------------------------------------------- the channel
+
+const channel = new Socket({ fd: 3, readable: true, writable: true });
+
+function send(header, body) {
+  const head = Buffer.from(JSON.stringify(header));
+  const payload = body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(body) ? body : Buffer.from(body);
+  const prefix = Buffer.alloc(8);
+  prefix.writeUInt32BE(4 + head.length + payload.length, 0);
+  prefix.writeUInt32BE(head.length, 4);
+  channel.write(Buffer.concat([prefix, head, payload]));
+}
+
+/** Sends and exits once the frame is out (the runner must learn why before the process ends). */
+function sendAndExit(header, code) {
+  const head = Buffer.from(JSON.stringify(header));
+  const prefix = Buffer.alloc(8);
+  prefix.writeUInt32BE(4 + head.length, 0);
+  prefix.writeUInt32BE(head.length, 4);
+  channel.write(Buffer.concat([prefix, head]), () => process.exit(code));
+  // Should the write never complete, do not linger.
+  setTimeout(() => process.exit(code), 1000).unref();
+}
+
+let pending = Buffer.alloc(0);
+const handlers = { configure: null, invoke: null };
+channel.on("data", (chunk) => {
+  pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+  while (pending.length >= 4) {
+    const length = pending.readUInt32BE(0);
+    if (pending.length < 4 + length) break;
+    const headLength = pending.readUInt32BE(4);
+    const header = JSON.parse(pending.subarray(8, 8 + headLength).toString("utf8"));
+    const body = pending.subarray(8 + headLength, 4 + length);
+    pending = pending.subarray(4 + length);
+    const handler = handlers[header.type];
+    if (handler) handler(header, body);
+  }
+});
+// The runner went away: so does this environment.
+channel.on("end", () => process.exit(0));
+channel.on("error", () => process.exit(0));
+
+// ---------------------------------------------------------------- errors
 
 class RuntimeError extends Error {
   constructor(type, message) {
@@ -69,7 +155,10 @@ function safeJson(value) {
   }
 }
 
-let loaded = null;
+// ---------------------------------------------------------------- init
+
+let config = null;
+let handlerFn = null;
 
 async function loadHandler() {
   const spec = config.handler;
@@ -89,10 +178,17 @@ async function loadHandler() {
   if (!file) {
     throw new RuntimeError("Runtime.ImportModuleError", `Error: Cannot find module '${moduleName}'`);
   }
-  const { tsImport } = await import("tsx/esm/api");
+  // AWS's Node.js runtimes ship the AWS SDK v3. A zip function finds rekognito's through the
+  // code root's node_modules; a local directory outside any node_modules tree needs this hook.
+  if (config.sdkHook) register("./runtime-modules.mjs", import.meta.url);
   let mod;
   try {
-    mod = await tsImport(pathToFileURL(file).href, import.meta.url);
+    if (/\.[mc]?ts$/.test(file)) {
+      const { tsImport } = await import("tsx/esm/api");
+      mod = await tsImport(pathToFileURL(file).href, import.meta.url);
+    } else {
+      mod = await import(pathToFileURL(file).href);
+    }
   } catch (error) {
     if (error instanceof SyntaxError) throw new RuntimeError("Runtime.UserCodeSyntaxError", `SyntaxError: ${error.message}`);
     throw error;
@@ -106,47 +202,50 @@ async function loadHandler() {
   return fn;
 }
 
-async function invoke(message) {
-  const { requestId, timeoutMs } = message;
+handlers.configure = async (header) => {
+  config = header;
+  try {
+    handlerFn = await loadHandler();
+  } catch (error) {
+    sendAndExit({ type: "init-error", ...describe(error) }, 1);
+    return;
+  }
+  send({ type: "ready" });
+};
+
+// ---------------------------------------------------------------- invoke
+
+handlers.invoke = (message, body) => {
+  const { requestId, deadlineMs } = message;
   current = requestId;
-  let started = performance.now();
   let settled = false;
   const finish = (error, result) => {
     if (settled) return;
     settled = true;
+    current = null;
     if (error !== null && error !== undefined) {
-      post({ type: "error", requestId, ...describe(error), unhandled: false });
-    } else {
-      const text = result === undefined ? "null" : safeJson(result);
-      if (text === undefined) {
-        post({
-          type: "error",
-          requestId,
-          errorType: "Runtime.MarshalError",
-          errorMessage: "Unable to stringify response body",
-          trace: [],
-          unhandled: true,
-        });
-      } else post({ type: "result", requestId, payload: text });
+      send({ type: "error", requestId, ...describe(error), unhandled: false });
+      return;
     }
-    current = null;
+    const text = result === undefined ? "null" : safeJson(result);
+    if (text === undefined) {
+      send({ type: "error", requestId, errorType: "Runtime.MarshalError", errorMessage: "Unable to stringify response body", trace: [], unhandled: true });
+      return;
+    }
+    const bytes = Buffer.from(text);
+    if (bytes.length > config.maxResponseBytes) {
+      send({
+        type: "error",
+        requestId,
+        errorType: "Function.ResponseSizeTooLarge",
+        errorMessage: `Response payload size exceeded maximum allowed payload size (${config.maxResponseBytes} bytes).`,
+        trace: [],
+        unhandled: true,
+      });
+      return;
+    }
+    send({ type: "result", requestId }, bytes);
   };
-
-  let handler;
-  try {
-    if (!loaded) loaded = loadHandler();
-    handler = await loaded;
-  } catch (error) {
-    loaded = null;
-    settled = true;
-    post({ type: "error", requestId, ...describe(error), unhandled: true });
-    current = null;
-    return;
-  }
-
-  // The function's timeout runs from here: loading the code is the init phase, timed apart.
-  started = performance.now();
-  post({ type: "started", requestId });
 
   const context = {
     awsRequestId: requestId,
@@ -159,7 +258,7 @@ async function invoke(message) {
     callbackWaitsForEmptyEventLoop: true,
     clientContext: message.clientContext,
     identity: undefined,
-    getRemainingTimeInMillis: () => Math.max(0, Math.floor(timeoutMs - (performance.now() - started))),
+    getRemainingTimeInMillis: () => Math.max(0, Math.floor(deadlineMs - Date.now())),
     done: (error, result) => finish(error, result),
     succeed: (result) => finish(null, result),
     fail: (error) => finish(error ?? new Error("handled")),
@@ -168,12 +267,12 @@ async function invoke(message) {
 
   let event;
   try {
-    event = JSON.parse(message.payload);
+    event = JSON.parse(body.toString("utf8"));
   } catch {
     event = {};
   }
   try {
-    const returned = handler(event, context, callback);
+    const returned = handlerFn(event, context, callback);
     if (returned && typeof returned.then === "function") {
       returned.then(
         (result) => finish(null, result),
@@ -184,27 +283,24 @@ async function invoke(message) {
   } catch (error) {
     finish(error);
   }
-}
+};
 
 process.on("unhandledRejection", (reason) => {
   const text = reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason);
-  post({
-    type: "error",
-    requestId: current,
-    errorType: "Runtime.UnhandledPromiseRejection",
-    errorMessage: text,
-    trace: [`Runtime.UnhandledPromiseRejection: ${text}`, ...String(reason?.stack ?? "").split("\n").slice(1)],
-    unhandled: true,
-    fatal: true,
-  });
-  process.exit(128);
+  sendAndExit(
+    {
+      type: "error",
+      requestId: current,
+      errorType: "Runtime.UnhandledPromiseRejection",
+      errorMessage: text,
+      trace: [`Runtime.UnhandledPromiseRejection: ${text}`, ...String(reason?.stack ?? "").split("\n").slice(1)],
+      unhandled: true,
+      fatal: true,
+    },
+    128,
+  );
 });
 
 process.on("uncaughtException", (error) => {
-  post({ type: "error", requestId: current, ...describe(error), unhandled: true, fatal: true });
-  process.exit(129);
-});
-
-port.on("message", (message) => {
-  if (message && message.type === "invoke") void invoke(message);
+  sendAndExit({ type: "error", requestId: current, ...describe(error), unhandled: true, fatal: true }, 129);
 });
