@@ -22,6 +22,8 @@ export interface FaceEngineOptions {
   fixtures?: FixtureEngineOptions;
   /** Distinct images whose analysis is kept (by content hash). */
   cacheSize?: number;
+  /** The packages the model needs (default MODEL_PACKAGES); tests name a missing one to see a lean install. */
+  modelPackages?: readonly string[];
 }
 
 export const FIXTURE_SPACE = "fixture";
@@ -41,7 +43,7 @@ export function createFaceEngine(options: FaceEngineOptions): FaceEngine {
   const mode = options.mode ?? "auto";
   const logger = options.logger;
   const fixture = createFixtureEngine(options.fixtures);
-  const missing = mode === "fixtures" ? [] : modelPackagesMissing();
+  const missing = mode === "fixtures" ? [] : modelPackagesMissing(options.modelPackages);
   const modelWanted = mode !== "fixtures";
   const modelInstalled = missing.length === 0;
   const references = mode === "model" ? [] : fixture.images().map((i) => ({ sha256: i.sha256, path: i.path }));

@@ -19,8 +19,8 @@ const require = createRequire(import.meta.url);
 export const MODEL_PACKAGES = ["@vladmandic/face-api", "@tensorflow/tfjs", "@tensorflow/tfjs-backend-wasm"] as const;
 
 /** The optional packages that cannot be resolved from here (empty when the model can load). */
-export function modelPackagesMissing(): string[] {
-  return MODEL_PACKAGES.filter((name) => {
+export function modelPackagesMissing(names: readonly string[] = MODEL_PACKAGES): string[] {
+  return names.filter((name) => {
     try {
       require.resolve(`${name}/package.json`);
       return false;

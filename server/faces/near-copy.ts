@@ -3,21 +3,23 @@ import { grayscale, resize, type RgbImage } from "./pixels.js";
 /**
  * The fixture engine's tolerant match: is this image a near-copy of a fixture image (the same
  * picture re-encoded, rescaled, slightly shifted or blurred, or captured through a camera that
- * crops it to its own aspect ratio)? A perceptual signature, compared by correlation.
+ * crops it to its own aspect ratio)? A perceptual signature compared by correlation.
  *
- * The signature is the image's luma averaged down to 24x24 cells, with its mean removed and
- * its length set to 1, so that two signatures' dot product is their correlation, -1..1. That
- * ignores what a camera or an encoder changes (JPEG artefacts, resolution, chroma subsampling,
- * a uniform change of brightness or contrast) and keeps what tells one drawing from another
- * (where the face, hair and background lie). A camera that delivers another aspect ratio
- * crops the middle of the picture (Chromium's "crop-and-scale"), so a query is also compared
- * through its central crop at each fixture's aspect ratio.
+ * The signature is the picture's luma averaged down to 64x64 cells, keeping only its detail
+ * (a difference of two blurs: the broad layout that every fixture shares cancels out, the
+ * features that tell one drawing from another remain). Two signatures are compared by their
+ * correlation where they overlap, over shifts of up to 3 cells and half-cell phases, so a
+ * uniform change of brightness or contrast, re-encoding, resizing and a shift of a few percent
+ * cost little. A camera of another aspect ratio frames the middle of the picture (Chromium's
+ * "crop-and-scale"), so each reference is compared as cut to the query's aspect ratio.
  *
- * Measured on the fixture set (test/faces/near-copy.test.ts prints them): different fixture
- * images, the same persona's other selfies included, correlate at most ~0.9; a copy re-encoded
- * at quality 50-95, rescaled 0.5-2x, shifted by 2% of its width, blurred by a 3x3 box or
- * passed through a camera's 4:2:0 chroma and JPEG at 0.92 at least ~0.98. NEAR_COPY_MIN sits
- * between, and a match must also beat the second-best fixture by NEAR_COPY_MARGIN.
+ * Measured on the fixture set (test/faces/near-copy.test.ts prints it): two different
+ * fixtures correlate at most 0.92 (Ana's selfie-1 and her look-alike, drawn in the same
+ * scene), other pairs much less; a copy re-encoded at quality 50, rescaled 0.5-2x, shifted by
+ * 2%, blurred, 20% brighter, or captured at 640x480 or 1280x720 (4:2:0 chroma, JPEG 0.92)
+ * correlates 0.94 or more with its original and leads the next fixture by 0.059 or more. A
+ * match needs NEAR_COPY_MIN and a lead of NEAR_COPY_MARGIN over the second best, so the
+ * look-alike's copies are never Ana, nor Ana's the look-alike.
  */
 export const SIGNATURE_SIDE = 64;
 /** How far (in signature cells, ±) a copy may be shifted: 2 of 48 is about 4% of the picture. */
