@@ -176,6 +176,11 @@ describe("DynamoDB: what dynalite cannot survive is refused as DynamoDB refuses 
       ),
       "Invalid ConditionExpression: The expression has redundant parentheses;",
     );
+    // Parentheses left open are a syntax error (dynalite took exponential time over them too).
+    await refused(
+      client.send(new ScanCommand({ TableName: "things", FilterExpression: `${"(".repeat(2000)}pk = :v`, ExpressionAttributeValues: { ":v": { S: "x" } } })),
+      'Invalid FilterExpression: Syntax error; token: "<EOF>", near: "= :v"',
+    );
     // One group around an expression, or around a combination, is not redundant.
     const scanned = await client.send(
       new ScanCommand({ TableName: "things", FilterExpression: "((pk = :v) OR (pk = :w))", ExpressionAttributeValues: { ":v": { S: "x" }, ":w": { S: "alive" } } }),
@@ -234,6 +239,12 @@ describe("DynamoDB: what dynalite cannot survive is refused as DynamoDB refuses 
     await refused(raw("PutItem", { TableName: "things", Item: { pk: { S: "n" }, v: { M: { a: null } } } }), empty);
     await refused(raw("GetItem", { TableName: "things", Key: { pk: null } }), empty);
     await refused(raw("BatchWriteItem", { RequestItems: { things: [{ DeleteRequest: { Key: { pk: null } } }] } }), empty);
+    // rekognito's wording: AWS's for a null set member is not documented.
+    await refused(
+      raw("PutItem", { TableName: "things", Item: { pk: { S: "n" }, v: { SS: ["a", null] } } }),
+      "One or more parameter values were invalid: A string set may not contain null",
+    );
+    await refused(raw("PutItem", { TableName: "things", Item: { pk: { S: "n" }, v: { BS: [null] } } }), "One or more parameter values were invalid: A binary set may not contain null");
     // A null write request: dynalite's own answer for an empty one (its wording).
     await refused(raw("BatchWriteItem", { RequestItems: { things: [null] } }), /datatypes/);
     const arn = (await client.send(new DescribeTableCommand({ TableName: "things" }))).Table!.TableArn!;
@@ -241,6 +252,8 @@ describe("DynamoDB: what dynalite cannot survive is refused as DynamoDB refuses 
       raw("TagResource", { ResourceArn: arn, Tags: [null] }),
       "2 validation errors detected: Value null at 'tags.1.member.key' failed to satisfy constraint: Member must not be null; Value null at 'tags.1.member.value' failed to satisfy constraint: Member must not be null",
     );
+    // A body that is JSON null is an empty request, as dynalite reads any body that is not an object.
+    await refused(raw("PutItem", null), /^2 validation errors detected: Value null at 'tableName'/);
     await stillUp();
   });
 

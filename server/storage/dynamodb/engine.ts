@@ -224,9 +224,12 @@ export class DynaliteEngine {
       if (this.run === run && run.done) this.run = null;
       throw DynamoDBErrors.unavailable("the embedded engine (dynalite)", (error as Error).message);
     }
-    // It ended between ready and now: use the run that replaced it.
-    while (run.done && this.run && this.run !== run) {
-      run = this.run;
+    // It is ending (killed, or it exited between ready and now): use the run that replaces it.
+    while (run.done || run.killedFor) {
+      await run.exited;
+      if (this.stopping) throw DynamoDBErrors.unavailable("the embedded engine", "the stack is closing");
+      const replacement: Run = this.run ?? (this.run = this.spawn());
+      run = replacement;
       await run.ready.catch(() => undefined);
     }
     const forwarder = run.forwarder;

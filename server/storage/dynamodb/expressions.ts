@@ -4,6 +4,8 @@
  * blocking every request behind it. What it is refused with is DynamoDB's own answer
  * (the wordings, checked against DynamoDB, follow "Invalid <Name>Expression: ").
  *
+ * Parentheses without their match are refused here too, as the syntax errors they are.
+ *
  * Limits (DynamoDB developer guide, "Constraints", expression parameters): an expression is at
  * most 4 KB; an expression holds at most 300 operators (documented for UpdateExpression,
  * "operators or functions"; DynamoDB applies it to condition expressions too, counting
@@ -15,7 +17,8 @@ export const MAX_OPERATORS = 300;
 
 export type ExpressionKind = "condition" | "update" | "projection";
 
-type Token = { t: "(" | ")" | "word" | "cmp" | "arith" | "other"; word?: string };
+/** A token and where it is in the expression (`at`, `end`), for the "near" of a syntax error. */
+type Token = { t: "(" | ")" | "word" | "cmp" | "arith" | "other"; word?: string; at: number; end: number };
 
 /** Splits an expression into the tokens the checks need (no strings: values are `:placeholders`). */
 function tokenize(expression: string): Token[] {
@@ -27,25 +30,26 @@ function tokenize(expression: string): Token[] {
     if (c === " " || c === "\t" || c === "\n" || c === "\r") {
       i++;
     } else if (c === "(" || c === ")") {
-      tokens.push({ t: c });
+      tokens.push({ t: c, at: i, end: i + 1 });
       i++;
     } else if (c === "=") {
-      tokens.push({ t: "cmp" });
+      tokens.push({ t: "cmp", at: i, end: i + 1 });
       i++;
     } else if (c === "<" || c === ">") {
       const next = expression[i + 1];
-      tokens.push({ t: "cmp" });
-      i += next === "=" || (c === "<" && next === ">") ? 2 : 1;
+      const length = next === "=" || (c === "<" && next === ">") ? 2 : 1;
+      tokens.push({ t: "cmp", at: i, end: i + length });
+      i += length;
     } else if (c === "+" || c === "-") {
-      tokens.push({ t: "arith" });
+      tokens.push({ t: "arith", at: i, end: i + 1 });
       i++;
     } else if (/[A-Za-z0-9_#:]/.test(c)) {
       let j = i + 1;
       while (j < n && /[A-Za-z0-9_]/.test(expression[j]!)) j++;
-      tokens.push({ t: "word", word: expression.slice(i, j) });
+      tokens.push({ t: "word", word: expression.slice(i, j), at: i, end: j });
       i = j;
     } else {
-      tokens.push({ t: "other" });
+      tokens.push({ t: "other", at: i, end: i + 1 });
       i++;
     }
   }
@@ -58,6 +62,26 @@ function opensGroup(tokens: Token[], i: number): boolean {
   if (before?.t !== "word") return true;
   const word = before.word!.toUpperCase();
   return word === "AND" || word === "OR" || word === "NOT";
+}
+
+/**
+ * A parenthesis without its match is a syntax error, in DynamoDB's form ("Syntax error; token:
+ * \"<EOF>\", near: \"…\""; near is the token and the one after it, or the last two before
+ * the end). dynalite's parser takes exponential time over deep unmatched parentheses.
+ */
+function unbalanced(expression: string, tokens: Token[]): string | null {
+  let depth = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!.t;
+    if (t === "(") depth++;
+    else if (t === ")" && --depth < 0) {
+      const near = expression.slice(tokens[i]!.at, (tokens[i + 1] ?? tokens[i]!).end);
+      return `Syntax error; token: ")", near: "${near}"`;
+    }
+  }
+  if (depth === 0) return null;
+  const near = expression.slice(tokens[Math.max(0, tokens.length - 2)]!.at, tokens[tokens.length - 1]!.end);
+  return `Syntax error; token: "<EOF>", near: "${near}"`;
 }
 
 /**
@@ -115,6 +139,8 @@ export function expressionProblem(expression: string, kind: ExpressionKind): str
   if (bytes > MAX_EXPRESSION_BYTES) return `Expression size has exceeded the maximum allowed size; expression size: ${bytes}`;
   if (kind === "projection") return null;
   const tokens = tokenize(expression);
+  const syntax = unbalanced(expression, tokens);
+  if (syntax) return syntax;
   if (kind === "condition" && hasRedundantParentheses(tokens)) return "The expression has redundant parentheses;";
   const operators = operatorCount(tokens, kind);
   if (operators > MAX_OPERATORS) return `The expression contains too many operators; operator count: ${operators}`;

@@ -14,7 +14,10 @@ import { expressionProblem, type ExpressionKind } from "./expressions.js";
  * - null in place of an attribute value or of a structure in a list or map (dynalite reads
  *   members of it and throws). Such a null is sent as `{}`, an empty one, so dynalite answers
  *   what it answers for that: DynamoDB's "Supplied AttributeValue is empty, …", "Value null at
- *   '…' failed to satisfy constraint: Member must not be null", in the words of its context.
+ *   '…' failed to satisfy constraint: Member must not be null", in the words of its context;
+ *   a body that is JSON `null` is sent as `{}`, as dynalite reads any body that is not an object;
+ * - null in a string or binary set (dynalite throws; it answers a number set's itself). What
+ *   AWS answers there is not documented: the wording is rekognito's, in DynamoDB's style.
  *
  * Everything is walked iteratively, so the check itself cannot overflow. The shapes walked are
  * those of botocore's DynamoDB model (2012-08-10) for the operations dynalite serves, reduced to
@@ -123,6 +126,7 @@ export type Checked = { error: AwsError } | { body: Buffer | undefined };
 export function checkRequest(action: string, body: Buffer | undefined): Checked {
   if (!body || body.length === 0) return { body };
   if (jsonDepth(body, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) return { error: DynamoDBErrors.nesting() };
+  if (body.length <= 8 && body.toString("utf8").trim() === "null") return { body: Buffer.from("{}") };
   const members = OPERATIONS[action];
   if (!members) return { body };
   let input: unknown;
@@ -136,6 +140,7 @@ export function checkRequest(action: string, body: Buffer | undefined): Checked 
   let changed = false;
   let tooDeep = false;
   let expressionError: AwsError | null = null;
+  let setError: AwsError | null = null;
   // What is left to walk: a value, its shape, and the level of the attribute value holding it.
   const stack: { value: unknown; shape: Shape; level: number }[] = [];
   for (const [name, shape] of Object.entries(members)) {
@@ -160,6 +165,15 @@ export function checkRequest(action: string, body: Buffer | undefined): Checked 
         break;
       }
       if (!isObject(value)) continue; // dynalite answers the SerializationException
+      for (const [set, what] of [
+        ["SS", "string"],
+        ["BS", "binary"],
+      ] as const) {
+        const elements = value[set];
+        if (!setError && Array.isArray(elements) && elements.includes(null)) {
+          setError = DynamoDBErrors.validation(`One or more parameter values were invalid: A ${what} set may not contain null`);
+        }
+      }
       if (isObject(value["M"])) {
         const m = value["M"];
         for (const k of Object.keys(m)) element(m, k, "value", here);
@@ -194,6 +208,7 @@ export function checkRequest(action: string, body: Buffer | undefined): Checked 
   }
   if (tooDeep) return { error: DynamoDBErrors.nesting() };
   if (expressionError) return { error: expressionError };
+  if (setError) return { error: setError };
   if (action === "TagResource") {
     const errors = tagErrors(input["Tags"]);
     if (errors.length) return { error: DynamoDBErrors.validation(validationMessage(errors)) };
