@@ -36,6 +36,9 @@ for name, folder in SERVICES.items():
             "output": op.get("output", {}).get("shape"),
             "errors": [e["shape"] for e in op.get("errors", [])],
         }
+        # "none": AWS serves the operation without a signature (Cognito's public actions).
+        if op.get("authtype"):
+            ops[op_name]["authtype"] = op["authtype"]
     shapes = {}
     for shape_name, shape in model["shapes"].items():
         s = {k: shape[k] for k in KEEP_SHAPE if k in shape}

@@ -9,30 +9,19 @@ import { StackEvents } from "./core/events.js";
 import { JsonGateway, sendAwsError } from "./protocol/json.js";
 import { CommonErrors } from "./protocol/errors.js";
 import { sendRouterError } from "./protocol/router-errors.js";
+import { destinationOf, registerRequestPolicy, RequestPolicy } from "./protocol/policy.js";
+import type { Credential } from "./protocol/sigv4.js";
 import { VERSION } from "./version.js";
 import { createFaceEngine, type FacesMode } from "./faces/composed-engine.js";
 import { createRekognition } from "./rekognition/index.js";
 import { createS3 } from "./storage/s3/index.js";
+import { newRequestIds } from "./storage/s3/http.js";
 import { createDynamoDB } from "./storage/dynamodb/index.js";
 import { createExternalDynamoDB } from "./storage/external/dynamodb.js";
 import { createExternalS3 } from "./storage/external/s3.js";
 import { createLambda, type LambdaBackendOptions } from "./lambda/index.js";
 import { createCognito } from "./cognito/index.js";
 import { registerSes } from "./ses/index.js";
-
-/** Response headers a browser client may read (the SDKs read these). */
-const EXPOSED_HEADERS = [
-  "x-amzn-requestid",
-  "x-amzn-errortype",
-  "x-amzn-errormessage",
-  "x-amz-request-id",
-  "x-amz-id-2",
-  "x-amz-function-error",
-  "x-amz-log-result",
-  "x-amz-executed-version",
-  "etag",
-  "date",
-].join(", ");
 
 export interface AppOptions {
   /** Where state is kept; null or undefined with ephemeral: true keeps nothing. */
@@ -65,6 +54,18 @@ export interface AppOptions {
   lambda?: LambdaBackendOptions;
   /** Which face engines answer (server/faces/composed-engine.ts): auto (default), fixtures or model. */
   faces?: FacesMode;
+  /** The address the stack listens on: its name is an allowed Host (see the request policy). */
+  host?: string;
+  /** Host names served besides loopback names and IP addresses (--allow-host): `name`, `*.suffix`, `*`. */
+  allowHosts?: string[];
+  /** Browser origins served besides loopback ones (--allow-origin): `https://app.example.com`, `https://*.example.com`. */
+  allowOrigins?: string[];
+  /** Access keys whose signatures are verified, besides the well-known test pairs (--credentials). */
+  credentials?: Credential[];
+  /** Refuse unknown access keys and requests signed more than 15 minutes off the stack's clock. */
+  strictCredentials?: boolean;
+  /** Verify no signature and serve anonymous S3 requests as signed ones (the old laxness). */
+  acceptAnyCredentials?: boolean;
 }
 
 export interface App {
@@ -124,27 +125,23 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
   });
   const components: StackComponent[] = [];
 
-  // Browsers (a web sign-in page, Amplify in a browser) call Cognito and upload to presigned
-  // URLs from another origin: every service answers CORS permissively, as a local endpoint should.
-  fastify.addHook("onRequest", async (request, reply) => {
-    if (request.method !== "OPTIONS" || !request.headers["access-control-request-method"]) return;
-    if (s3.answersPreflight(request)) return; // a bucket with its own CORS rules answers by them
-    return reply
-      .code(204)
-      .headers({
-        "access-control-allow-origin": String(request.headers.origin ?? "*"),
-        "access-control-allow-methods": "GET, PUT, POST, DELETE, HEAD, PATCH",
-        "access-control-allow-headers": String(request.headers["access-control-request-headers"] ?? "*"),
-        "access-control-max-age": "3000",
-      })
-      .send();
+  // The request policy (server/protocol/policy.ts), in front of every service and route: the
+  // Host (DNS rebinding), the browser Origin, CORS decided once, and SigV4 checked; services read
+  // the outcome as request.caller.
+  const policy = new RequestPolicy({
+    clock: core.clock,
+    bindHost: options.host,
+    allowHosts: options.allowHosts,
+    allowOrigins: options.allowOrigins,
+    credentials: options.credentials,
+    strictCredentials: options.strictCredentials,
+    acceptAnyCredentials: options.acceptAnyCredentials,
   });
-  fastify.addHook("onSend", async (request, reply, payload) => {
-    if (request.headers.origin && !reply.hasHeader("access-control-allow-origin")) {
-      reply.header("access-control-allow-origin", "*");
-      reply.header("access-control-expose-headers", EXPOSED_HEADERS);
-    }
-    return payload;
+  registerRequestPolicy(fastify, policy, {
+    destinationOf: (request) => destinationOf(request, { jsonServices: () => gateway.services(), claimsS3: (r) => s3.claims(r) }),
+    bucketCors: (request) => s3.bucketCors(request),
+    requestId: () => core.ids.uuid(),
+    s3Ids: () => newRequestIds(core),
   });
 
   fastify.addHook("onResponse", async (request, reply) => {

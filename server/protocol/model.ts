@@ -31,6 +31,8 @@ export interface Operation {
   input?: string;
   output?: string;
   errors: string[];
+  /** botocore's authtype: "none" when AWS serves the operation unsigned (Cognito's public actions). */
+  authtype?: string;
 }
 export interface ServiceModel {
   metadata: { apiVersion: string; protocol: string; targetPrefix?: string; jsonVersion?: string; endpointPrefix: string; signingName?: string };

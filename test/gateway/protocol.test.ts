@@ -93,10 +93,10 @@ describe("JSON protocol gateway", () => {
     expect(res.json()).toEqual({ __type: "NotImplementedException", message: expect.stringContaining("DetectLabels") });
   });
 
-  it("refuses an unsigned request to a signed service", async () => {
+  it("refuses an unsigned request to a signed service as AWS's JSON services do (400)", async () => {
     const res = await post({ "x-amz-target": "RekognitionService.ListCollections", "content-type": "application/x-amz-json-1.1" });
-    expect(res.statusCode).toBe(403);
-    expect(res.json().__type).toBe("MissingAuthenticationTokenException");
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ __type: "MissingAuthenticationTokenException", message: "Request is missing Authentication Token" });
   });
 
   it("answers an oversized JSON body with 413, and stays up", async () => {
@@ -150,7 +150,9 @@ describe("CORS, for browser clients", () => {
       payload: JSON.stringify({ AuthFlow: "CUSTOM_AUTH", ClientId: "nosuchclient", AuthParameters: { USERNAME: "a@example.com" } }),
     });
     expect(res.statusCode).toBe(400);
-    expect(res.headers["access-control-allow-origin"]).toBe("*");
+    // The page's own origin, never `*`, and caches told that the answer depends on it.
+    expect(res.headers["access-control-allow-origin"]).toBe("http://localhost:5173");
+    expect(res.headers["vary"]).toContain("Origin");
     expect(res.headers["access-control-expose-headers"]).toContain("x-amzn-errortype");
   });
 });

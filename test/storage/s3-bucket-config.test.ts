@@ -68,7 +68,13 @@ describe("S3 bucket configurations through the AWS SDK", () => {
   const logs: string[] = [];
 
   beforeAll(async () => {
-    stack = await startStack({ clock, logger: { info: (m) => logs.push(m), warn: () => {}, error: (m) => logs.push(m) } });
+    // The origins of the CORS rules below are allowed by the stack's request policy (--allow-origin):
+    // only then do a bucket's rules get to decide; evil.example.org is not, and never reaches them.
+    stack = await startStack({
+      clock,
+      logger: { info: (m) => logs.push(m), warn: () => {}, error: (m) => logs.push(m) },
+      allowOrigins: ["https://app.example.com", "http://*.example.test", "https://elsewhere.org"],
+    });
     s3 = client(stack);
     await s3.send(new CreateBucketCommand({ Bucket: "configured" }));
   });
@@ -156,8 +162,13 @@ describe("S3 bucket configurations through the AWS SDK", () => {
     const anyOriginGet = await preflight("https://elsewhere.org", "GET");
     expect(anyOriginGet.headers.get("access-control-allow-origin")).toBe("*");
 
+    // An origin the stack does not allow is refused before the bucket's rules are read.
+    const disallowed = await preflight("https://evil.example.org", "PUT");
+    expect(disallowed.status).toBe(403);
+    expect(disallowed.headers.get("access-control-allow-origin")).toBeNull();
+    expect(await disallowed.text()).toContain("--allow-origin");
     for (const refused of [
-      await preflight("https://evil.example.org", "PUT"),
+      await preflight("https://elsewhere.org", "PUT"),
       await preflight("https://app.example.com", "DELETE"),
       await preflight("https://app.example.com", "PUT", "authorization"),
     ]) {
@@ -172,9 +183,14 @@ describe("S3 bucket configurations through the AWS SDK", () => {
     const get = await signedFetch(`${stack.endpoint}/configured/photo.jpg`, { headers: { origin: "https://elsewhere.org" } });
     expect(get.status).toBe(200);
     expect(get.headers.get("access-control-allow-origin")).toBe("*");
-    const put = await signedFetch(`${stack.endpoint}/configured/photo.jpg`, { method: "PUT", body: "y", headers: { origin: "https://evil.example.org" } });
+    const put = await signedFetch(`${stack.endpoint}/configured/photo.jpg`, { method: "PUT", body: "y", headers: { origin: "https://elsewhere.org" } });
     expect(put.status).toBe(200);
     expect(put.headers.get("access-control-allow-origin")).toBeNull();
+    // A disallowed origin's request is refused, signed or not, and stores nothing.
+    const evil = await signedFetch(`${stack.endpoint}/configured/photo.jpg`, { method: "PUT", body: "evil", headers: { origin: "https://evil.example.org" } });
+    expect(evil.status).toBe(403);
+    expect(evil.headers.get("access-control-allow-origin")).toBeNull();
+    expect(await (await s3.send(new GetObjectCommand({ Bucket: "configured", Key: "photo.jpg" }))).Body!.transformToString()).toBe("y");
   });
 
   it("CORS: a bucket without a configuration keeps the permissive answers browsers on localhost need", async () => {
@@ -187,8 +203,9 @@ describe("S3 bucket configurations through the AWS SDK", () => {
     expect(res.headers.get("access-control-allow-origin")).toBeTruthy();
     await s3.send(new DeleteBucketCorsCommand({ Bucket: "configured" }));
     expect((await failure(s3.send(new GetBucketCorsCommand({ Bucket: "configured" })))).name).toBe("NoSuchCORSConfiguration");
-    const back = await fetch(`${stack.endpoint}/configured/photo.jpg`, { method: "OPTIONS", headers: { origin: "https://evil.example.org", "access-control-request-method": "PUT" } });
+    const back = await fetch(`${stack.endpoint}/configured/photo.jpg`, { method: "OPTIONS", headers: { origin: "https://elsewhere.org", "access-control-request-method": "PUT" } });
     expect(back.status).toBeLessThan(300);
+    expect(back.headers.get("access-control-allow-origin")).toBe("https://elsewhere.org");
     await s3.send(new DeleteObjectCommand({ Bucket: "configured", Key: "photo.jpg" }));
   });
 

@@ -14,7 +14,6 @@ import {
   newRequestIds,
   queryOf,
   registerS3Routes,
-  sendPreflight,
   sendS3Error,
   sendS3Response,
 } from "../s3/http.js";
@@ -204,7 +203,6 @@ export function createExternalS3(core: CoreServices, fastify: FastifyInstance, e
     const ids = newRequestIds(core);
     request.awsLog = { service: "s3", action: request.method };
     try {
-      if (request.method === "OPTIONS") return sendPreflight(request, reply);
       const { bucket, key, virtualHost } = locate(request);
       const query = queryOf(request);
       const headers = headersOf(request);
@@ -385,8 +383,9 @@ export function createExternalS3(core: CoreServices, fastify: FastifyInstance, e
   return {
     name: "s3",
     claims: looksLikeS3,
-    // The external endpoint keeps the CORS configurations; the stack's permissive answer stays.
-    answersPreflight: () => false,
+    // The external endpoint keeps the CORS configurations; the request policy answers CORS for
+    // allowed origins as for a bucket without rules.
+    bucketCors: () => undefined,
     handle,
     async readObject(bucket: string, key: string, versionId?: string): Promise<StoredObject | undefined> {
       const query: Record<string, string> = versionId ? { versionId } : {};

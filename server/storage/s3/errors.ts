@@ -180,6 +180,29 @@ export const S3Errors = {
   corsOriginMissing: () => new S3Error("BadRequest", "Insufficient information. Origin request header needed.", 400),
   corsMethodMissing: () =>
     new S3Error("BadRequest", "Invalid Access-Control-Request-Method: null", 400),
+  // Authentication (the request policy, server/protocol/policy.ts, answers these).
+  signatureDoesNotMatch: (accessKeyId: string, stringToSign: string, signature: string, canonicalRequest: string) =>
+    new S3Error(
+      "SignatureDoesNotMatch",
+      "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+      403,
+      { AWSAccessKeyId: accessKeyId, StringToSign: stringToSign, SignatureProvided: signature, CanonicalRequest: canonicalRequest },
+    ),
+  invalidAccessKeyId: (accessKeyId: string) =>
+    new S3Error("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.", 403, { AWSAccessKeyId: accessKeyId }),
+  requestTimeTooSkewed: (requestTime: string, serverTime: string) =>
+    new S3Error("RequestTimeTooSkewed", "The difference between the request time and the current time is too large.", 403, {
+      RequestTime: requestTime,
+      ServerTime: serverTime,
+      MaxAllowedSkewMilliseconds: "900000",
+    }),
+  authorizationHeaderMalformed: (detail: string) => new S3Error("AuthorizationHeaderMalformed", `The authorization header is malformed; ${detail}`, 400),
+  unsupportedAuthorization: (value: string) =>
+    new S3Error("InvalidArgument", "Unsupported Authorization Type", 400, { ArgumentName: "Authorization", ArgumentValue: value }),
+  /** A header signature without a date S3 can read. */
+  missingDate: () => new S3Error("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header", 403),
+  /** The request policy's own refusals (Host, Origin), in S3's shape. */
+  refused: (message: string) => new S3Error("AccessDenied", message, 403),
   /** The external storage endpoint could not be reached. */
   unavailable: (where: string, cause: string) =>
     new S3Error("ServiceUnavailable", `rekognito could not reach the storage endpoint ${where}: ${cause}`, 503),

@@ -122,46 +122,14 @@ export function errorXml(error: S3Error, requestId: string, hostId: string): str
   );
 }
 
-/**
- * Browsers upload to presigned URLs: a bucket without a CORS configuration answers CORS
- * permissively, as a local endpoint should (AWS would refuse). A bucket with one answers by
- * its rules (see the engine's index.ts).
- */
-export function corsHeaders(request: FastifyRequest): Record<string, string> {
-  const origin = request.headers.origin;
-  if (!origin) return {};
-  return {
-    "access-control-allow-origin": "*",
-    "access-control-expose-headers":
-      "ETag, x-amz-request-id, x-amz-id-2, x-amz-version-id, x-amz-checksum-crc32, x-amz-checksum-crc32c, x-amz-checksum-crc64nvme, x-amz-checksum-sha1, x-amz-checksum-sha256, x-amz-server-side-encryption, Content-Length, Content-Range, Last-Modified",
-  };
-}
-
-export function sendPreflight(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  return reply
-    .code(200)
-    .headers({
-      "access-control-allow-origin": "*",
-      "access-control-allow-methods": "GET, PUT, POST, DELETE, HEAD",
-      "access-control-allow-headers": String(request.headers["access-control-request-headers"] ?? "*"),
-      "access-control-max-age": "3000",
-      "access-control-expose-headers": corsHeaders(request)["access-control-expose-headers"] ?? "ETag",
-    })
-    .send();
-}
-
-/**
- * `cors`: the CORS headers to answer, when the bucket's own CORS rules decided them;
- * otherwise the permissive ones of `corsHeaders`.
- */
+/** CORS headers are not S3's to set: the request policy (server/protocol/cors.ts) adds them. */
 export function sendS3Error(
   request: FastifyRequest,
   reply: FastifyReply,
   error: S3Error,
   ids: { requestId: string; hostId: string },
-  cors: Record<string, string> = corsHeaders(request),
 ): FastifyReply {
-  reply.code(error.status).headers({ "x-amz-request-id": ids.requestId, "x-amz-id-2": ids.hostId, ...cors });
+  reply.code(error.status).headers({ "x-amz-request-id": ids.requestId, "x-amz-id-2": ids.hostId });
   if (request.method === "HEAD" || error.status === 304) return reply.send();
   return reply.header("content-type", "application/xml").send(errorXml(error, ids.requestId, ids.hostId));
 }
@@ -171,11 +139,9 @@ export function sendS3Response(
   reply: FastifyReply,
   response: S3Response,
   ids: { requestId: string; hostId: string },
-  cors: Record<string, string> = corsHeaders(request),
 ): FastifyReply {
   reply.code(response.status ?? 200);
   reply.header("x-amz-request-id", ids.requestId).header("x-amz-id-2", ids.hostId);
-  for (const [k, v] of Object.entries(cors)) reply.header(k, v);
   for (const [k, v] of Object.entries(response.headers ?? {})) if (v !== undefined) reply.header(k, String(v));
   if (request.method === "HEAD") {
     (response.body as Readable | undefined)?.destroy?.();

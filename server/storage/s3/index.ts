@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { CORSRule } from "@aws-sdk/client-s3";
 import type { CoreServices, StackComponent } from "../../core/services.js";
+import type { BucketCors } from "../../protocol/cors.js";
 import { callerFromHeaders } from "../../protocol/sigv4.js";
 import { baseUrlOf } from "../../protocol/json.js";
 import type { ObjectReader, StoredObject } from "../types.js";
@@ -15,12 +15,10 @@ import {
   newRequestIds,
   queryOf,
   registerS3Routes,
-  sendPreflight,
   sendS3Error,
   sendS3Response,
 } from "./http.js";
 import { Notifier } from "./notifications.js";
-import { corsRuleHeaders, matchCorsRule } from "./configuration.js";
 import { resolveOperation, type ImplementedOperation } from "./operations.js";
 import { S3Store, type BucketRecord } from "./store.js";
 import { authorize, callerOf, secureTransport, type Authorization, type BucketAccess } from "./access.js";
@@ -103,33 +101,15 @@ export const s3Actions: Record<ImplementedOperation, S3ActionFactory> = {
   DeleteBucketPolicy,
 };
 
-/**
- * A preflight (OPTIONS) to a bucket with CORS rules, as S3 evaluates it: the Origin and
- * Access-Control-Request-Method are required; the first rule allowing the origin, the method
- * and every requested header answers; none → 403 AccessForbidden.
- */
-function corsPreflight(rules: CORSRule[], origin: string | undefined, headers: FastifyRequest["headers"], onObject: boolean): Record<string, string> {
-  if (!origin) throw S3Errors.corsOriginMissing();
-  const method = headers["access-control-request-method"];
-  if (typeof method !== "string" || !method) throw S3Errors.corsMethodMissing();
-  const requested = String(headers["access-control-request-headers"] ?? "")
-    .split(",")
-    .map((h) => h.trim().toLowerCase())
-    .filter(Boolean);
-  const rule = matchCorsRule(rules, origin, method, requested);
-  if (!rule) throw S3Errors.corsForbidden(method, onObject ? "OBJECT" : "BUCKET");
-  return corsRuleHeaders(rule, origin, { requestHeaders: requested });
-}
-
 /** S3 as the rest of the stack sees it: routes on the Fastify instance, objects to read. */
 export interface S3Service extends ObjectReader, StackComponent {
   /** True when a request that reached `POST /` without X-Amz-Target is an S3 request. */
   claims(request: FastifyRequest): boolean;
   /**
-   * True when S3 itself answers this preflight (OPTIONS) by a bucket's CORS rules, instead of
-   * the stack's permissive answer.
+   * The CORS rules of the bucket a request addresses, when it has a CORS configuration: the
+   * request policy (server/protocol/cors.ts) decides CORS by them.
    */
-  answersPreflight(request: FastifyRequest): boolean;
+  bucketCors(request: FastifyRequest): BucketCors | undefined;
   /** Serves an S3 request that reached another route (the gateway's `POST /`). */
   handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply>;
 }
@@ -160,8 +140,6 @@ export function looksLikeS3(request: FastifyRequest): boolean {
 export function createS3(core: CoreServices, fastify: FastifyInstance): S3Service {
   const store = new S3Store(core);
   const services: S3Services = { core, store, notifier: new Notifier(core) };
-  /** The CORS headers a bucket's rules decided for a request (absent: the stack's permissive ones). */
-  const corsDecided = new WeakMap<FastifyRequest, Record<string, string>>();
   const actions = Object.fromEntries(
     Object.entries(s3Actions).map(([name, factory]) => [name, factory(services)]),
   ) as Record<ImplementedOperation, ReturnType<S3ActionFactory>>;
@@ -183,26 +161,10 @@ export function createS3(core: CoreServices, fastify: FastifyInstance): S3Servic
     const ids = newRequestIds(core);
     const now = core.clock.now();
     request.awsLog = { service: "s3", action: request.method };
-    // A bucket with a CORS configuration answers CORS by its rules; others permissively.
-    let cors: Record<string, string> | undefined;
     let operation: ImplementedOperation | undefined;
     let authorization: Authorization | undefined;
     try {
       const { bucket, key } = locate(request);
-      const rules = bucket ? store.findBucket(bucket)?.config.cors : undefined;
-      const origin = request.headers.origin;
-      if (request.method === "OPTIONS") {
-        if (!rules) return sendPreflight(request, reply);
-        request.awsLog.action = "PreflightRequest";
-        cors = {};
-        cors = corsPreflight(rules, origin, request.headers, key !== undefined);
-        corsDecided.set(request, cors);
-        return sendS3Response(request, reply, {}, ids, cors);
-      }
-      if (rules) {
-        const rule = origin ? matchCorsRule(rules, origin, request.method, []) : undefined;
-        cors = rule && origin ? corsRuleHeaders(rule, origin) : {};
-      }
       const query = queryOf(request);
       const headers = headersOf(request);
       const resolved = resolveOperation(request.method, bucket, key, query, headers);
@@ -263,43 +225,31 @@ export function createS3(core: CoreServices, fastify: FastifyInstance): S3Servic
         },
       };
       const response = await actions[resolved.operation](s3Request);
-      if (cors) corsDecided.set(request, cors);
-      return sendS3Response(request, reply, response, ids, cors);
+      return sendS3Response(request, reply, response, ids);
     } catch (thrown) {
-      if (cors) corsDecided.set(request, cors);
       let error = thrown;
       // "If you don't have the s3:ListBucket permission, Amazon S3 returns an HTTP status code 403
       // Access Denied error" for a missing key, rather than telling who may not list whether it exists.
       if (error instanceof S3Error && error.code === "NoSuchKey" && (operation === "GetObject" || operation === "HeadObject") && authorization && !authorization.allowed("s3:ListBucket")) {
         error = S3Errors.accessDenied();
       }
-      if (error instanceof S3Error) return sendS3Error(request, reply, error, ids, cors);
+      if (error instanceof S3Error) return sendS3Error(request, reply, error, ids);
       request.awsLog.fault = error instanceof Error ? (error.stack ?? error.message) : String(error);
-      return sendS3Error(request, reply, S3Errors.internal(), ids, cors);
+      return sendS3Error(request, reply, S3Errors.internal(), ids);
     }
   }
 
   registerS3Routes(fastify, core, handle);
-  // The stack adds permissive CORS headers to any answer without them; a bucket's own rules
-  // decided these, so whatever they did not allow comes off again.
-  fastify.addHook("onSend", async (request, reply, payload) => {
-    const decided = corsDecided.get(request);
-    if (!decided) return payload;
-    for (const name of Object.keys(reply.getHeaders())) {
-      if (name.startsWith("access-control-") && !(name in decided)) reply.removeHeader(name);
-    }
-    return payload;
-  });
-
   return {
     name: "s3",
     claims: looksLikeS3,
-    answersPreflight: (request) => {
+    bucketCors: (request) => {
       try {
-        const { bucket } = locate(request);
-        return bucket !== undefined && store.findBucket(bucket)?.config.cors !== undefined;
+        const { bucket, key } = locate(request);
+        const rules = bucket === undefined ? undefined : store.findBucket(bucket)?.config.cors;
+        return rules ? { rules, onObject: key !== undefined } : undefined;
       } catch {
-        return false;
+        return undefined;
       }
     },
     handle,
