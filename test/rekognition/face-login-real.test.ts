@@ -1,0 +1,63 @@
+import { readFileSync } from "node:fs";
+import { NotAuthorizedException } from "@aws-sdk/client-cognito-identity-provider";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeImage } from "../../server/faces/pixels.js";
+import { modelPackagesMissing } from "../../server/faces/model.js";
+import type { RekognitionService } from "../../server/rekognition/index.js";
+import { enrol, faceRound, idTokenVerifier, readPersonas, signIn, startLocalApp, type AppUnderTest } from "../app/helpers.js";
+import { cameraCapture, missingPhotos, readPhoto } from "../faces/photos.js";
+
+/**
+ * The face-login app end to end with real faces, through the unmodified SDK clients: enrol with
+ * a real photo as the ID document, sign in with another photo of the same person, and be
+ * refused with someone else's; a fixture selfie captured by a camera still signs its persona
+ * in, and a fixture persona never matches a real photo. Always an in-process stack (the model
+ * runs in its process).
+ */
+
+const missing = [...modelPackagesMissing().map((p) => `${p} (optional dependency: npm ci)`), ...missingPhotos(["webcamA", "webcamB", "man"])];
+if (missing.length) console.log(`[skip] face-login with real faces: not installed: ${missing.join("; ")}`);
+
+const ana = readPersonas().find((p) => p.id === "ana")!;
+const person = "real.person@example.com";
+let app: AppUnderTest;
+
+describe.skipIf(missing.length > 0)("face login with real photographs", () => {
+  beforeAll(async () => {
+    app = await startLocalApp();
+    // As the CLI does once ready: the model loads in the background.
+    (app.target.stack!.app.components.find((c) => c.name === "rekognition") as RekognitionService).engine.warm?.();
+  });
+  afterAll(() => app?.close());
+
+  it("enrols with a real photo as the ID document and signs in with another photo of the same person", async () => {
+    const { answered } = await enrol(app, person, readPhoto("webcamA"));
+    expect(answered.tokens, answered.challenge?.lastError).toBeDefined();
+    const signedIn = await signIn(app, person, readPhoto("webcamB"));
+    expect(signedIn.tokens, signedIn.challenge?.lastError).toBeDefined();
+    const claims = await idTokenVerifier(app).verify(signedIn.tokens!.IdToken!);
+    expect(claims.email).toBe(person);
+  });
+
+  it("refuses another person's photo three times, then ends the sign-in", async () => {
+    const first = await signIn(app, person, readPhoto("man"));
+    expect(first.challenge?.lastError).toBe("We did not recognise your face. Try again, facing the camera in good light.");
+    const second = await faceRound(app, first.challenge!, readPhoto("man"));
+    expect(second.challenge?.lastError).toMatch(/did not recognise your face/);
+    expect(second.challenge?.attemptsLeft).toBe(1);
+    await expect(faceRound(app, second.challenge!, readPhoto("man"))).rejects.toBeInstanceOf(NotAuthorizedException);
+  });
+
+  it("a fixture persona signs in with her selfie as a camera captured it, and never with a real photo", async () => {
+    expect((await enrol(app, ana.email, readFileSync(ana.document))).answered.tokens).toBeDefined();
+    const frame = cameraCapture(decodeImage(readFileSync(ana.selfies[0]!)));
+    const viaCamera = await signIn(app, ana.email, frame);
+    expect(viaCamera.tokens, viaCamera.challenge?.lastError).toBeDefined();
+    const withRealPhoto = await signIn(app, ana.email, readPhoto("webcamB"));
+    expect(withRealPhoto.tokens).toBeUndefined();
+    expect(withRealPhoto.challenge?.lastError).toMatch(/did not recognise your face/);
+    // Nor does the real person sign in with Ana's selfie.
+    const withFixture = await signIn(app, person, readFileSync(ana.selfies[0]!));
+    expect(withFixture.tokens).toBeUndefined();
+  });
+});
