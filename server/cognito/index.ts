@@ -73,20 +73,6 @@ export const cognitoActions = {
   UpdateUserPoolClient,
 } satisfies Record<string, CognitoAction<any, any>>;
 
-/**
- * The actions AWS serves without SigV4 (botocore's cognito-idp model marks them `authtype: none`;
- * the compact model drops that field, so the list is kept here).
- */
-export const COGNITO_UNSIGNED_ACTIONS: ReadonlySet<string> = new Set([
-  "AssociateSoftwareToken", "ChangePassword", "CompleteWebAuthnRegistration", "ConfirmDevice", "ConfirmForgotPassword",
-  "ConfirmSignUp", "DeleteUser", "DeleteUserAttributes", "DeleteWebAuthnCredential", "ForgetDevice", "ForgotPassword",
-  "GetDevice", "GetTokensFromRefreshToken", "GetUser", "GetUserAttributeVerificationCode", "GetUserAuthFactors",
-  "GlobalSignOut", "InitiateAuth", "ListDevices", "ListWebAuthnCredentials", "ResendConfirmationCode",
-  "RespondToAuthChallenge", "RevokeToken", "SetUserMFAPreference", "SetUserSettings", "SignUp",
-  "StartWebAuthnRegistration", "UpdateAuthEventFeedback", "UpdateDeviceStatus", "UpdateUserAttributes",
-  "VerifySoftwareToken", "VerifyUserAttribute",
-]);
-
 export type CognitoService = JsonService & StackComponent & { services: CognitoServices };
 
 /**
@@ -132,7 +118,6 @@ export function createCognito(core: CoreServices, fastify: FastifyInstance, deps
     model: loadModel("cognito-idp"),
     validationErrorType: "InvalidParameterException",
     actions,
-    unsignedActions: COGNITO_UNSIGNED_ACTIONS,
     services,
     health: () => ({
       status: "ok",

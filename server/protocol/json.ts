@@ -27,8 +27,6 @@ export interface JsonService {
   /** The __type AWS answers for a request that breaks the model's constraints. */
   validationErrorType: string;
   actions: Record<string, ActionHandler>;
-  /** Actions AWS serves without a signature (Cognito's public ones); others need SigV4. */
-  unsignedActions?: ReadonlySet<string>;
 }
 
 export interface JsonGatewayOptions {
@@ -128,8 +126,8 @@ export class JsonGateway {
       if (typeof input !== "object" || input === null || Array.isArray(input)) {
         throw CommonErrors.serialization("Start of structure or map found where not expected.");
       }
+      // Signed or public (botocore's authtype "none"), as the request policy (policy.ts) already checked.
       const caller = callerFromHeaders(request.headers);
-      if (!caller.accessKeyId && !service.unsignedActions?.has(action)) throw CommonErrors.missingAuthentication();
       const operation = service.model.operations[action]!;
       const errors = validationErrors(service.model, operation.input, input);
       if (errors.length) throw new AwsError(service.validationErrorType, validationMessage(errors));

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { CoreServices, StackComponent } from "../core/services.js";
-import { AwsError, CommonErrors } from "../protocol/errors.js";
+import { AwsError } from "../protocol/errors.js";
 import { sendAwsError } from "../protocol/json.js";
-import { callerFromHeaders } from "../protocol/sigv4.js";
 import { SendEmail } from "./actions/SendEmail.js";
 import { SesErrors } from "./errors.js";
 
@@ -31,7 +30,6 @@ export function registerSes(fastify: FastifyInstance, services: SesServices): St
     request.awsLog = { service: "ses", action: "SendEmail" };
     const requestId = services.core.ids.uuid();
     try {
-      if (!callerFromHeaders(request.headers).accessKeyId) throw CommonErrors.missingAuthentication();
       const body = request.body as Buffer | undefined;
       let input: unknown;
       try {
