@@ -94,7 +94,9 @@ describe("action names that are members of every object", () => {
   it("S3: a query parameter named like a prototype member selects no sub-resource (the bucket is listed)", async () => {
     const create = await app.fastify.inject({ method: "PUT", url: "/proto-bucket", headers: await signedHeaders("s3", { method: "PUT", path: "/proto-bucket", headers: {} }) });
     expect(create.statusCode, create.body).toBe(200);
-    for (const name of PROTOTYPE_NAMES) {
+    // Not __proto__: the SDK's signer builds the canonical query in a plain object and drops that
+    // one, so no SDK can send it signed (the JSON and Lambda cases above cover it).
+    for (const name of PROTOTYPE_NAMES.filter((n) => n !== "__proto__")) {
       const headers = await signedHeaders("s3", { method: "GET", path: "/proto-bucket", query: { [name]: "" }, headers: {} });
       const res = await app.fastify.inject({ method: "GET", url: `/proto-bucket?${encodeURIComponent(name)}`, headers });
       expect(res.statusCode, `${name}: ${res.body}`).toBe(200);

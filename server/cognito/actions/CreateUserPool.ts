@@ -43,8 +43,12 @@ export const CreateUserPool: CognitoAction<CreateUserPoolRequest, CreateUserPool
   const id = svc.store.newPoolId(ctx.region);
   const customAttributes: PoolRecord["customAttributes"] = [];
   const requiredAttributes: string[] = [];
-  for (const attr of input.Schema ?? []) {
-    const name = attr.Name!;
+  for (const [i, attr] of (input.Schema ?? []).entries()) {
+    // The model leaves Name optional, but an attribute without one is no attribute.
+    if (typeof attr.Name !== "string") {
+      throw CognitoErrors.invalidParameter(`1 validation error detected: Value null at 'schema.${i + 1}.member.name' failed to satisfy constraint: Member must not be null`);
+    }
+    const name = attr.Name;
     if ((STANDARD_ATTRIBUTES as readonly string[]).includes(name)) {
       if (attr.Required && name !== "sub") requiredAttributes.push(name);
       continue;

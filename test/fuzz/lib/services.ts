@@ -1,0 +1,211 @@
+import { strToU8, zipSync } from "fflate";
+import { loadModel } from "../../../server/protocol/model.js";
+import { fixtureImages, readFixture } from "../../../server/faces/fixtures.js";
+import { cognitoActions } from "../../../server/cognito/index.js";
+import { lambdaActions } from "../../../server/lambda/index.js";
+import { s3Actions } from "../../../server/storage/s3/index.js";
+import { sesActions } from "../../../server/ses/index.js";
+import { DYNALITE_OPERATIONS } from "../../../server/storage/dynamodb/operations.js";
+import type { Random } from "./random.js";
+import { readModel, type FuzzModel, type FuzzShape, type GenOptions, type Mutation } from "./values.js";
+import type { BodyFault, ServiceWire, WireRequest } from "./wire.js";
+
+/**
+ * The services the fuzz suite drives: their models, the operations rekognito implements (read
+ * from the services' own action maps, so a new action is fuzzed as soon as it exists), the
+ * special values that get a request past the first check (a real face image, a real zip), and
+ * the input classes excluded until their owner's fix lands.
+ */
+export interface FuzzService extends ServiceWire {
+  /** The implemented operations (fuzzed most). */
+  implemented: string[];
+  /** Mutations not tried on this service, with the reason (an owner's pending fix). */
+  excludedMutations?: ReadonlyMap<Mutation, string>;
+  excludedFaults?: ReadonlyMap<BodyFault, string>;
+  /** Drops a request this service cannot yet answer right (each with its reason and owner in a comment). */
+  excludeRequest?: (request: WireRequest) => boolean;
+  special?: GenOptions["special"];
+}
+
+const images = [
+  ...fixtureImages({ kind: "document" }).slice(0, 3),
+  ...fixtureImages({ kind: "selfie" }).slice(0, 3),
+].map((i) => readFixture(i));
+export const FIXTURE_IMAGES = images;
+
+export const ECHO_SOURCE = "exports.handler = async (event) => ({ echo: event });";
+export const ECHO_ZIP = zipSync({ "index.js": strToU8(ECHO_SOURCE) });
+
+const rekognitionModel = loadModel("rekognition") as unknown as FuzzModel;
+const cognitoModel = loadModel("cognito-idp") as unknown as FuzzModel;
+const lambdaModel = loadModel("lambda") as unknown as FuzzModel;
+const dynamodbModel = readModel(new URL("../models/dynamodb.json", import.meta.url));
+const s3Model = readModel(new URL("../models/s3.json", import.meta.url));
+const sesModel = readModel(new URL("../models/sesv2.json", import.meta.url));
+
+const PASSWORD = "Passw0rd!Fuzz";
+
+function decodable(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An AttributeValue as DynamoDB wants it: exactly one type member. */
+function attributeValue(random: Random, depth = 0): Record<string, unknown> {
+  const kind = random.pick(depth > 2 ? ["S", "N", "BOOL", "NULL", "SS", "B"] : ["S", "N", "BOOL", "NULL", "SS", "B", "M", "L"]);
+  switch (kind) {
+    case "S":
+      return { S: random.pick(["v", "fuzz", "", "😀", "x".repeat(random.between(1, 40))]) };
+    case "N":
+      return { N: random.pick(["1", "-0.5", "1e10", "abc", "99999999999999999999999999999999999999999"]) };
+    case "BOOL":
+      return { BOOL: random.chance(0.5) };
+    case "NULL":
+      return { NULL: true };
+    case "SS":
+      return { SS: random.pick([["a", "b"], ["a", "a"], []]) };
+    case "B":
+      return { B: random.bytes(4).toString("base64") };
+    case "M":
+      return { M: { a: attributeValue(random, depth + 1) } };
+    default:
+      return { L: [attributeValue(random, depth + 1)] };
+  }
+}
+
+export const rekognition: FuzzService = {
+  name: "rekognition",
+  model: rekognitionModel,
+  protocol: "json",
+  signingName: "rekognition",
+  implemented: ["CreateCollection", "DeleteCollection", "DescribeCollection", "ListCollections", "IndexFaces", "ListFaces", "DeleteFaces", "SearchFaces", "SearchFacesByImage", "CompareFaces", "DetectFaces"],
+  special: (member, _shape, random) => {
+    if (member === "Bytes" && random.chance(0.7)) return random.pick(images).toString("base64");
+    return undefined;
+  },
+};
+
+export const cognito: FuzzService = {
+  name: "cognito-idp",
+  model: cognitoModel,
+  protocol: "json",
+  signingName: "cognito-idp",
+  implemented: Object.keys(cognitoActions),
+  special: (member, _shape, random) => {
+    if (/Password$/.test(member) && random.chance(0.6)) return PASSWORD;
+    if (member === "AuthParameters" && random.chance(0.7)) {
+      return { USERNAME: random.pick(["fuzz-user", "nobody", "fuzz@example.com"]), PASSWORD, ...(random.chance(0.2) ? { SRP_A: "abc" } : {}) };
+    }
+    if (member === "ChallengeResponses" && random.chance(0.7)) return { USERNAME: "fuzz-user", ANSWER: random.pick(["x", "123456"]), NEW_PASSWORD: PASSWORD };
+    if (member === "UserAttributes" && random.chance(0.6)) return [{ Name: "email", Value: `${random.string(5, "abcdef")}@example.com` }];
+    return undefined;
+  },
+};
+
+export const dynamodb: FuzzService = {
+  name: "dynamodb",
+  model: dynamodbModel,
+  protocol: "json",
+  signingName: "dynamodb",
+  implemented: [...DYNALITE_OPERATIONS],
+  // dynalite runs in the server's process: a deeply nested attribute value or body overflows its
+  // stack and ends the process (issue 10, part 2). H3 moves it out and validates nesting first;
+  // until then these classes are not sent to DynamoDB. Re-enable them when H3 lands.
+  excludedMutations: new Map([["deep-nesting", "H3: dynalite overflows its stack on deep nesting (issue 10 part 2)"]]),
+  excludedFaults: new Map([
+    ["deep-body", "H3: dynalite overflows its stack on deep nesting (issue 10 part 2)"],
+    // A body that is JSON but no object (null, 42, []) throws inside dynalite's request handler:
+    // an uncaught exception in the server's process, and the request is never answered. H3.
+    ["non-object", "H3: dynalite throws an uncaught TypeError on a JSON body that is not an object, and never answers"],
+  ]),
+  // TagResource with a tag whose Key or Value is missing (or not text) kills the process in
+  // dynalite (issue 10 part 2): H3 validates Tags first. Until then only well-formed Tags are sent.
+  excludeRequest: (request) => {
+    if (request.operation !== "TagResource") return false;
+    try {
+      const tags = (JSON.parse(request.body.toString("utf8")) as { Tags?: unknown }).Tags;
+      return !Array.isArray(tags) || tags.some((t) => typeof t?.Key !== "string" || typeof t?.Value !== "string");
+    } catch {
+      return false;
+    }
+  },
+  special: (member, shape, random) => {
+    if (shape === dynamodbModel.shapes["AttributeValue"]) return attributeValue(random);
+    if ((member === "Key" || member === "ExclusiveStartKey") && random.chance(0.7)) return { pk: { S: random.pick(["a", "b", "item-1"]) } };
+    if (member === "Item" && random.chance(0.7)) return { pk: { S: random.pick(["a", "b", "item-1"]) }, v: attributeValue(random) };
+    if (/Expression$/.test(member) && random.chance(0.6)) return random.pick(["pk = :v", "attribute_exists(pk)", "SET v = :v", "#n = :v", "pk = :v AND v > :w", "REMOVE v"]);
+    if (member === "ExpressionAttributeValues" && random.chance(0.6)) return { ":v": attributeValue(random), ":w": { N: "1" } };
+    if (member === "ExpressionAttributeNames" && random.chance(0.6)) return { "#n": "pk" };
+    return undefined;
+  },
+};
+
+export const lambda: FuzzService = {
+  name: "lambda",
+  model: lambdaModel,
+  protocol: "rest-json",
+  signingName: "lambda",
+  implemented: Object.keys(lambdaActions({} as never)),
+  payloadOf: (operation) => (operation === "Invoke" ? "Payload" : undefined),
+  // A path that is not valid percent-encoded UTF-8 (%ED%A0%80) is refused by the router before
+  // Lambda sees it, and app.ts's frameworkErrors answers S3's XML InvalidURI on Lambda's routes
+  // (issue 10 part 9). Owner: H4 (Lambda) with H1 (app.ts). Re-enable when it answers Lambda's JSON.
+  excludeRequest: (request) => !decodable(request.path),
+  special: (member, _shape, random) => {
+    if (member === "ZipFile" && random.chance(0.5)) return Buffer.from(ECHO_ZIP).toString("base64");
+    if (member === "Payload" && random.chance(0.7)) return Buffer.from(JSON.stringify({ hello: random.pick(["world", "😀", ""]) })).toString("base64");
+    if (member === "Handler" && random.chance(0.6)) return "index.handler";
+    if (member === "Runtime" && random.chance(0.6)) return "nodejs20.x";
+    return undefined;
+  },
+};
+
+export const ses: FuzzService = {
+  name: "ses",
+  model: sesModel,
+  protocol: "rest-json",
+  signingName: "ses",
+  implemented: Object.keys(sesActions),
+  special: (member, _shape, random) => {
+    if (member === "ToAddresses" && random.chance(0.6)) return [`${random.string(6, "abcdef")}@example.com`];
+    if (member === "FromEmailAddress" && random.chance(0.6)) return "app@example.com";
+    return undefined;
+  },
+};
+
+export const s3: FuzzService = {
+  name: "s3",
+  model: s3Model,
+  protocol: "rest-xml",
+  signingName: "s3",
+  implemented: Object.keys(s3Actions),
+  // A path segment longer than the router's maxParamLength (2048 characters as sent, so a valid
+  // 1,024-byte key of non-ASCII characters too) is refused by the router, and app.ts's
+  // frameworkErrors answers it as JSON SerializationException, not S3's XML (issue 10 part 9).
+  // Owner: H2 (S3) with H1 (app.ts). Re-enable when S3 answers KeyTooLongError / InvalidBucketName.
+  excludeRequest: (request) => request.path.split("/").some((segment) => segment.length > 2048),
+  special: (member, shape, random) => {
+    if (member === "Body" && shape.type === "blob") {
+      return random.chance(0.3) ? random.pick(images).toString("base64") : random.bytes(random.between(0, 64)).toString("base64");
+    }
+    if (member === "Policy" && random.chance(0.6)) {
+      return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: random.pick(["Allow", "Deny"]), Principal: random.pick(["*", { AWS: "*" }]), Action: "s3:GetObject", Resource: "arn:aws:s3:::fuzz-bucket/*" }],
+      });
+    }
+    if (member === "CopySource" && random.chance(0.6)) return random.pick(["fuzz-bucket/text.txt", "/fuzz-bucket/image.jpg", "nobucket/x", "fuzz-bucket/%zz"]);
+    return undefined;
+  },
+};
+
+export const SERVICES: readonly FuzzService[] = [rekognition, cognito, dynamodb, lambda, ses, s3];
+
+/** A shape's name for messages. */
+export function shapeType(shape: FuzzShape | undefined): string {
+  return shape?.type ?? "none";
+}
