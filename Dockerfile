@@ -5,7 +5,11 @@
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# Optional dependencies are installed: the image carries the model engine (face-api and tfjs's
+# WebAssembly backend, ~330 MB on disk), so real photos are recognised offline; the check fails
+# the build if they are missing.
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force \
+  && node -e "for (const p of ['@vladmandic/face-api', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm']) require.resolve(p + '/package.json')"
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \

@@ -34,10 +34,11 @@ describe("the Docker image's commands, outside a container", () => {
   const root = mkdtempSync(join(tmpdir(), "rekognito-image-"));
   const repo = new URL("../..", import.meta.url).pathname;
   let server: ChildProcess | undefined;
+  // The image carries the model engine's packages (~330 MB): removing two stages' copies takes a while.
   afterAll(() => {
     server?.kill("SIGTERM");
     rmSync(root, { recursive: true, force: true });
-  });
+  }, 180_000);
 
   it("builds without dev dependencies and starts a healthy server", async () => {
     const steps = readDockerfile();
