@@ -19,6 +19,8 @@ import {
   S3ServiceException,
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { request as httpRequest } from "node:http";
+import { signedHeaders } from "../support/sign.js";
 import { startStack, type Stack } from "../../server/stack.js";
 import { motoUnavailable, startMoto, type Moto } from "../support/moto.js";
 import { failure as failureOf } from "./helpers.js";
@@ -201,7 +203,7 @@ for (const mode of ["embedded", "moto"] as const) {
       expectDenied(await failure(anonymous.send(new ListObjectsV2Command({ Bucket: b, Prefix: "shared/" }))));
     });
 
-    it("keeps the template's deny-insecure-transport statement from refusing loopback http", async () => {
+    it("keeps the template's deny-insecure-transport statement from refusing loopback http, and lets it refuse plain http addressed by another name", async () => {
       const b = await bucket("template-like");
       await s3.send(
         new PutBucketPolicyCommand({
@@ -214,6 +216,24 @@ for (const mode of ["embedded", "moto"] as const) {
       expect((await fetch(url, { method: "PUT", body: "u" })).status).toBe(200);
       // Still private: the statement grants nothing.
       expectDenied(await failure(anonymous.send(new GetObjectCommand({ Bucket: b, Key: "doc.png" }))));
+      // The same signed GET addressed to a LAN address (as a phone on the Wi-Fi would, with
+      // --host 0.0.0.0) travels the network in clear: aws:SecureTransport is false, and it is denied.
+      const viaLan = async (host: string) => {
+        const headers = await signedHeaders("s3", { method: "GET", path: `/${b}/doc.png`, headers: {}, host });
+        return new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const req = httpRequest(`${stack.endpoint}/${b}/doc.png`, { headers }, (res) => {
+            let body = "";
+            res.on("data", (c: Buffer) => (body += c.toString()));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+          });
+          req.on("error", reject);
+          req.end();
+        });
+      };
+      const lan = await viaLan(`192.168.1.20:${stack.port}`);
+      expect(lan.status).toBe(403);
+      expect(lan.body).toContain("<Code>AccessDenied</Code>");
+      expect(await viaLan(`localhost:${stack.port}`)).toEqual({ status: 200, body: "d" });
     });
 
     it("refuses malformed policies with S3's MalformedPolicy wording", async () => {
@@ -233,3 +253,28 @@ for (const mode of ["embedded", "moto"] as const) {
     });
   });
 }
+
+describe("S3 access under --accept-any-credentials (acceptAnyCredentials)", () => {
+  let stack: Stack;
+  let s3: S3Client;
+  let anonymous: S3Client;
+  beforeAll(async () => {
+    stack = await startStack({ acceptAnyCredentials: true });
+    s3 = new S3Client({ endpoint: stack.endpoint, region: "us-east-1", forcePathStyle: true, credentials });
+    anonymous = new S3Client({ endpoint: stack.endpoint, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: "", secretAccessKey: "" }, signer: { sign: async (request) => request } });
+  });
+  afterAll(async () => {
+    s3.destroy();
+    anonymous.destroy();
+    await stack.close();
+  });
+
+  it("serves an unsigned request as the account's own, as before, while a bucket policy's Deny still applies", async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: "lax" }));
+    await anonymous.send(new PutObjectCommand({ Bucket: "lax", Key: "a.txt", Body: "a" }));
+    expect(await (await anonymous.send(new GetObjectCommand({ Bucket: "lax", Key: "a.txt" }))).Body!.transformToString()).toBe("a");
+    expect((await anonymous.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name)).toEqual(["lax"]);
+    await s3.send(new PutBucketPolicyCommand({ Bucket: "lax", Policy: policy({ Effect: "Deny", Principal: "*", Action: "s3:DeleteObject", Resource: "arn:aws:s3:::lax/*" }) }));
+    expectDenied(await failure(anonymous.send(new DeleteObjectCommand({ Bucket: "lax", Key: "a.txt" }))));
+  });
+});

@@ -190,12 +190,13 @@ describe("the authorization step", () => {
   };
   const none = { policy: undefined, publicAccessBlock: undefined };
 
-  it("tells anonymous from signed by the Authorization header or presigned query parameters alone", () => {
-    expect(callerOf({}, {})).toEqual({ kind: "anonymous" });
-    expect(callerOf({ authorization: "AWS4-HMAC-SHA256 Credential=AKID/20260310/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00" }, {})).toMatchObject({ kind: "signed", accessKeyId: "AKID", authType: "REST-HEADER" });
-    expect(callerOf({}, { "X-Amz-Credential": "AKID/20260310/us-east-1/s3/aws4_request" })).toMatchObject({ kind: "signed", authType: "REST-QUERY-STRING" });
-    expect(callerOf({ authorization: "AWS AKID:c2ln" }, {})).toMatchObject({ kind: "signed", signatureVersion: "AWS" });
-    expect(callerOf({}, { AWSAccessKeyId: "AKID", Signature: "x", Expires: "1" })).toMatchObject({ kind: "signed", signatureVersion: "AWS" });
+  it("takes the caller the request policy established: anonymous, signed (with how), or unsigned served as signed under --accept-any-credentials", () => {
+    expect(callerOf({ caller: { kind: "anonymous", trusted: false } })).toEqual({ kind: "anonymous" });
+    expect(callerOf({ caller: null })).toEqual({ kind: "anonymous" });
+    expect(callerOf({ caller: { kind: "anonymous", trusted: true } })).toEqual({ kind: "signed", accessKeyId: "" });
+    const signed = { kind: "signed", accessKeyId: "AKID", verified: true, region: "us-east-1", service: "s3", signatureVersion: "AWS4-HMAC-SHA256" } as const;
+    expect(callerOf({ caller: { ...signed, via: "header" } })).toEqual({ kind: "signed", accessKeyId: "AKID", authType: "REST-HEADER", signatureVersion: "AWS4-HMAC-SHA256" });
+    expect(callerOf({ caller: { ...signed, via: "query", signatureVersion: "AWS" } })).toMatchObject({ authType: "REST-QUERY-STRING", signatureVersion: "AWS" });
   });
 
   it("denies anonymous ListBuckets and CreateBucket (no bucket policy can grant them) and lets a missing bucket answer for itself", () => {

@@ -214,7 +214,7 @@ export function createExternalS3(core: CoreServices, fastify: FastifyInstance, e
       const region = caller.region ?? core.defaultRegion;
       // Authorized here as the embedded engine authorizes (s3/access.ts): the endpoint only ever
       // sees rekognito's own signature, so it cannot tell an anonymous caller.
-      const who = callerOf(request.headers, query);
+      const who = callerOf(request);
       const operation = "operation" in resolved ? resolved.operation : resolved.name;
       const access = bucket === undefined ? undefined : await accessOf(bucket, region, who.kind === "anonymous");
       const source = operation === "CopyObject" ? copySource(headers["x-amz-copy-source"]) : undefined;

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from "fastify";
+import type { Caller } from "../../protocol/sigv4.js";
 import type { PublicAccessBlockConfiguration } from "@aws-sdk/client-s3";
 import { S3Errors } from "./errors.js";
 import type { ImplementedOperation } from "./operations.js";
@@ -21,31 +22,27 @@ import { evaluate, isPublicPolicy, type BucketPolicy, type PolicyPrincipal } fro
  * policy evaluation itself is policy.ts.
  */
 
-/** The caller as S3 authorization sees it. */
+/**
+ * The caller as S3 authorization sees it: anonymous, or the account's own principal, which a
+ * signed request is (with how it was signed, S3's s3:authType and s3:signatureversion), and so
+ * is an unsigned one under --accept-any-credentials (then it has neither key).
+ */
 export type S3Caller =
   | { kind: "anonymous" }
-  | { kind: "signed"; accessKeyId: string; authType: "REST-HEADER" | "REST-QUERY-STRING"; signatureVersion: "AWS4-HMAC-SHA256" | "AWS" };
+  | { kind: "signed"; accessKeyId: string; authType?: "REST-HEADER" | "REST-QUERY-STRING"; signatureVersion?: string };
 
 /**
- * Whether a request carries a signature: an Authorization header (SigV4 or SigV2), or presigned
- * query authentication (X-Amz-Credential for SigV4, AWSAccessKeyId for SigV2). Everything else
- * is anonymous. Whether the signature is right is the request policy's business (it answers
- * before S3 runs); this only says who is asking.
+ * Who is asking, from what the request policy established (`request.caller`, server/protocol/
+ * policy.ts, before any S3 handler runs: a request whose signature is wrong never gets here). An
+ * unsigned request is anonymous, unless the user asked for today's laxness
+ * (--accept-any-credentials: `trusted`), which serves it as the account's. A request the policy
+ * did not mark is anonymous: the safe reading.
  */
-export function callerOf(headers: FastifyRequest["headers"], query: Record<string, string>): S3Caller {
-  const auth = headers["authorization"];
-  const value = Array.isArray(auth) ? auth[0] : auth;
-  if (value) {
-    const v4 = /Credential=([^/,\s]+)\//.exec(value);
-    if (v4) return { kind: "signed", accessKeyId: v4[1]!, authType: "REST-HEADER", signatureVersion: "AWS4-HMAC-SHA256" };
-    const v2 = /^AWS ([^:\s]+):/.exec(value);
-    return { kind: "signed", accessKeyId: v2?.[1] ?? "", authType: "REST-HEADER", signatureVersion: v2 ? "AWS" : "AWS4-HMAC-SHA256" };
-  }
-  const credential = query["X-Amz-Credential"];
-  if (credential !== undefined) return { kind: "signed", accessKeyId: credential.split("/", 1)[0]!, authType: "REST-QUERY-STRING", signatureVersion: "AWS4-HMAC-SHA256" };
-  const v2 = query["AWSAccessKeyId"];
-  if (v2 !== undefined) return { kind: "signed", accessKeyId: v2, authType: "REST-QUERY-STRING", signatureVersion: "AWS" };
-  return { kind: "anonymous" };
+export function callerOf(request: { caller?: Caller | null }): S3Caller {
+  const caller = request.caller;
+  if (!caller) return { kind: "anonymous" };
+  if (caller.kind === "anonymous") return caller.trusted ? { kind: "signed", accessKeyId: "" } : { kind: "anonymous" };
+  return { kind: "signed", accessKeyId: caller.accessKeyId, authType: caller.via === "query" ? "REST-QUERY-STRING" : "REST-HEADER", signatureVersion: caller.signatureVersion };
 }
 
 /**
@@ -187,8 +184,8 @@ export function conditionContext(facts: RequestFacts): Record<string, string | u
   if (caller.kind === "signed") {
     context["aws:principalaccount"] = facts.accountId;
     context["aws:principalarn"] = `arn:aws:iam::${facts.accountId}:root`;
-    context["s3:authtype"] = caller.authType;
-    context["s3:signatureversion"] = caller.signatureVersion;
+    if (caller.authType) context["s3:authtype"] = caller.authType;
+    if (caller.signatureVersion) context["s3:signatureversion"] = caller.signatureVersion;
   }
   for (const name of HEADER_KEYS) if (headers[name] !== undefined) context[`s3:${name}`] = headers[name];
   if (facts.operation === "ListObjects" || facts.operation === "ListObjectsV2") {

@@ -180,7 +180,7 @@ export function createS3(core: CoreServices, fastify: FastifyInstance): S3Servic
       const caller = callerFromHeaders(request.headers, query);
       const region = caller.region ?? core.defaultRegion;
       authorization = authorize(
-        { caller: callerOf(request.headers, query), operation, query, headers, sourceIp: request.ip, secureTransport: secureTransport(request), region, accountId: core.accountId, now },
+        { caller: callerOf(request), operation, query, headers, sourceIp: request.ip, secureTransport: secureTransport(request), region, accountId: core.accountId, now },
         bucket,
         key,
         bucket === undefined ? undefined : accessOf(store.findBucket(bucket)),
