@@ -8,6 +8,8 @@
  *                        p50/p99 one at a time, logins per second at 16 concurrent
  *   face login           full enrolment and sign-in through the app's real Lambdas (when the
  *                        face-login app is provisioned): p50/p99, sign-ins/s at 16 concurrent
+ *   face engines         the model's load time, per-photo time, RSS and its error rates at
+ *                        80/90/95 on packaged photos; the fixture near-copy time (bench-faces.ts)
  *   peak RSS             of this process, which hosts the in-process stack
  *
  * Options: --quick (smaller counts, for a smoke run), --sizes 1000,10000,100000
@@ -29,6 +31,7 @@ import { startStack, type Stack } from "../server/stack.js";
 import { fixtureImages, readFixture } from "../server/faces/fixtures.js";
 import type { RekognitionService } from "../server/rekognition/index.js";
 import { benchFaceLogin } from "./bench-face-login.js";
+import { benchFaces } from "./bench-faces.js";
 import { bootToReady, line, ms, percentile, timed } from "./bench-tools.js";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -233,6 +236,7 @@ async function main(): Promise<void> {
     await stack.close();
   }
   await benchFaceLogin(quick);
+  await benchFaces();
   line("peak RSS (stacks + Lambda worker threads)", `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 }
 
