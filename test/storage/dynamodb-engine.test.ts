@@ -187,6 +187,24 @@ describe("a request that keeps the engine busy past the deadline", () => {
     expect(dynamodb.engine.restarts).toBe(1);
   });
 
+  it("answers a request in flight when the engine is killed from outside with a retryable error, and does not hold it against that request", async () => {
+    const { stack, dynamodb } = await start({ dynamodb: { deadlineMs: 1500 } });
+    const once = client(stack, 1);
+    await createTable(once);
+    const scan = () => once.send(new ScanCommand({ TableName: "writes", FilterExpression: STUCK_FILTER, ExpressionAttributeValues: { ":v": { S: "killed" } } }));
+    const inFlight = failure(scan());
+    await vi.waitFor(() => expect(dynamodb.engine.inFlight).toBe(1));
+    process.kill(dynamodb.engine.pid!, "SIGKILL");
+    const error = await inFlight;
+    expect(error.name).toBe("InternalServerError");
+    expect(error.message).toContain("crashed (signal SIGKILL) while serving this request and was restarted");
+    // A kill from outside (a user, the OOM killer) says nothing about the request: sent again,
+    // it reaches the new engine (here it stalls that one too, until the deadline).
+    const again = await failure(scan());
+    expect(again.message).toContain("did not answer within 1500 ms");
+    expect(dynamodb.engine.restarts).toBe(2);
+  });
+
   it("does not hold up closing the stack: the stuck request is answered and the engine ends", async () => {
     const { stack: s, dynamodb } = await start({ dynamodb: { deadlineMs: 600_000 } });
     const once = client(s, 1);

@@ -179,8 +179,9 @@ export class DynaliteEngine {
   private onExit(run: Run, code: number | null, signal: NodeJS.Signals | null): void {
     const crashed = run.killedFor === null;
     const how = signal ? `signal ${signal}` : `exit code ${code}`;
-    // The request that crashed it, when it was alone, is answered at once if retried.
-    if (crashed && run.pending.size === 1) {
+    // It threw (an exit code, not a signal from someone else) while serving one request
+    // alone: that request did it, and a retry of it is answered at once.
+    if (crashed && signal === null && code !== 0 && run.pending.size === 1) {
       for (const p of run.pending) this.refuse(p.key, "crash");
     }
     const why = run.killedFor ?? `crashed (${how}) while serving this request and was restarted`;
@@ -189,8 +190,10 @@ export class DynaliteEngine {
     this.run = null;
     // A run that never listened is a failed start: the next request tries again.
     if (!run.wasReady) return;
-    if (crashed) this.options.logger.error(`[dynamodb] dynalite crashed (${how}); restarting it${tail(run.stderr)}`);
-    this.restarts++;
+    if (crashed) {
+      this.options.logger.error(`[dynamodb] dynalite crashed (${how}); restarting it${tail(run.stderr)}`);
+      this.restarts++; // (a kill for a deadline counted its restart when it was decided)
+    }
     this.run = this.spawn();
   }
 
@@ -278,6 +281,8 @@ export class DynaliteEngine {
   private kill(run: Run, why: string): void {
     if (run.done || run.killedFor) return;
     run.killedFor = why;
+    this.restarts++;
+    this.options.logger.warn(`[dynamodb] a request took longer than ${this.options.deadlineMs} ms: restarting dynalite`);
     run.child.kill("SIGKILL");
   }
 
