@@ -10,6 +10,8 @@
  *                        face-login app is provisioned): p50/p99, sign-ins/s at 16 concurrent
  *   face engines         the model's load time, per-photo time, RSS and its error rates at
  *                        80/90/95 on packaged photos; the fixture near-copy time (bench-faces.ts)
+ *   DynamoDB             engine start-up, PutItem/Query p50/p99, the pathological requests of
+ *                        issue 10 and a kill -9 of the engine (bench-dynamodb.ts)
  *   peak RSS             of this process, which hosts the in-process stack
  *
  * Options: --quick (smaller counts, for a smoke run), --sizes 1000,10000,100000
@@ -32,6 +34,7 @@ import { fixtureImages, readFixture } from "../server/faces/fixtures.js";
 import type { RekognitionService } from "../server/rekognition/index.js";
 import { benchFaceLogin } from "./bench-face-login.js";
 import { benchFaces } from "./bench-faces.js";
+import { benchDynamoDB } from "./bench-dynamodb.js";
 import { bootToReady, line, ms, percentile, timed } from "./bench-tools.js";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -237,6 +240,7 @@ async function main(): Promise<void> {
   }
   await benchFaceLogin(quick);
   await benchFaces();
+  await benchDynamoDB(quick);
   line("peak RSS (stacks + Lambda worker threads)", `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 }
 
