@@ -92,8 +92,11 @@ export async function startRekognitoContainer(options: ContainerOptions = {}): P
   const base = options.image
     ? new GenericContainer(options.image)
     : await GenericContainer.fromDockerfile(REPO_ROOT).build("rekognito:test", { deleteOnExit: false });
+  // The name tests reach the container by (localhost, or a remote engine's host such as "docker")
+  // is a Host rekognito must answer: it refuses other names (DNS rebinding).
+  const runtimeHost = (await getContainerRuntimeClient()).info.containerRuntime.host;
   const container = await base
-    .withEnvironment({ HOST: "0.0.0.0", PORT: String(port), REKOGNITO_EPHEMERAL: "1", ...options.environment })
+    .withEnvironment({ HOST: "0.0.0.0", PORT: String(port), REKOGNITO_EPHEMERAL: "1", REKOGNITO_ALLOW_HOSTS: runtimeHost, ...options.environment })
     .withExposedPorts(port)
     .withWaitStrategy(Wait.forHttp("/_rekognito/health", port).forStatusCode(200))
     .start();
