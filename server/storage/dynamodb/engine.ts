@@ -22,6 +22,8 @@ const REFUSED_FOR_MS = 60_000;
 const STOP_GRACE_MS = 1_000;
 /** How long a broken connection waits for the engine's exit to say whether it crashed. */
 const EXIT_WAIT_MS = 1_000;
+/** How long the engine may take to listen (measured: 0.2 to 0.6 s) before it is taken as failed. */
+const START_LIMIT_MS = 30_000;
 
 const PROCESS = new URL("./engine-process.mjs", import.meta.url);
 
@@ -165,6 +167,13 @@ export class DynaliteEngine {
       });
       child.once("error", (error) => reject(error));
       void run.exited.then(() => reject(new Error(`the engine exited before it was ready${tail(run.stderr)}`)));
+      const limit = setTimeout(() => {
+        reject(new Error(`the engine did not listen within ${START_LIMIT_MS} ms`));
+        child.kill("SIGKILL");
+      }, START_LIMIT_MS);
+      limit.unref();
+      void run.exited.then(() => clearTimeout(limit));
+      child.once("message", () => clearTimeout(limit));
     });
     // A failed start is reported to whoever waits on it (requests answer 503); never unhandled.
     run.ready.catch((error: Error) => {
