@@ -45,8 +45,6 @@ import {
  * Steps 1-4 run when the request arrives (onRequest: nothing is read of a refused body); step 5
  * once the body is there (preValidation: JSON services sign their body's hash).
  */
-export const REQUEST_POLICY_STEPS = ["checkHost", "checkOrigin", "answerPreflight", "requireSignature", "verifySignature"] as const;
-
 /** How a destination writes its errors. */
 export type Wire = "json" | "rest-json" | "s3" | "plain";
 
