@@ -24,11 +24,11 @@ export class FaceAnalyzer {
     private readonly logger: Logger,
   ) {}
 
-  /** Loads the model in the background (the CLI calls it once the server is ready). */
-  load(): void {
-    if (this.closed || this.model.state !== "not-loaded") return;
-    this.model = { state: "loading" };
-    this.ensureWorker().postMessage({ type: "load" });
+  /** Starts the worker and, with `model`, loads the model in it, in the background (the CLI calls it once ready). */
+  load(model = true): void {
+    if (this.closed || this.worker) return;
+    if (model && this.model.state === "not-loaded") this.model = { state: "loading" };
+    this.ensureWorker().postMessage({ type: "load", model });
   }
 
   analyze(bytes: Buffer, options: { model: boolean; attributes: boolean }): Promise<AnalyzeResult> {

@@ -108,7 +108,7 @@ export function createFaceEngine(options: FaceEngineOptions): FaceEngine {
       return space === MODEL_SPACE ? modelSimilarity(a, b) : fixtureSimilarity(a, b);
     },
     warm() {
-      if (useModel) analyzer.load();
+      analyzer.load(useModel);
     },
     health() {
       const model = !modelWanted

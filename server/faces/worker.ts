@@ -9,7 +9,8 @@ import { decodeImage, scaleDown } from "./pixels.js";
 /**
  * The face analysis worker (started by analyzer.ts through analysis-worker.mjs). Messages:
  *
- *   in:  { type: "load" }                                   load the model now (in the background)
+ *   in:  { type: "load", model }                            read the fixture pictures (and load the
+ *                                                           model) now, in the background
  *        { type: "analyze", id, bytes, model, attributes }  decode, look for a near-copy of a
  *                                                           fixture, then (model: true) run the nets
  *   out: { type: "model", state: "loaded", loadMs, versions } | { type: "model", state: "failed", reason }
@@ -80,9 +81,11 @@ function modelLoading(): Promise<LoadedModel> {
 
 // One request at a time, in order: the nets are not re-entrant, and 2 cores are shared anyway.
 let queue: Promise<void> = Promise.resolve();
-port.on("message", (message: { type: "load" } | AnalyzeRequest) => {
+port.on("message", (message: { type: "load"; model: boolean } | AnalyzeRequest) => {
   if (message.type === "load") {
-    modelLoading().catch(() => {});
+    // The fixture pictures too (a few dozen small decodes), so the first photo does not wait for them.
+    queue = queue.then(() => void loadReferences());
+    if (message.model) modelLoading().catch(() => {});
     return;
   }
   queue = queue.then(() => analyze(message)).catch((error: unknown) => {

@@ -13,9 +13,9 @@ export const MAX_S3_IMAGE_BYTES = 15 * 1024 * 1024;
 /** IndexFaces, DetectFaces and CompareFaces consider at most the 100 largest faces. */
 export const MAX_DETECTED_FACES = 100;
 /**
- * AWS's limits page: "The minimum image dimensions is 80 pixels for both height and width."
- * A smaller image is InvalidParameterException with the generic message (reported by users,
- * e.g. boto/botocore#1366, where an image under 80 pixels got "Request has Invalid Parameters").
+ * AWS's limits page gives 80 pixels as the minimum height and width of an image. A smaller
+ * image is InvalidParameterException with the generic message (reported by users, e.g.
+ * boto/botocore#1366, where an image under 80 pixels got "Request has Invalid Parameters").
  */
 export const MIN_IMAGE_SIDE = 80;
 
@@ -96,7 +96,7 @@ export async function analyzeImage(
       `rekognition ${action}: the ${deps.engine.name} engine does not recognise ${what()}${analysis.note ? `: ${analysis.note}` : ""}: answering as if it held no face`,
     );
   } else if (analysis.note) {
-    deps.logger.info(`rekognition ${action}: ${what()} is ${analysis.note}`);
+    deps.logger.info(`rekognition ${action}: ${what()}: ${analysis.note}`);
   }
   return { ...loaded, analysis, imageId, space: analysis.space ?? deps.engine.name };
 }
