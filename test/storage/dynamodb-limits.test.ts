@@ -213,7 +213,7 @@ describe("DynamoDB: what dynalite cannot survive is refused as DynamoDB refuses 
     await stillUp();
   });
 
-  it("answers a null where an attribute value or a structure belongs as DynamoDB answers an empty one", async () => {
+  it("answers a null where an attribute value or a structure belongs with a validation error, never a crash", async () => {
     // The SDK leaves nulls out, so these bodies are set as sent, before the SDK signs them.
     const raw = async (action: string, body: unknown) => {
       const rawClient = new DynamoDBClient({ endpoint: stack.endpoint, region: "us-east-1", credentials, maxAttempts: 1 });
@@ -245,12 +245,15 @@ describe("DynamoDB: what dynalite cannot survive is refused as DynamoDB refuses 
       "One or more parameter values were invalid: A string set may not contain null",
     );
     await refused(raw("PutItem", { TableName: "things", Item: { pk: { S: "n" }, v: { BS: [null] } } }), "One or more parameter values were invalid: A binary set may not contain null");
-    // A null write request: dynalite's own answer for an empty one (its wording).
-    await refused(raw("BatchWriteItem", { RequestItems: { things: [null] } }), /datatypes/);
+    // A null in a list of structures is a missing member, as the gateway words it for every service.
+    await refused(
+      raw("BatchWriteItem", { RequestItems: { things: [null] } }),
+      "1 validation error detected: Value null at 'requestItems.things.member.1.member' failed to satisfy constraint: Member must not be null",
+    );
     const arn = (await client.send(new DescribeTableCommand({ TableName: "things" }))).Table!.TableArn!;
     await refused(
       raw("TagResource", { ResourceArn: arn, Tags: [null] }),
-      "2 validation errors detected: Value null at 'tags.1.member.key' failed to satisfy constraint: Member must not be null; Value null at 'tags.1.member.value' failed to satisfy constraint: Member must not be null",
+      "1 validation error detected: Value null at 'tags.1.member' failed to satisfy constraint: Member must not be null",
     );
     // A body that is JSON null is an empty request, as dynalite reads any body that is not an object.
     await refused(raw("PutItem", null), /^2 validation errors detected: Value null at 'tableName'/);

@@ -11,10 +11,12 @@ import { expressionProblem, type ExpressionKind } from "./expressions.js";
  * - expressions over DynamoDB's size and operator limits, or with redundant parentheses
  *   (dynalite's parser is exponential in nesting);
  * - a tag without its Key or Value (dynalite hands `undefined` to LevelDB, which throws);
- * - null in place of an attribute value or of a structure in a list or map (dynalite reads
- *   members of it and throws). Such a null is sent as `{}`, an empty one, so dynalite answers
- *   what it answers for that: DynamoDB's "Supplied AttributeValue is empty, …", "Value null at
- *   '…' failed to satisfy constraint: Member must not be null", in the words of its context;
+ * - null in a list of structures (dynalite reads members of it and throws): refused as AWS
+ *   refuses a missing member, "Value null at 'tags.1.member' failed to satisfy constraint:
+ *   Member must not be null" (so the gateway's model validation words it for other services);
+ * - null in place of an attribute value, or of a structure in a map: sent as `{}`, an empty
+ *   one, so dynalite answers what it answers for that: "Supplied AttributeValue is empty, …",
+ *   "Value null at '…' failed to satisfy constraint: …", in the words of its context;
  *   a body that is JSON `null` is sent as `{}`, as dynalite reads any body that is not an object;
  * - null in a string or binary set (dynalite throws; it answers a number set's itself). What
  *   AWS answers there is not documented: the wording is rekognito's, in DynamoDB's style.
@@ -116,6 +118,7 @@ export function jsonDepth(body: Buffer, limit: number): number {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const lowerFirst = (name: string) => name.charAt(0).toLowerCase() + name.slice(1);
 
 export type Checked = { error: AwsError } | { body: Buffer | undefined };
 
@@ -142,20 +145,28 @@ export function checkRequest(action: string, body: Buffer | undefined): Checked 
   let expressionError: AwsError | null = null;
   let setError: AwsError | null = null;
   // What is left to walk: a value, its shape, and the level of the attribute value holding it.
-  const stack: { value: unknown; shape: Shape; level: number }[] = [];
+  // Where each is, in AWS's paths ('requestItems.t.member.1.member'), for a null's message.
+  const stack: { value: unknown; shape: Shape; level: number; path: string }[] = [];
+  const nulls: string[] = [];
   for (const [name, shape] of Object.entries(members)) {
-    if (name in input) stack.push({ value: input[name], shape, level: 0 });
+    if (name in input) stack.push({ value: input[name], shape, level: 0, path: lowerFirst(name) });
   }
-  /** A list element or map value; a null in its place becomes an empty one (`[]` for a list, else `{}`). */
-  const element = (holder: Record<string, unknown> | unknown[], slot: string | number, shape: Shape, level: number) => {
+  /**
+   * A list element or map value. A null list element of structures is refused as AWS refuses a
+   * missing member; any other null (an attribute value, a map's value) becomes an empty one
+   * (`[]` for a list, else `{}`) for dynalite to answer.
+   */
+  const element = (holder: Record<string, unknown> | unknown[], slot: string | number, shape: Shape, level: number, path: string) => {
     const slots = holder as Record<string | number, unknown>;
-    if (slots[slot] === null) {
+    if (slots[slot] !== null) stack.push({ value: slots[slot], shape, level, path });
+    else if (Array.isArray(holder) && shape !== "value") nulls.push(`Value null at '${path}' failed to satisfy constraint: Member must not be null`);
+    else {
       slots[slot] = typeof shape === "object" && "list" in shape ? [] : {};
       changed = true;
-    } else stack.push({ value: slots[slot], shape, level });
+    }
   };
   while (stack.length && !tooDeep) {
-    const { value, shape, level } = stack.pop()!;
+    const { value, shape, level, path } = stack.pop()!;
     if (value === null || value === undefined) continue;
     if (shape === "value") {
       // An attribute value: its level is one more than its container's.
@@ -176,11 +187,11 @@ export function checkRequest(action: string, body: Buffer | undefined): Checked 
       }
       if (isObject(value["M"])) {
         const m = value["M"];
-        for (const k of Object.keys(m)) element(m, k, "value", here);
+        for (const k of Object.keys(m)) element(m, k, "value", here, path);
       }
       if (Array.isArray(value["L"])) {
         const l = value["L"];
-        for (let i = 0; i < l.length; i++) element(l, i, "value", here);
+        for (let i = 0; i < l.length; i++) element(l, i, "value", here, path);
       }
       continue;
     }
@@ -193,22 +204,23 @@ export function checkRequest(action: string, body: Buffer | undefined): Checked 
       continue;
     }
     if ("list" in shape) {
-      if (Array.isArray(value)) for (let i = 0; i < value.length; i++) element(value, i, shape.list, level);
+      if (Array.isArray(value)) for (let i = 0; i < value.length; i++) element(value, i, shape.list, level, `${path}.${i + 1}.member`);
       continue;
     }
     if ("map" in shape) {
-      if (isObject(value)) for (const k of Object.keys(value)) element(value, k, shape.map, level);
+      if (isObject(value)) for (const k of Object.keys(value)) element(value, k, shape.map, level, `${path}.${k}.member`);
       continue;
     }
     if (isObject(value)) {
       for (const [name, member] of Object.entries(shape.members)) {
-        if (name in value) stack.push({ value: value[name], shape: member, level });
+        if (name in value) stack.push({ value: value[name], shape: member, level, path: `${path}.${lowerFirst(name)}` });
       }
     }
   }
   if (tooDeep) return { error: DynamoDBErrors.nesting() };
   if (expressionError) return { error: expressionError };
   if (setError) return { error: setError };
+  if (nulls.length) return { error: DynamoDBErrors.validation(validationMessage(nulls)) };
   if (action === "TagResource") {
     const errors = tagErrors(input["Tags"]);
     if (errors.length) return { error: DynamoDBErrors.validation(validationMessage(errors)) };
