@@ -76,8 +76,9 @@ export function createFaceEngine(options: FaceEngineOptions): FaceEngine {
     return { image: upright, faces: [], recognised: false, space: FIXTURE_SPACE, note: why, withAttributes: true };
   }
 
+  const name = mode === "fixtures" ? "fixture" : useModel ? (mode === "model" ? "model" : "fixture+model") : "fixture";
   return {
-    name: mode === "fixtures" ? "fixture" : useModel ? (mode === "model" ? "model" : "fixture+model") : "fixture",
+    name,
     async analyze(bytes: Buffer, image: ImageInfo, analyzeOptions: AnalyzeOptions = {}): Promise<FaceAnalysis> {
       if (mode !== "model") {
         const record = fixture.lookup(bytes);
@@ -117,7 +118,7 @@ export function createFaceEngine(options: FaceEngineOptions): FaceEngine {
           ? { state: "unavailable", reason: notInstalled, missing }
           : { ...analyzer.model };
       return {
-        engine: "fixture",
+        engine: name,
         mode,
         engines: [...(mode !== "model" ? ["fixture"] : []), ...(useModel ? ["model"] : [])],
         realPhotos: useModel ? "recognised by the model engine" : "not recognised",
