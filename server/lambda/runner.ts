@@ -131,10 +131,12 @@ class FunctionPool {
       started: () => this.resume(pending),
       finish: (outcome) => this.settle(pending, outcome),
     };
-    pending.functionTimer = timers.set(() => this.expire(pending, "function"), request.timeoutMs);
+    // The caller's timer first: when both end together (a trigger whose Timeout is Cognito's
+    // 5 s), the caller gives up first, as on AWS, where its clock started before Lambda's.
     if (request.callerTimeoutMs !== undefined) {
       pending.callerTimer = timers.set(() => this.expire(pending, "caller"), request.callerTimeoutMs);
     }
+    pending.functionTimer = timers.set(() => this.expire(pending, "function"), request.timeoutMs);
     this.queue.push(pending);
     this.dispatch();
   }

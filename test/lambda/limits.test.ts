@@ -308,7 +308,9 @@ describe("timeouts count from the call", () => {
     manual = await startStack({ lambda: { timers } });
     lambda = lambdaClient(manual);
     cognito = new CognitoIdentityProviderClient({ endpoint: manual.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } });
-    const hang = await create("hang", `export const handler = async () => { await new Promise(() => {}); };\n`, { Timeout: 30 }, lambda);
+    // Timeout 5, as the template's triggers: Cognito's 5 s and the function's end together, and
+    // Cognito's wins, as on AWS.
+    const hang = await create("hang", `export const handler = async () => { await new Promise(() => {}); };\n`, { Timeout: 5 }, lambda);
     const pool = await cognito.send(new CreateUserPoolCommand({ PoolName: "hanging", UsernameAttributes: ["email"], LambdaConfig: { PreSignUp: hang.FunctionArn } }));
     const app = await cognito.send(new CreateUserPoolClientCommand({ UserPoolId: pool.UserPool!.Id!, ClientName: "app" }));
     clientId = app.UserPoolClient!.ClientId!;
