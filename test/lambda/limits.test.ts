@@ -12,6 +12,7 @@ import {
   CreateUserPoolCommand,
   SignUpCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
+import { strToU8, zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryLogger } from "../../server/core/logger.js";
 import { ManualTimers } from "../../server/lambda/timers.js";
@@ -288,6 +289,16 @@ describe("zip bombs", () => {
     const error = await deploy("bomb", [handlerEntry(), { name: "zeros.bin", deflated: zeros(3000), declared: 1000 }]).catch((e) => e);
     expect(error).toBeInstanceOf(InvalidParameterValueException);
     expect(error.message).toBe("Could not unzip uploaded file. Please check your file, then try to upload again.");
+    await healthy();
+  });
+
+  it("refuses a directly uploaded package over 50 MB as the request AWS refuses (413)", async () => {
+    // Stored, not deflated: 51 MB of zip, ~68 MB of base64 in the request.
+    const stored = zipSync({ "index.mjs": strToU8(HANDLER), "blob.bin": [new Uint8Array(51 * 1024 * 1024), { level: 0 }] });
+    const refused = await refusal(
+      client.send(new CreateFunctionCommand({ FunctionName: "too-big", Runtime: "nodejs20.x", Role: ROLE, Handler: "index.handler", Code: { ZipFile: stored } })),
+    );
+    expect(refused).toEqual({ status: 413, name: "RequestEntityTooLargeException", message: "Request must be smaller than 69905067 bytes for the CreateFunction operation" });
     await healthy();
   });
 
