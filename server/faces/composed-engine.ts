@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "../core/logger.js";
 import { FaceAnalyzer } from "./analyzer.js";
-import type { AnalyzeOptions, FaceAnalysis, FaceEngine, ImageInfo } from "./engine.js";
+import type { AnalyzeOptions, DetectedFace, FaceAnalysis, FaceEngine, ImageInfo } from "./engine.js";
 import { createFixtureEngine, type FixtureEngineOptions } from "./fixture-engine.js";
 import { modelPackagesMissing } from "./model.js";
 import { modelSimilarity, similarity as fixtureSimilarity } from "./similarity.js";
@@ -24,6 +24,39 @@ export interface FaceEngineOptions {
   cacheSize?: number;
   /** The packages the model needs (default MODEL_PACKAGES); tests name a missing one to see a lean install. */
   modelPackages?: readonly string[];
+}
+
+/** Landmark types that trade places in a mirror (the rest, nose and chin, stay). */
+const MIRRORED_TYPE: Record<string, string> = {};
+for (const [a, b] of [
+  ["eyeLeft", "eyeRight"],
+  ["mouthLeft", "mouthRight"],
+  ["leftEyeBrowLeft", "rightEyeBrowRight"],
+  ["leftEyeBrowRight", "rightEyeBrowLeft"],
+  ["leftEyeBrowUp", "rightEyeBrowUp"],
+  ["leftEyeLeft", "rightEyeRight"],
+  ["leftEyeRight", "rightEyeLeft"],
+  ["leftEyeUp", "rightEyeUp"],
+  ["leftEyeDown", "rightEyeDown"],
+  ["noseLeft", "noseRight"],
+  ["leftPupil", "rightPupil"],
+  ["upperJawlineLeft", "upperJawlineRight"],
+  ["midJawlineLeft", "midJawlineRight"],
+] as const) {
+  MIRRORED_TYPE[a] = b;
+  MIRRORED_TYPE[b] = a;
+}
+
+/** A fixture face as it lies in the mirrored picture: box and landmarks flipped, roll and yaw negated. */
+export function mirrorFace(face: DetectedFace): DetectedFace {
+  const box = face.boundingBox;
+  const round = (v: number) => Math.round(v * 1e6) / 1e6;
+  return {
+    ...face,
+    boundingBox: { ...box, Left: round(1 - box.Left - box.Width) },
+    landmarks: face.landmarks.map((l) => ({ Type: MIRRORED_TYPE[l.Type] ?? l.Type, X: round(1 - l.X), Y: l.Y })),
+    pose: { Roll: -face.pose.Roll || 0, Yaw: -face.pose.Yaw || 0, Pitch: face.pose.Pitch },
+  };
 }
 
 export const FIXTURE_SPACE = "fixture";
@@ -63,8 +96,11 @@ export function createFaceEngine(options: FaceEngineOptions): FaceEngine {
     const upright: ImageInfo = { ...image, width: result.width, height: result.height };
     if (result.nearCopy) {
       const record = fixture.bySha256(result.nearCopy.sha256)!;
-      const note = `a near-copy of fixture ${record.file} (match ${result.nearCopy.score.toFixed(3)}, next best ${result.nearCopy.runnerUp.toFixed(3)})`;
-      return { ...fixture.analysisOf(record, upright, note), withAttributes: true };
+      const { score, runnerUp, mirrored } = result.nearCopy;
+      const note = `a ${mirrored ? "mirrored " : ""}near-copy of fixture ${record.file} (match ${score.toFixed(3)}, next best ${runnerUp.toFixed(3)})`;
+      const analysis = fixture.analysisOf(record, upright, note);
+      if (mirrored) analysis.faces = analysis.faces.map(mirrorFace);
+      return { ...analysis, withAttributes: true };
     }
     if (result.faces) {
       return { image: upright, faces: result.faces, recognised: true, space: MODEL_SPACE, note: `the model engine found ${result.faces.length} face(s) in ${result.ms.decode + result.ms.match + (result.ms.model ?? 0)} ms`, withAttributes: attributes };

@@ -1,4 +1,4 @@
-import { grayscale, resize, type RgbImage } from "./pixels.js";
+import { grayscale, mirrorImage, resize, type RgbImage } from "./pixels.js";
 
 /**
  * The fixture engine's tolerant match: is this image a near-copy of a fixture image (the same
@@ -11,7 +11,9 @@ import { grayscale, resize, type RgbImage } from "./pixels.js";
  * correlation where they overlap, over shifts of up to 3 cells and half-cell phases, so a
  * uniform change of brightness or contrast, re-encoding, resizing and a shift of a few percent
  * cost little. A camera of another aspect ratio frames the middle of the picture (Chromium's
- * "crop-and-scale"), so each reference is compared as cut to the query's aspect ratio.
+ * "crop-and-scale"), so each reference is compared as cut to the query's aspect ratio. A selfie
+ * view that flips the picture is matched too: the query is also compared mirrored (and the
+ * fixture's faces are then given mirrored, composed-engine.ts).
  *
  * Measured on the fixture set (test/faces/near-copy.test.ts prints it): two different
  * fixtures correlate at most 0.92 (Ana's selfie-1 and her look-alike, drawn in the same
@@ -194,6 +196,8 @@ export interface NearCopyMatch {
   score: number;
   /** The second-best reference's score, for the log. */
   runnerUp: number;
+  /** The image is the reference mirrored (a selfie view that flips the camera's picture). */
+  mirrored: boolean;
 }
 
 /**
@@ -214,19 +218,21 @@ export function nearCopyScores(image: RgbImage, references: readonly NearCopyRef
   return scores;
 }
 
-/** The reference this image is a near-copy of, if any (see the module comment). */
+/**
+ * The reference this image is a near-copy of, if any (see the module comment). The image is
+ * also compared mirrored, since many selfie views flip the camera's picture; the runner-up is
+ * the best other reference, in either orientation.
+ */
 export function findNearCopy(image: RgbImage, references: readonly NearCopyReference[]): NearCopyMatch | undefined {
-  const scores = nearCopyScores(image, references);
+  const direct = nearCopyScores(image, references);
+  const flipped = nearCopyScores(mirrorImage(image), references);
+  const bestOf = (i: number) => Math.max(direct[i]!, flipped[i]!);
   let best = -1;
+  for (let i = 0; i < references.length; i++) if (best < 0 || bestOf(i) > bestOf(best)) best = i;
+  if (best < 0) return undefined;
   let second = -Infinity;
-  scores.forEach((score, index) => {
-    if (best < 0 || score > scores[best]!) {
-      if (best >= 0) second = Math.max(second, scores[best]!);
-      best = index;
-    } else {
-      second = Math.max(second, score);
-    }
-  });
-  if (best < 0 || scores[best]! < NEAR_COPY_MIN || scores[best]! - second < NEAR_COPY_MARGIN) return undefined;
-  return { index: best, score: scores[best]!, runnerUp: second };
+  for (let i = 0; i < references.length; i++) if (i !== best) second = Math.max(second, bestOf(i));
+  const score = bestOf(best);
+  if (score < NEAR_COPY_MIN || score - second < NEAR_COPY_MARGIN) return undefined;
+  return { index: best, score, runnerUp: second, mirrored: flipped[best]! > direct[best]! };
 }

@@ -151,6 +151,22 @@ export function scaleDown(image: RgbImage, maxSide = MAX_ANALYSIS_SIDE): { image
   return { image: resize(image, Math.max(1, Math.round(image.width * scale)), Math.max(1, Math.round(image.height * scale))), scale };
 }
 
+/** The image flipped left to right. */
+export function mirrorImage(image: RgbImage): RgbImage {
+  const { width: w, height: h, data } = image;
+  const out = new Uint8Array(data.length);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const s = (y * w + x) * 3;
+      const d = (y * w + (w - 1 - x)) * 3;
+      out[d] = data[s]!;
+      out[d + 1] = data[s + 1]!;
+      out[d + 2] = data[s + 2]!;
+    }
+  }
+  return { width: w, height: h, data: out };
+}
+
 /** Luma (BT.601), 0-255, one value a pixel. */
 export function grayscale(image: RgbImage): Float32Array {
   const n = image.width * image.height;

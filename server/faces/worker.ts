@@ -38,7 +38,7 @@ export interface AnalyzeResult {
   /** The upright image's size (after EXIF orientation). */
   width: number;
   height: number;
-  nearCopy?: { sha256: string; score: number; runnerUp: number };
+  nearCopy?: { sha256: string; score: number; runnerUp: number; mirrored: boolean };
   faces?: DetectedFace[];
   ms: { decode: number; match: number; model?: number };
 }
@@ -109,7 +109,7 @@ async function analyze(request: AnalyzeRequest): Promise<void> {
     ms: { decode: Math.round(t1 - t0), match: Math.round(t2 - t1) },
   };
   if (match) {
-    result.nearCopy = { sha256: refs[match.index]!.sha256, score: match.score, runnerUp: match.runnerUp };
+    result.nearCopy = { sha256: refs[match.index]!.sha256, score: match.score, runnerUp: match.runnerUp, mirrored: match.mirrored };
   } else if (request.model) {
     const nets = await modelLoading();
     result.faces = await nets.analyze(image, { attributes: request.attributes });

@@ -6,7 +6,7 @@ import { fixtureImages, type FixtureImage } from "../../server/faces/fixtures.js
 import { sniffImage } from "../../server/faces/image.js";
 import { findNearCopy, NEAR_COPY_MARGIN, NEAR_COPY_MIN, nearCopyScores, NearCopyReference } from "../../server/faces/near-copy.js";
 import { decodeImage, type RgbImage } from "../../server/faces/pixels.js";
-import { blur, brightness, cameraCapture, crop, encodeJpeg, missingPhotos, readPhoto, scale, shift } from "./photos.js";
+import { blur, brightness, cameraCapture, crop, encodeJpeg, mirror, missingPhotos, readPhoto, scale, shift } from "./photos.js";
 
 // The fixture engine's tolerant match: a fixture picture that went through a camera, an
 // encoder or a resize is still that fixture; another fixture, the look-alike included, is not.
@@ -28,6 +28,7 @@ const variants: [string, (im: RgbImage) => RgbImage][] = [
   ["shifted by 2% and re-encoded", (im) => decodeImage(encodeJpeg(shift(im, Math.round(im.width * 0.02), Math.round(im.height * 0.01)), 90))],
   ["blurred (3x3)", (im) => blur(im)],
   ["20% brighter", (im) => brightness(im, 1.2)],
+  ["mirrored (a selfie view) and captured at 640x480", (im) => decodeImage(cameraCapture(mirror(im), 640, 480))],
 ];
 
 describe("near-copies of the fixtures", () => {
@@ -51,6 +52,7 @@ describe("near-copies of the fixtures", () => {
         const match = findNearCopy(make(decoded[k]!), references);
         expect(match, `${img.file} ${name}`).toBeDefined();
         expect(images[match!.index]!.file, name).toBe(img.file);
+        expect(match!.mirrored, name).toBe(name.startsWith("mirrored"));
         lowest = Math.min(lowest, match!.score - match!.runnerUp);
       }
       console.log(`[near-copy] ${name}: smallest lead over the next fixture ${lowest.toFixed(3)}`);
@@ -100,6 +102,21 @@ describe("through the engine (the analysis worker), with the model off", () => {
     expect(analysis.faces[0]!.embedding).toEqual(ana.faces[0]!.embedding);
     expect(analysis.image).toMatchObject({ format: "jpeg", width: 640, height: 480 });
     expect(analysis.note).toContain(ana.file);
+  });
+
+  it("a mirrored capture is Ana with her face mirrored: box, landmarks (left and right swapped), roll and yaw", async () => {
+    const selfie = fixtureImages({ persona: "ana", kind: "selfie" })[1]!; // turned and tilted
+    const frame = cameraCapture(mirror(decodeImage(readFileSync(selfie.path))));
+    const analysis = await engine.analyze(frame, sniffImage(frame)!);
+    const original = selfie.faces[0]!;
+    const face = analysis.faces[0]!;
+    expect(analysis.note).toContain("mirrored near-copy");
+    expect(face.boundingBox.Left).toBeCloseTo(1 - original.boundingBox.Left - original.boundingBox.Width, 5);
+    const at = (f: typeof face, type: string) => f.landmarks.find((l) => l.Type === type)!;
+    expect(at(face, "eyeLeft").X).toBeCloseTo(1 - at(original, "eyeRight").X, 5);
+    expect(at(face, "eyeLeft").X).toBeLessThan(at(face, "eyeRight").X);
+    expect(face.pose).toEqual({ Roll: -original.pose.Roll, Yaw: -original.pose.Yaw, Pitch: original.pose.Pitch });
+    expect(face.embedding).toEqual(original.embedding);
   });
 
   it("an unknown image has no face, and the note says why (the model is off)", async () => {
