@@ -93,6 +93,9 @@ export function createFaceEngine(options: FaceEngineOptions): FaceEngine {
   async function viaWorker(bytes: Buffer, image: ImageInfo, attributes: boolean): Promise<FaceAnalysis & { withAttributes: boolean }> {
     analysed++;
     const result = await analyzer.analyze(bytes, { model: useModel, attributes });
+    if (result.undecodable) {
+      return { image, faces: [], recognised: false, undecodable: true, note: `its pixels do not decode (${result.undecodable})`, withAttributes: true };
+    }
     const upright: ImageInfo = { ...image, width: result.width, height: result.height };
     if (result.nearCopy) {
       const record = fixture.bySha256(result.nearCopy.sha256)!;

@@ -69,6 +69,8 @@ export interface FaceAnalysis {
   space?: string;
   /** Why the image was answered as it was (a near-copy's score, why nothing recognised it), for the log. */
   note?: string;
+  /** Its structure looked whole but its pixels do not decode: Rekognition answers InvalidImageFormatException. */
+  undecodable?: boolean;
 }
 
 export interface AnalyzeOptions {

@@ -39,6 +39,8 @@ export interface AnalyzeResult {
   width: number;
   height: number;
   nearCopy?: { sha256: string; score: number; runnerUp: number; mirrored: boolean };
+  /** The bytes looked like a JPEG or PNG but did not decode (why, for the log). */
+  undecodable?: string;
   faces?: DetectedFace[];
   ms: { decode: number; match: number; model?: number };
 }
@@ -95,7 +97,13 @@ port.on("message", (message: { type: "load"; model: boolean } | AnalyzeRequest) 
 
 async function analyze(request: AnalyzeRequest): Promise<void> {
   const t0 = performance.now();
-  const decoded = decodeImage(Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength));
+  let decoded;
+  try {
+    decoded = decodeImage(Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength));
+  } catch (error) {
+    post({ type: "result", id: request.id, width: 0, height: 0, undecodable: error instanceof Error ? error.message : String(error), ms: { decode: Math.round(performance.now() - t0), match: 0 } });
+    return;
+  }
   const { image } = scaleDown(decoded);
   const t1 = performance.now();
   const refs = loadReferences();

@@ -86,6 +86,10 @@ export async function analyzeImage(
   if (!info) throw RekognitionErrors.invalidImageFormat();
   if (info.width < MIN_IMAGE_SIDE || info.height < MIN_IMAGE_SIDE) throw RekognitionErrors.invalidParameters();
   const analysis = await deps.engine.analyze(loaded.bytes, info, options);
+  if (analysis.undecodable) {
+    deps.logger.warn(`rekognition ${action}: ${path} (${loaded.source}) is not a valid ${info.format}: ${analysis.note ?? "its pixels do not decode"}`);
+    throw RekognitionErrors.invalidImageFormat();
+  }
   const imageId = imageIdOf(loaded.bytes);
   const what = () => {
     const sha = createHash("sha256").update(loaded.bytes).digest("hex");
