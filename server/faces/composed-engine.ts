@@ -111,7 +111,9 @@ export function createFaceEngine(options: FaceEngineOptions): FaceEngine {
     const why =
       mode === "fixtures"
         ? "it is neither a fixture nor a near-copy of one, and the model engine is off (--faces fixtures)"
-        : `it is neither a fixture nor a near-copy of one, and ${notInstalled}`;
+        : result.modelFailed
+          ? `it is neither a fixture nor a near-copy of one, and the model engine could not load (${result.modelFailed}), so real photos are not recognised`
+          : `it is neither a fixture nor a near-copy of one, and ${notInstalled}`;
     return { image: upright, faces: [], recognised: false, space: FIXTURE_SPACE, note: why, withAttributes: true };
   }
 

@@ -41,6 +41,8 @@ export interface AnalyzeResult {
   nearCopy?: { sha256: string; score: number; runnerUp: number; mirrored: boolean };
   /** The bytes looked like a JPEG or PNG but did not decode (why, for the log). */
   undecodable?: string;
+  /** The model was asked for but could not load (why): no faces, said plainly, not a fault. */
+  modelFailed?: string;
   faces?: DetectedFace[];
   ms: { decode: number; match: number; model?: number };
 }
@@ -119,9 +121,16 @@ async function analyze(request: AnalyzeRequest): Promise<void> {
   if (match) {
     result.nearCopy = { sha256: refs[match.index]!.sha256, score: match.score, runnerUp: match.runnerUp, mirrored: match.mirrored };
   } else if (request.model) {
-    const nets = await modelLoading();
-    result.faces = await nets.analyze(image, { attributes: request.attributes });
-    result.ms.model = Math.round(performance.now() - t2);
+    let nets: LoadedModel | undefined;
+    try {
+      nets = await modelLoading();
+    } catch (error) {
+      result.modelFailed = error instanceof Error ? error.message : String(error);
+    }
+    if (nets) {
+      result.faces = await nets.analyze(image, { attributes: request.attributes });
+      result.ms.model = Math.round(performance.now() - t2);
+    }
   }
   post(result);
 }
