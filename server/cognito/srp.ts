@@ -1,0 +1,149 @@
+import { createDiffieHellman, createHash, createHmac, getDiffieHellman, hkdfSync, timingSafeEqual } from "node:crypto";
+
+/**
+ * The server half of Cognito's SRP-6a (USER_SRP_AUTH, CUSTOM_AUTH with SRP_A, USER_AUTH's
+ * PASSWORD_SRP), as Amplify and the other AWS clients compute the client half:
+ *
+ * - the group is the 3072-bit MODP prime of RFC 3526 (group 15, which OpenSSL ships as modp15)
+ *   with g = 2, and k = H(N | g);
+ * - numbers are hashed as the bytes of Java's BigInteger.toByteArray() (minimal two's
+ *   complement: a leading 00 when the top bit is set), which is what "padded hex" means in
+ *   AWS's clients;
+ * - x = H(salt | H(poolName | userIdForSrp | ":" | password)), where poolName is the part of the
+ *   pool id after the underscore; the verifier v = g^x is what the pool keeps instead of x;
+ * - B = k·v + g^b, u = H(A | B), S = (A·v^u)^b, and the key is HKDF-SHA256(ikm S, salt u,
+ *   info "Caldera Derived Key"), 16 bytes;
+ * - PASSWORD_CLAIM_SIGNATURE = base64(HMAC-SHA256(key, poolName | userIdForSrp | SECRET_BLOCK
+ *   bytes | TIMESTAMP)).
+ *
+ * Modular exponentiation goes through OpenSSL's Diffie-Hellman (a base raised to a private key),
+ * eight times faster than BigInt arithmetic; the few bases OpenSSL refuses (0, 1, N-1) take the
+ * BigInt path.
+ */
+
+const N_BYTES = getDiffieHellman("modp15").getPrime();
+export const N = BigInt(`0x${N_BYTES.toString("hex")}`);
+export const g = 2n;
+const G_BYTES = Buffer.from([2]);
+
+/** Java's BigInteger.toByteArray() of a non-negative number, as hex. */
+export function padHex(n: bigint): string {
+  let hex = n.toString(16);
+  if (hex.length % 2) hex = `0${hex}`;
+  if (/^[89a-f]/.test(hex)) hex = `00${hex}`;
+  return hex;
+}
+
+const sha256 = (data: Buffer | string) => createHash("sha256").update(data).digest();
+const hashOfHex = (hex: string) => sha256(Buffer.from(hex, "hex"));
+const toBig = (bytes: Buffer) => (bytes.length ? BigInt(`0x${bytes.toString("hex")}`) : 0n);
+const bytesOf = (n: bigint) => Buffer.from(padHex(n), "hex");
+
+export const k = toBig(hashOfHex(padHex(N) + padHex(g)));
+
+/** base^exp mod N. */
+export function modPow(base: bigint, exp: bigint): bigint {
+  base %= N;
+  if (exp === 0n) return 1n;
+  if (base > 1n && base < N - 1n) {
+    const dh = createDiffieHellman(N_BYTES, G_BYTES);
+    dh.setPrivateKey(bytesOf(exp));
+    return toBig(dh.computeSecret(bytesOf(base)));
+  }
+  let result = 1n;
+  let b = base;
+  let e = exp;
+  while (e > 0n) {
+    if (e & 1n) result = (result * b) % N;
+    e >>= 1n;
+    b = (b * b) % N;
+  }
+  return result;
+}
+
+/** The part of a pool id that SRP hashes: "us-east-1_AbC123xyz" → "AbC123xyz". */
+export function srpPoolName(poolId: string): string {
+  return poolId.split("_")[1] ?? "";
+}
+
+/** What a pool keeps of a password for SRP: the salt and the verifier, as hex. */
+export interface SrpVerifier {
+  salt: string;
+  verifier: string;
+}
+
+/** x = H(salt | H(poolName | userId ":" password)). */
+function privateValue(poolName: string, userId: string, password: string, saltHex: string): bigint {
+  const inner = sha256(`${poolName}${userId}:${password}`).toString("hex");
+  return toBig(hashOfHex(padHex(BigInt(`0x${saltHex}`)) + inner));
+}
+
+/** Makes the verifier of a password, with a fresh 16-byte salt. */
+export function makeVerifier(poolName: string, userId: string, password: string, saltBytes: Buffer): SrpVerifier {
+  const salt = toBig(saltBytes).toString(16);
+  const x = privateValue(poolName, userId, password, salt);
+  return { salt, verifier: modPow(g, x).toString(16) };
+}
+
+/** The server's ephemeral pair: b (kept in the session) and B = k·v + g^b (sent as SRP_B). */
+export function serverEphemeral(verifier: SrpVerifier, random: Buffer): { b: string; B: string } {
+  const v = BigInt(`0x${verifier.verifier}`);
+  let b = toBig(random) % N;
+  if (b === 0n) b = 1n;
+  const B = (k * v + modPow(g, b)) % N;
+  return { b: b.toString(16), B: B.toString(16) };
+}
+
+/** Parses SRP_A; AWS refuses one that is not hex or is 0 mod N. */
+export function parseA(hex: string): bigint | null {
+  if (!/^[0-9a-fA-F]{1,2048}$/.test(hex)) return null;
+  const A = BigInt(`0x${hex}`);
+  return A % N === 0n ? null : A;
+}
+
+export interface PasswordClaim {
+  poolName: string;
+  userId: string;
+  A: bigint;
+  B: string;
+  b: string;
+  verifier: SrpVerifier;
+  secretBlock: Buffer;
+  timestamp: string;
+  signature: string;
+}
+
+/** The 16-byte key both sides derive. */
+export function sharedKey(A: bigint, Bhex: string, bhex: string, verifier: SrpVerifier): Buffer | null {
+  const B = BigInt(`0x${Bhex}`);
+  const u = toBig(hashOfHex(padHex(A) + padHex(B)));
+  if (u === 0n) return null;
+  const v = BigInt(`0x${verifier.verifier}`);
+  const S = modPow((A * modPow(v, u)) % N, BigInt(`0x${bhex}`));
+  return Buffer.from(hkdfSync("sha256", bytesOf(S), bytesOf(u), "Caldera Derived Key", 16));
+}
+
+/** PASSWORD_CLAIM_SIGNATURE as the client must have computed it. */
+export function claimSignature(key: Buffer, poolName: string, userId: string, secretBlock: Buffer, timestamp: string): Buffer {
+  return createHmac("sha256", key)
+    .update(Buffer.concat([Buffer.from(poolName, "utf8"), Buffer.from(userId, "utf8"), secretBlock, Buffer.from(timestamp, "utf8")]))
+    .digest();
+}
+
+/** True when the client proved it knows the password behind the verifier. */
+export function verifyPasswordClaim(claim: PasswordClaim): boolean {
+  const key = sharedKey(claim.A, claim.B, claim.b, claim.verifier);
+  if (!key) return false;
+  const want = claimSignature(key, claim.poolName, claim.userId, claim.secretBlock, claim.timestamp);
+  const given = Buffer.from(claim.signature, "base64");
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
+/**
+ * TIMESTAMP as AWS's clients send it: "Tue Mar 3 09:05:07 UTC 2026" (the day not padded).
+ * Only the form is checked, not how far it is from the stack's clock: the SDKs sign with the
+ * real clock while tests move a ManualClock.
+ */
+export function isSrpTimestamp(value: string): boolean {
+  return /^(Sun|Mon|Tue|Wed|Thu|Fri|Sat) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([1-9]|[12]\d|3[01]) ([01]\d|2[0-3]):[0-5]\d:[0-5]\d UTC \d{4}$/.test(value);
+}
