@@ -131,7 +131,11 @@ function visit(model: ServiceModel, shape: Shape, value: unknown, path: string, 
       if (shape.max !== undefined && value.length > shape.max)
         fail(`Member must have length less than or equal to ${shape.max}`);
       const member = model.shapes[shape.member!.shape]!;
-      value.forEach((v, i) => visit(model, member, v, `${path}.${i + 1}.member`, errors, secret));
+      value.forEach((v, i) => {
+        // A list has no holes: AWS refuses a null member as it refuses a missing required one.
+        if (v === null) errors.push(`Value null at '${path}.${i + 1}.member' failed to satisfy constraint: Member must not be null`);
+        else visit(model, member, v, `${path}.${i + 1}.member`, errors, secret);
+      });
       return;
     }
     case "map": {

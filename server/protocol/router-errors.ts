@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { CoreServices } from "../core/services.js";
 import { AwsError } from "./errors.js";
 import { sendAwsError } from "./json.js";
+import { loadModel } from "./model.js";
 import { bucketFromHost, newRequestIds, sendS3Error } from "../storage/s3/http.js";
 import { S3Error, S3Errors } from "../storage/s3/errors.js";
 
@@ -10,12 +11,15 @@ import { S3Error, S3Errors } from "../storage/s3/errors.js";
  * (FST_ERR_BAD_URL), a path segment longer than its maxParamLength (FST_ERR_MAX_PARAM_LENGTH).
  * Each is answered in the format of the service the path belongs to, as AWS's endpoints would:
  * JSON (`x-amzn-ErrorType` and a JSON body the SDKs read) under Lambda's REST routes
- * (`/2015-03-31/`), SES v2's (`/v2/email/`) and the gateway's own (`/_rekognito/`); S3's XML for
+ * (`/2015-03-31/` and its other API versions), SES v2's (`/v2/email/`) and the gateway's own (`/_rekognito/`); S3's XML for
  * every other path, since S3's routes are the catch-all (`/:bucket`, `/:bucket/*`).
  */
 
+/** Every API version Lambda's routes live under (/2015-03-31/, /2020-04-22/ ...), from its model. */
+const LAMBDA_PREFIXES = [...new Set(Object.values(loadModel("lambda").operations).map((op) => `/${(op.http.requestUri ?? "/").split("/")[1]}/`))];
+
 const JSON_PREFIXES: readonly { prefix: string; type: string }[] = [
-  { prefix: "/2015-03-31/", type: "ValidationException" },
+  ...LAMBDA_PREFIXES.map((prefix) => ({ prefix, type: "ValidationException" })),
   { prefix: "/v2/email/", type: "BadRequestException" },
   { prefix: "/_rekognito/", type: "ValidationException" },
 ];

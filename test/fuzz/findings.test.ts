@@ -21,6 +21,29 @@ async function send(operation: string, input: Record<string, unknown>) {
 }
 
 describe("faults the fuzzer found", () => {
+  it("bad percent-encoding under any of Lambda's API versions answers Lambda's JSON, not S3's XML", async () => {
+    for (const path of ["/2020-04-22/code-signing-configs/%ED%A0%80", "/2015-03-31/functions/%/configuration", "/2017-03-31/tags/%zz"]) {
+      const res = await app.fastify.inject({ method: "GET", url: path, headers: { host: "127.0.0.1" } });
+      expect(res.statusCode, path).toBe(400);
+      expect(res.headers["x-amzn-errortype"], path).toBe("ValidationException");
+      expect(res.json(), path).toEqual(expect.objectContaining({ message: expect.stringContaining("percent-encoding") }));
+    }
+  });
+
+  it("a null member of a list (AdminCreateUser's UserAttributes: [null]) is a validation error, not a 500", async () => {
+    const pool = await send("CreateUserPool", { PoolName: "nulls" });
+    expect(pool.status).toBe(200);
+    const poolId = (pool.body as unknown as { UserPool: { Id: string } }).UserPool.Id;
+    const res = await send("AdminCreateUser", { UserPoolId: poolId, Username: "u", UserAttributes: [null] });
+    expect(res).toEqual({
+      status: 400,
+      body: {
+        __type: "InvalidParameterException",
+        message: "1 validation error detected: Value null at 'userAttributes.1.member' failed to satisfy constraint: Member must not be null",
+      },
+    });
+  });
+
   it("CreateUserPool with a Schema attribute that has no Name: InvalidParameterException, not a 500", async () => {
     const res = await send("CreateUserPool", { PoolName: "p", Schema: [{ AttributeDataType: "String" }] });
     expect(res).toEqual({

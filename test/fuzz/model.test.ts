@@ -63,7 +63,7 @@ describe(`fuzzing every service's actions from the models (seed ${seed})`, () =>
   for (const service of SERVICES) {
     it(`${service.name}: ${COUNTS[service.name]} generated requests, no 5xx but 501, every error AWS-shaped`, async () => {
       const before = { fiveXX: tally.fiveXX.length, notShaped: tally.notShaped.length, hung: tally.hung.length };
-      await fuzzService({ service, count: COUNTS[service.name]!, random: random.fork(), known, tally, transport, host: HOST, healthCheck: healthy });
+      await fuzzService({ service, count: COUNTS[service.name]!, random: random.fork(), known, tally, transport, host: HOST, healthCheck: healthy, beforeBatch: () => seedResources(transport, known, HOST, true) });
       expect(failures(service, before)).toEqual([]);
     }, 120_000 * SCALE);
   }

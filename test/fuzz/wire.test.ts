@@ -47,7 +47,7 @@ async function healthy(): Promise<void> {
 describe(`fuzzing over a real socket (seed ${seed})`, () => {
   it(`${PER_SERVICE} generated requests per service: no 5xx but 501, every error AWS-shaped, the server never exits`, async () => {
     for (const service of SERVICES) {
-      await fuzzService({ service, count: PER_SERVICE, random: random.fork(), known, tally, transport, host: server.host, healthCheck: healthy });
+      await fuzzService({ service, count: PER_SERVICE, random: random.fork(), known, tally, transport, host: server.host, healthCheck: healthy, beforeBatch: () => seedResources(transport, known, server.host, true) });
     }
     expect([...tally.fiveXX, ...tally.notShaped, ...tally.hung]).toEqual([]);
     expect(server.exited()).toBeNull();

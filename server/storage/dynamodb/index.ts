@@ -150,7 +150,7 @@ export async function createDynamoDB(
 
   gateway.registerProxy(DYNAMODB_TARGET_PREFIX, "dynamodb", async (request, reply) => {
     const action = actionOf(request);
-    const mine = own[action];
+    const mine = Object.hasOwn(own, action) ? own[action] : undefined;
     if (mine) return ownAction(request, reply, mine);
     const refused = refuseUnsupported(request, reply, DYNALITE_OPERATIONS, core.ids.uuid());
     if (refused) return refused;

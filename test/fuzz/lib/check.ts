@@ -84,9 +84,15 @@ export function errorCode(protocol: "json" | "rest-json" | "rest-xml", answer: A
   }
 }
 
-/** The statuses a well-behaved server may answer with 5xx. */
-export function acceptable5xx(status: number): boolean {
-  return status === 501;
+/**
+ * The 5xx a well-behaved server may answer: 501 NotImplemented, and for DynamoDB the retryable
+ * faults its engine documents (server/storage/dynamodb/errors.ts: 500 InternalServerError when
+ * dynalite crashed or stalled and was restarted, 503 ServiceUnavailable while it cannot start).
+ * Those are counted apart: each means an input took the engine down.
+ */
+export function acceptable5xx(service: string, status: number, code: string | undefined): boolean {
+  if (status === 501) return true;
+  return service === "dynamodb" && ((status === 500 && code === "InternalServerError") || (status === 503 && code === "ServiceUnavailable"));
 }
 
 /** Counts per service, and the first examples of each kind of failure, for the closing figures. */
@@ -95,6 +101,8 @@ export class Tally {
   readonly statuses = new Map<string, Map<number, number>>();
   readonly fiveXX: string[] = [];
   readonly notShaped: string[] = [];
+  /** DynamoDB's documented retryable 5xx: an input crashed or stalled its engine, which restarted. */
+  readonly engineRestarts: string[] = [];
   /** Requests with no answer in time (a hang). */
   readonly hung: string[] = [];
   /** Requests the HTTP client itself refused to send (an invalid header value...). */
@@ -113,7 +121,10 @@ export class Tally {
     byStatus.set(answer.status, (byStatus.get(answer.status) ?? 0) + 1);
     const what = `${request.service} ${request.operation} [${request.variant}] ${request.method} ${request.path.slice(0, 120)}`;
     const body = answer.body.toString("utf8").slice(0, 300);
-    if (answer.status >= 500 && !acceptable5xx(answer.status)) this.fiveXX.push(`${what} -> ${answer.status} ${body}`);
+    if (answer.status >= 500 && answer.status !== 501) {
+      if (acceptable5xx(request.service, answer.status, errorCode(protocol, answer))) this.engineRestarts.push(`${what} -> ${answer.status} ${body}`);
+      else this.fiveXX.push(`${what} -> ${answer.status} ${body}`);
+    }
     if (answer.status >= 400) {
       const code = errorCode(protocol, answer) ?? String(answer.status);
       if (/^(SignatureDoesNotMatch|InvalidSignatureException|IncompleteSignature(Exception)?)$/.test(code) && !request.unsignable) this.signatureRefusals++;
@@ -141,7 +152,7 @@ export class Tally {
   }
 
   summary(title: string): string {
-    const lines = [`${title}: ${this.total()} requests, ${this.fiveXX.length} 5xx (other than 501), ${this.notShaped.length} errors not AWS-shaped, ${this.hung.length} unanswered, ${this.signatureRefusals} refused for their signature, ${this.healthChecks} health checks`];
+    const lines = [`${title}: ${this.total()} requests, ${this.fiveXX.length} 5xx (other than 501), ${this.notShaped.length} errors not AWS-shaped, ${this.hung.length} unanswered, ${this.engineRestarts.length} DynamoDB engine restarts, ${this.signatureRefusals} refused for their signature, ${this.healthChecks} health checks`];
     for (const [service, n] of [...this.sent].sort()) {
       const statuses = [...(this.statuses.get(service) ?? new Map())].sort((a, b) => a[0] - b[0]).map(([s, c]) => `${s}:${c}`).join(" ");
       const unsent = this.unsendable.get(service);
@@ -149,6 +160,7 @@ export class Tally {
       const codes = [...(this.codes.get(service) ?? new Map())].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([c, k]) => `${c} ${k}`).join(", ");
       if (codes) lines.push(`  ${"".padEnd(18)} ${codes}`);
     }
+    for (const restart of this.engineRestarts.slice(0, 5)) lines.push(`  engine restart: ${restart}`);
     if (process.env.REKOGNITO_FUZZ_VERBOSE) for (const [key, example] of [...this.examples].sort()) lines.push(`  e.g. ${key}: ${example}`);
     return lines.join("\n");
   }

@@ -42,20 +42,19 @@ export async function oneRequest(service: FuzzService, known: KnownValues, rando
   let variant = "valid";
   let value: Record<string, unknown> = input;
   if (kind === "mutation") {
-    const allowed = MUTATIONS.filter((m) => !service.excludedMutations?.has(m));
-    const mutation: Mutation = random.pick(allowed);
+    const mutation: Mutation = random.pick(MUTATIONS);
     value = mutate(input, mutation, random, limits) as Record<string, unknown>;
     variant = mutation;
   }
   let request = requestOf(service, operation, value, variant, random);
   let signed = true;
+  if (service.excludeRequest?.(request)) return null;
   if (kind === "fault") {
     // Oversized bodies are sent once per service by the suite itself (they are large).
-    const faults = BODY_FAULTS.filter((f) => f !== "oversized" && !service.excludedFaults?.has(f));
+    const faults = BODY_FAULTS.filter((f) => f !== "oversized");
     const fault: BodyFault = random.pick(faults);
     ({ request, sign: signed } = withBodyFault(request, fault, random, { oversized: 0 }));
   }
-  if (service.excludeRequest?.(request)) return null;
   return { request, signed };
 }
 
@@ -85,6 +84,8 @@ export interface RunOptions {
   limits?: FuzzLimits;
   /** Called every `batch` requests: asserts the server still answers health. */
   healthCheck: () => Promise<void>;
+  /** Called before each batch: puts back what earlier requests deleted (a pool, a bucket...). */
+  beforeBatch?: () => Promise<void>;
 }
 
 /** Sends `count` generated requests to one service, `concurrency` at a time, checking health per batch. */
@@ -94,6 +95,7 @@ export async function fuzzService(options: RunOptions): Promise<void> {
   let sent = 0;
   while (sent < options.count) {
     const size = Math.min(limits.batch, options.count - sent);
+    await options.beforeBatch?.();
     // Generate the whole batch first, in order, so the sequence depends on the seed alone.
     const batch: { request: WireRequest; signed: boolean }[] = [];
     while (batch.length < size) {

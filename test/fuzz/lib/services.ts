@@ -7,24 +7,21 @@ import { s3Actions } from "../../../server/storage/s3/index.js";
 import { sesActions } from "../../../server/ses/index.js";
 import { DYNALITE_OPERATIONS } from "../../../server/storage/dynamodb/operations.js";
 import type { Random } from "./random.js";
-import { readModel, type FuzzModel, type FuzzShape, type GenOptions, type Mutation } from "./values.js";
-import type { BodyFault, ServiceWire, WireRequest } from "./wire.js";
+import { readModel, type FuzzModel, type FuzzShape, type GenOptions } from "./values.js";
+import type { ServiceWire, WireRequest } from "./wire.js";
 
 /**
  * The services the fuzz suite drives: their models, the operations rekognito implements (read
  * from the services' own action maps, so a new action is fuzzed as soon as it exists), the
  * special values that get a request past the first check (a real face image, a real zip), and
- * the input classes excluded until their owner's fix lands.
+ * the inputs that once took the stack down (deep DynamoDB values, nested parentheses).
  */
 export interface FuzzService extends ServiceWire {
   /** The implemented operations (fuzzed most). */
   implemented: string[];
-  /** Mutations not tried on this service, with the reason (an owner's pending fix). */
-  excludedMutations?: ReadonlyMap<Mutation, string>;
-  excludedFaults?: ReadonlyMap<BodyFault, string>;
-  /** Drops a request this service cannot yet answer right (each with its reason and owner in a comment). */
-  excludeRequest?: (request: WireRequest) => boolean;
   special?: GenOptions["special"];
+  /** Drops a request this service cannot yet answer right (each with its owner, in a comment). */
+  excludeRequest?: (request: WireRequest) => boolean;
 }
 
 const images = [
@@ -44,15 +41,6 @@ const s3Model = readModel(new URL("../models/s3.json", import.meta.url));
 const sesModel = readModel(new URL("../models/sesv2.json", import.meta.url));
 
 const PASSWORD = "Passw0rd!Fuzz";
-
-function decodable(path: string): boolean {
-  try {
-    decodeURIComponent(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** An AttributeValue as DynamoDB wants it: exactly one type member. */
 function attributeValue(random: Random, depth = 0): Record<string, unknown> {
@@ -75,6 +63,14 @@ function attributeValue(random: Random, depth = 0): Record<string, unknown> {
     default:
       return { L: [attributeValue(random, depth + 1)] };
   }
+}
+
+/** An AttributeValue nested `depth` levels in L or M. */
+function deepAttributeValue(depth: number, random: Random): Record<string, unknown> {
+  let v: Record<string, unknown> = { S: "leaf" };
+  const asList = random.chance(0.5);
+  for (let i = 0; i < depth; i++) v = asList ? { L: [v] } : { M: { a: v } };
+  return v;
 }
 
 export const rekognition: FuzzService = {
@@ -112,31 +108,18 @@ export const dynamodb: FuzzService = {
   protocol: "json",
   signingName: "dynamodb",
   implemented: [...DYNALITE_OPERATIONS],
-  // dynalite runs in the server's process: a deeply nested attribute value or body overflows its
-  // stack and ends the process (issue 10, part 2). H3 moves it out and validates nesting first;
-  // until then these classes are not sent to DynamoDB. Re-enable them when H3 lands.
-  excludedMutations: new Map([["deep-nesting", "H3: dynalite overflows its stack on deep nesting (issue 10 part 2)"]]),
-  excludedFaults: new Map([
-    ["deep-body", "H3: dynalite overflows its stack on deep nesting (issue 10 part 2)"],
-    // A body that is JSON but no object (null, 42, []) throws inside dynalite's request handler:
-    // an uncaught exception in the server's process, and the request is never answered. H3.
-    ["non-object", "H3: dynalite throws an uncaught TypeError on a JSON body that is not an object, and never answers"],
-  ]),
-  // TagResource with a tag whose Key or Value is missing (or not text) kills the process in
-  // dynalite (issue 10 part 2): H3 validates Tags first. Until then only well-formed Tags are sent.
-  excludeRequest: (request) => {
-    if (request.operation !== "TagResource") return false;
-    try {
-      const tags = (JSON.parse(request.body.toString("utf8")) as { Tags?: unknown }).Tags;
-      return !Array.isArray(tags) || tags.some((t) => typeof t?.Key !== "string" || typeof t?.Value !== "string");
-    } catch {
-      return false;
-    }
-  },
   special: (member, shape, random) => {
-    if (shape === dynamodbModel.shapes["AttributeValue"]) return attributeValue(random);
+    // What once took the whole stack down (issue 10, part 2): values nested past AWS's 32 levels
+    // and expressions of nested parentheses. Now refused with ValidationException.
+    if (shape === dynamodbModel.shapes["AttributeValue"]) return random.chance(0.02) ? deepAttributeValue(random.between(30, 1500), random) : attributeValue(random);
+    if (/Expression$/.test(member) && random.chance(0.03)) {
+      const n = random.between(10, 40);
+      return `${"(".repeat(n)}pk = :v${")".repeat(random.chance(0.8) ? n : n - 1)}`;
+    }
     if ((member === "Key" || member === "ExclusiveStartKey") && random.chance(0.7)) return { pk: { S: random.pick(["a", "b", "item-1"]) } };
-    if (member === "Item" && random.chance(0.7)) return { pk: { S: random.pick(["a", "b", "item-1"]) }, v: attributeValue(random) };
+    if (member === "Item" && random.chance(0.7)) {
+      return { pk: { S: random.pick(["a", "b", "item-1"]) }, v: random.chance(0.05) ? deepAttributeValue(random.between(30, 1500), random) : attributeValue(random) };
+    }
     if (/Expression$/.test(member) && random.chance(0.6)) return random.pick(["pk = :v", "attribute_exists(pk)", "SET v = :v", "#n = :v", "pk = :v AND v > :w", "REMOVE v"]);
     if (member === "ExpressionAttributeValues" && random.chance(0.6)) return { ":v": attributeValue(random), ":w": { N: "1" } };
     if (member === "ExpressionAttributeNames" && random.chance(0.6)) return { "#n": "pk" };
@@ -151,10 +134,6 @@ export const lambda: FuzzService = {
   signingName: "lambda",
   implemented: Object.keys(lambdaActions({} as never)),
   payloadOf: (operation) => (operation === "Invoke" ? "Payload" : undefined),
-  // A path that is not valid percent-encoded UTF-8 (%ED%A0%80) is refused by the router before
-  // Lambda sees it, and app.ts's frameworkErrors answers S3's XML InvalidURI on Lambda's routes
-  // (issue 10 part 9). Owner: H4 (Lambda) with H1 (app.ts). Re-enable when it answers Lambda's JSON.
-  excludeRequest: (request) => !decodable(request.path),
   special: (member, _shape, random) => {
     if (member === "ZipFile" && random.chance(0.5)) return Buffer.from(ECHO_ZIP).toString("base64");
     if (member === "Payload" && random.chance(0.7)) return Buffer.from(JSON.stringify({ hello: random.pick(["world", "😀", ""]) })).toString("base64");
@@ -183,11 +162,10 @@ export const s3: FuzzService = {
   protocol: "rest-xml",
   signingName: "s3",
   implemented: Object.keys(s3Actions),
-  // A path segment longer than the router's maxParamLength (2048 characters as sent, so a valid
-  // 1,024-byte key of non-ASCII characters too) is refused by the router, and app.ts's
-  // frameworkErrors answers it as JSON SerializationException, not S3's XML (issue 10 part 9).
-  // Owner: H2 (S3) with H1 (app.ts). Re-enable when S3 answers KeyTooLongError / InvalidBucketName.
-  excludeRequest: (request) => request.path.split("/").some((segment) => segment.length > 2048),
+  // GET/HEAD with a response-* override (response-content-disposition...) holding a control
+  // character or a character past U+00FF answers a 500 (Node refuses the header, Fastify's JSON
+  // error goes out). Owner: H2 (S3). Re-enable when GetObject/HeadObject refuse or encode it.
+  excludeRequest: (request) => request.query.some(([k, v]) => k.startsWith("response-") && /[^\t\x20-\x7e\x80-\xff]/.test(v)),
   special: (member, shape, random) => {
     if (member === "Body" && shape.type === "blob") {
       return random.chance(0.3) ? random.pick(images).toString("base64") : random.bytes(random.between(0, 64)).toString("base64");

@@ -176,7 +176,7 @@ export function valueOf(model: FuzzModel, shapeName: string, options: GenOptions
     case "string": {
       if (shape.enum?.length) return random.pick(shape.enum);
       const known = options.known.get(memberName);
-      if (known.length && random.chance(0.6)) return random.pick(known);
+      if (known.length && random.chance(0.75)) return random.pick(known);
       const min = shape.min ?? 0;
       const max = shape.max ?? 64;
       const fits = (s: string) => [...s].length >= min && [...s].length <= max;
@@ -306,7 +306,8 @@ const HUGE = [1e308, -1e308, 9007199254740993, 2 ** 31, 2 ** 63, -1, -(2 ** 31) 
 
 /** One way to get the input wrong; returns the mutated input (a fresh copy). */
 export function mutate(input: unknown, mutation: Mutation, random: Random, limits: { longString: number; deep: number }): unknown {
-  const value = structuredClone(input);
+  // In place: each input is generated for one request (and a clone of a deep value would overflow).
+  const value = input;
   const all = paths(value);
   const leaves = all.filter((p) => p.length && (getAt(value, p) === null || typeof getAt(value, p) !== "object"));
   const objects = all.filter((p) => { const v = getAt(value, p); return v !== null && typeof v === "object" && !Array.isArray(v); });
