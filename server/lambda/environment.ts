@@ -28,6 +28,8 @@ export interface Invocation {
   payload: string;
   invokedFunctionArn: string;
   clientContext?: unknown;
+  /** The X-Ray trace header of this invocation, which the runtime puts in _X_AMZN_TRACE_ID. */
+  traceId?: string;
   /** What is left of the function's timeout, ms (the context's getRemainingTimeInMillis). */
   remainingMs: () => number;
   /** The runtime received it: the function's clock runs from here (after a cold start's init). */
@@ -176,6 +178,7 @@ export class ExecutionEnvironment {
   constructor(
     readonly spec: EnvironmentSpec,
     private readonly options: EnvironmentOptions,
+    /** ready: init done, or an invocation done (the environment may be idle); gone: it exited. */
     private readonly events: { ready(env: ExecutionEnvironment): void; gone(env: ExecutionEnvironment): void },
   ) {
     this.log = new EnvironmentLog(spec.functionName, options.logger, options.log);
@@ -329,6 +332,7 @@ export class ExecutionEnvironment {
         deadlineMs: Date.now() + invocation.remainingMs(),
         invokedFunctionArn: invocation.invokedFunctionArn,
         clientContext: invocation.clientContext,
+        traceId: invocation.traceId,
       },
       Buffer.from(invocation.payload),
     );
@@ -380,7 +384,8 @@ export class ExecutionEnvironment {
         if (this.state !== "init") return;
         this.state = "idle";
         if (this.current) this.start();
-        else this.events.ready(this);
+        // Either way the pool may act: hand this one work, or start the next init.
+        this.events.ready(this);
         return;
       }
       case "init-error":

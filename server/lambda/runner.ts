@@ -41,6 +41,8 @@ export interface RunRequest {
   callerTimeoutMs?: number;
   invokedFunctionArn: string;
   clientContext?: unknown;
+  /** The X-Ray trace header the function's environment gets for this invocation (_X_AMZN_TRACE_ID). */
+  traceId?: string;
 }
 
 export interface RunnerOptions {
@@ -100,6 +102,8 @@ interface Pending {
 class FunctionPool {
   readonly environments = new Set<ExecutionEnvironment>();
   private readonly queue: Pending[] = [];
+  /** Invocations bound to an environment still in its init (oldest first). */
+  private readonly coldWaiting = new Set<Pending>();
   private closed = false;
 
   constructor(
@@ -127,6 +131,7 @@ class FunctionPool {
       payload: request.payload,
       invokedFunctionArn: request.invokedFunctionArn,
       clientContext: request.clientContext,
+      traceId: request.traceId,
       remainingMs: () => this.remaining(pending),
       started: () => this.resume(pending),
       finish: (outcome) => this.settle(pending, outcome),
@@ -155,25 +160,53 @@ class FunctionPool {
     return this.queue.length;
   }
 
+  /**
+   * Hands waiting invocations to environments: an idle one takes the oldest waiting, or else one
+   * still waiting for a cold environment's init (a warm environment that frees up in
+   * milliseconds beats an init of a second: the cold one then stays, warm, for the next call);
+   * with none idle, none loading and room left, a new environment starts for the oldest waiting.
+   */
   private dispatch(): void {
-    while (this.queue.length && !this.closed) {
-      let env: ExecutionEnvironment | undefined;
-      for (const e of this.environments) if (e.state === "idle" && !e.current) env = e;
-      if (env) {
-        const pending = this.queue.shift()!;
-        pending.env = env;
-        env.run(pending.invocation);
+    while (!this.closed) {
+      let idle: ExecutionEnvironment | undefined;
+      for (const e of this.environments) if (e.state === "idle" && !e.current) idle = e;
+      if (idle) {
+        const pending = this.queue.shift() ?? this.steal();
+        if (!pending) return;
+        pending.env = idle;
+        idle.run(pending.invocation);
         continue;
       }
-      if (this.live() >= this.options.maxEnvironmentsPerFunction) return;
+      if (!this.queue.length || this.live() >= this.options.maxEnvironmentsPerFunction) return;
+      // One init at a time: on a laptop's few cores, inits started together only slow each
+      // other down, while the first environment ready serves the queue in milliseconds a call.
+      if (this.initializing() > 0) return;
       // A cold start: the invocation waits for this environment's init, its own clock stopped
       // (AWS does not count the init phase against the function's timeout).
       const pending = this.queue.shift()!;
       const created = this.create();
       this.pause(pending);
       pending.env = created;
+      this.coldWaiting.add(pending);
       created.run(pending.invocation);
     }
+  }
+
+  /** The oldest invocation waiting for an init, taken from the environment that inits. */
+  private steal(): Pending | undefined {
+    for (const pending of this.coldWaiting) {
+      this.coldWaiting.delete(pending);
+      if (pending.settled || !pending.env || pending.env.state !== "init" || pending.env.current !== pending.invocation) continue;
+      pending.env.release(pending.invocation);
+      return pending;
+    }
+    return undefined;
+  }
+
+  private initializing(): number {
+    let n = 0;
+    for (const e of this.environments) if (e.state === "init") n++;
+    return n;
   }
 
   private live(): number {
@@ -222,6 +255,7 @@ class FunctionPool {
   }
 
   private resume(pending: Pending): void {
+    this.coldWaiting.delete(pending);
     if (pending.runningSince !== null || pending.settled) return;
     pending.runningSince = this.options.timers.now();
     pending.functionTimer = this.options.timers.set(() => this.expire(pending, "function"), pending.remaining);
@@ -273,6 +307,7 @@ class FunctionPool {
   private settle(pending: Pending, outcome: RunOutcome): void {
     if (pending.settled) return;
     pending.settled = true;
+    this.coldWaiting.delete(pending);
     this.options.timers.clear(pending.functionTimer);
     this.options.timers.clear(pending.callerTimer);
     pending.resolve(outcome);

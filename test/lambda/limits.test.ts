@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { deflateRawSync, constants } from "node:zlib";
 import {
   CreateFunctionCommand,
@@ -36,9 +37,13 @@ beforeAll(async () => {
   client = lambdaClient(stack);
 });
 
+/** Files functions leave in /tmp, removed once their environments are gone. */
+const leftovers: string[] = [];
+
 afterAll(async () => {
   client?.destroy();
   await stack?.close();
+  for (const path of leftovers) rmSync(path, { force: true });
 });
 
 async function create(name: string, source: string, extra: Partial<CreateFunctionCommandInput> = {}, to: LambdaClient = client) {
@@ -308,6 +313,30 @@ describe("zip bombs", () => {
   });
 });
 
+describe("waiting for an environment", () => {
+  it("gives a waiting invocation to the first environment free, not to one still loading its code", async () => {
+    // Each environment names itself; every one after the first takes two seconds to load.
+    const run = `${process.pid}-${Date.now()}`;
+    leftovers.push(`/tmp/slow-second-${run}.started`);
+    await create(
+      "slow-second",
+      `import { existsSync, writeFileSync } from "node:fs";
+const marker = "/tmp/" + process.env.AWS_LAMBDA_FUNCTION_NAME + "-" + process.env.RUN + ".started";
+if (existsSync(marker)) await new Promise((r) => setTimeout(r, 2000));
+writeFileSync(marker, "");
+const id = Math.random().toString(36).slice(2);
+export const handler = async () => id;\n`,
+      { Environment: { Variables: { RUN: run } } },
+    );
+    const first = (await invoke("slow-second")).payload;
+    // Two at once: one takes the warm environment, the other starts a second one, then finds
+    // the warm one free again long before that second one has loaded.
+    const both = await Promise.all([invoke("slow-second"), invoke("slow-second")]);
+    expect(both.map((r) => r.payload)).toEqual([first, first]);
+    expect(lambdaService(stack).backend.runner.stats()["slow-second"]).toMatchObject({ environments: 2 });
+  });
+});
+
 describe("timeouts count from the call", () => {
   const timers = new ManualTimers();
   let manual: Stack;
@@ -339,11 +368,12 @@ describe("timeouts count from the call", () => {
       (e: { name: string; message: string }) => `${e.name}: ${e.message}`,
     );
 
-  /** Resolves once the runner holds `n` invocations of `fn` (running or waiting). */
-  async function holding(fn: string, n: number): Promise<void> {
+  /** Resolves once the runner holds `n` invocations of `fn` (running or waiting), `running` of them running. */
+  async function holding(fn: string, n: number, running = 0): Promise<void> {
     for (;;) {
       const s = lambdaService(manual).backend.runner.stats()[fn];
-      if (s && s.busy + s.waiting >= n) return;
+      const busy = lambdaService(manual).backend.runner.environments().filter((e) => e.spec.functionName === fn && e.state === "busy").length;
+      if (s && s.busy + s.waiting >= n && busy >= running) return;
       await new Promise((r) => setImmediate(r));
     }
   }
@@ -352,7 +382,7 @@ describe("timeouts count from the call", () => {
     const socketTimeout = "UnexpectedLambdaException: PreSignUp invocation failed due to error Socket timeout while invoking Lambda function.";
     // Four take the function's four environments...
     const first = [0, 1, 2, 3].map(signUp);
-    await holding("hang", 4);
+    await holding("hang", 4, 4);
     timers.advance(3000);
     // ...and four more, three seconds later, wait for one.
     const second = [4, 5, 6, 7].map(signUp);
