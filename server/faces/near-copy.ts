@@ -24,13 +24,13 @@ import { grayscale, mirrorImage, resize, type RgbImage } from "./pixels.js";
  * look-alike's copies are never Ana, nor Ana's the look-alike.
  */
 export const SIGNATURE_SIDE = 64;
-/** How far (in signature cells, ±) a copy may be shifted: 2 of 48 is about 4% of the picture. */
+/** How far (in signature cells, ±) a copy may be shifted: 3 of 64 is about 5% of the picture. */
 export const MAX_SHIFT_CELLS = 3;
 export const NEAR_COPY_MIN = 0.9;
 export const NEAR_COPY_MARGIN = 0.03;
 /** Aspect ratios further apart than this factor are not compared (no camera crops that much). */
 const MAX_CROP_FACTOR = 1.8;
-/** References are kept at this longest side: enough for a 48-cell signature. */
+/** References are kept at this longest side: enough for a 64-cell signature of any crop. */
 const REFERENCE_SIDE = 256;
 
 /** A luma grid, SIGNATURE_SIDE cells square, of one picture cut to one aspect ratio. */
@@ -78,10 +78,7 @@ function detail(grid: Grid): Grid {
   return out;
 }
 
-/**
- * A [1 2 1] blur across and down: a copy shifted by a fraction of a cell then differs from
- * the reference by far less, while the features (several cells wide) stay apart.
- */
+/** A [1 2 1] blur across and down (edges repeated). */
 function smooth(grid: Grid): Grid {
   const n = SIGNATURE_SIDE;
   const across = new Float32Array(grid.length);
