@@ -18,6 +18,8 @@ export interface S3Notification {
 
 interface StackEventMap {
   "s3:notification": [S3Notification];
+  /** A message landed in the local mailbox (the console's mailbox page updates live). */
+  mail: [{ id: string; to: string; subject: string; code: string | null }];
 }
 
 export class StackEvents extends EventEmitter<StackEventMap> {}

@@ -4,6 +4,7 @@ import type { KeyGenerator } from "./keys.js";
 import type { Logger } from "./logger.js";
 import type { Persistence } from "./persistence.js";
 import type { StackEvents } from "./events.js";
+import type { TraceRecorder } from "./traces.js";
 
 /** What every service of the stack is built from: the injected clock, randomness, log and storage. */
 export interface CoreServices {
@@ -24,6 +25,8 @@ export interface CoreServices {
   endpoint(): string;
   /** In-process notifications between services (S3 → Lambda). */
   events: StackEvents;
+  /** What the console shows of sign-ins, invocations and S3 events (absent in hand-built cores of unit tests). */
+  traces?: TraceRecorder;
 }
 
 /** A part of the stack that reports its state in /_rekognito/health and can be closed. */
