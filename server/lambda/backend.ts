@@ -11,6 +11,7 @@ import { FunctionRegistry, type FunctionCodeSource, type PolicyStatement, type S
 import { Runner, type RunOutcome } from "./runner.js";
 import type { Timers } from "./timers.js";
 import type { InvokeResult, LambdaInvoker } from "./types.js";
+import type { TraceLink } from "../core/traces.js";
 
 /** The Node.js runtimes rekognito runs (the node running rekognito runs them all). */
 export const SUPPORTED_RUNTIMES = ["nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x"] as const;
@@ -357,11 +358,13 @@ export class LambdaBackend implements LambdaInvoker {
   /**
    * Runs a stored function; the payload is JSON text. `timeoutMs` lowers the function's own
    * timeout; `callerTimeoutMs` is how long the caller waits at most, everything included.
+   * `trace`: where the console records the invocation (a trigger's step, an S3 event); `source`
+   * names what invoked it when it is a trace of its own.
    */
   run(
     fn: StoredFunction,
     payload: string,
-    options: { timeoutMs?: number; callerTimeoutMs?: number; clientContext?: unknown; invokedArn?: string; requestId?: string } = {},
+    options: { timeoutMs?: number; callerTimeoutMs?: number; clientContext?: unknown; invokedArn?: string; requestId?: string; trace?: TraceLink; source?: string } = {},
   ): Promise<RunOutcome & { requestId: string }> {
     const requestId = options.requestId ?? this.core.ids.uuid();
     const ownTimeout = fn.timeout * 1000;
@@ -379,6 +382,7 @@ export class LambdaBackend implements LambdaInvoker {
       env: this.environmentOf(fn, codeDir),
       sdkHook: !resolvesSdk(codeDir),
     };
+    const span = this.core.traces?.invocation(fn.name, requestId, options.trace, options.source ?? "Invoke");
     return this.runner
       .run(key, spec, {
         requestId,
@@ -387,8 +391,18 @@ export class LambdaBackend implements LambdaInvoker {
         callerTimeoutMs: options.callerTimeoutMs,
         invokedFunctionArn: options.invokedArn ?? fn.arn,
         clientContext: options.clientContext,
+        traceId: span?.header,
       })
-      .then((outcome) => ({ ...outcome, requestId }));
+      .then(
+        (outcome) => {
+          span?.end(outcome);
+          return { ...outcome, requestId };
+        },
+        (error: unknown) => {
+          span?.end({ ok: false, errorType: "Runtime.Error", errorMessage: error instanceof Error ? error.message : String(error), log: "" });
+          throw error;
+        },
+      );
   }
 
   /**
@@ -396,9 +410,9 @@ export class LambdaBackend implements LambdaInvoker {
    * now, queue and init included (Cognito's 5 s); running out of it is `timedOut`, while the
    * function's own timeout is a function error (Sandbox.Timedout), as Cognito sees it on AWS.
    */
-  async invoke(nameOrArn: string, payload: unknown, options: { timeoutMs?: number } = {}): Promise<InvokeResult> {
+  async invoke(nameOrArn: string, payload: unknown, options: { timeoutMs?: number; trace?: TraceLink } = {}): Promise<InvokeResult> {
     const fn = this.require(nameOrArn);
-    const outcome = await this.run(fn, JSON.stringify(payload ?? {}), { callerTimeoutMs: options.timeoutMs });
+    const outcome = await this.run(fn, JSON.stringify(payload ?? {}), { callerTimeoutMs: options.timeoutMs, trace: options.trace, source: "a Cognito trigger" });
     if (outcome.ok) {
       let value: unknown = null;
       try {
@@ -419,9 +433,9 @@ export class LambdaBackend implements LambdaInvoker {
   }
 
   /** An asynchronous (Event) invocation: runs in the background; failures are logged. */
-  invokeAsync(fn: StoredFunction, payload: string, source: string): string {
+  invokeAsync(fn: StoredFunction, payload: string, source: string, trace?: TraceLink): string {
     const requestId = this.core.ids.uuid();
-    const done = this.run(fn, payload, { requestId })
+    const done = this.run(fn, payload, { requestId, trace, source })
       .then((outcome) => {
         if (!outcome.ok) {
           this.core.logger.warn(`[${fn.name} ${outcome.requestId}] ${source} invocation failed: ${outcome.errorType}: ${outcome.errorMessage}`);

@@ -19,6 +19,7 @@ import { LambdaErrors } from "./errors.js";
 import { registerRestService, type RestAction } from "./rest.js";
 import { registerCodeRoute } from "./routes.js";
 import type { InvokeResult, LambdaInvoker } from "./types.js";
+import { s3EventOf, type TraceLink } from "../core/traces.js";
 
 export type { InvokeResult, LambdaInvoker } from "./types.js";
 export { HOT_RELOAD_BUCKET } from "./code.js";
@@ -89,14 +90,14 @@ export function createLambda(core: CoreServices, fastify: FastifyInstance, optio
       core.logger.warn(`[lambda] S3 notification ${notification.configurationId} targets ${notification.targetArn}, which does not exist`);
       return;
     }
-    backend.invokeAsync(fn, JSON.stringify(notification.event), "S3 notification");
+    backend.invokeAsync(fn, JSON.stringify(notification.event), "S3 notification", core.traces?.s3Event(s3EventOf(notification)));
   };
   core.events.on("s3:notification", onNotification);
 
   return {
     name: "lambda",
     backend,
-    invoke: (nameOrArn: string, payload: unknown, opts?: { timeoutMs?: number }): Promise<InvokeResult> => backend.invoke(nameOrArn, payload, opts),
+    invoke: (nameOrArn: string, payload: unknown, opts?: { timeoutMs?: number; trace?: TraceLink }): Promise<InvokeResult> => backend.invoke(nameOrArn, payload, opts),
     exists: (nameOrArn: string) => backend.exists(nameOrArn),
     drain: () => backend.drain(),
     health: () => ({ functions: backend.registry.size, environments: backend.runner.stats() }),

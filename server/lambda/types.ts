@@ -1,3 +1,5 @@
+import type { TraceLink } from "../core/traces.js";
+
 /** How other services (Cognito's triggers, S3 notifications) run a Lambda function. */
 export type InvokeResult =
   | { ok: true; payload: unknown; requestId: string }
@@ -23,7 +25,7 @@ export interface LambdaInvoker {
    * the call, whatever the function is doing (waiting for an environment, loading its code,
    * running): Cognito waits 5 seconds for a trigger.
    */
-  invoke(functionNameOrArn: string, payload: unknown, options?: { timeoutMs?: number }): Promise<InvokeResult>;
+  invoke(functionNameOrArn: string, payload: unknown, options?: { timeoutMs?: number; trace?: TraceLink }): Promise<InvokeResult>;
   /** True when a function of that name or ARN is deployed. */
   exists(functionNameOrArn: string): boolean;
 }

@@ -9,7 +9,7 @@
 // of a JSON header, the header, then the body bytes (an event or a response, as they are).
 //   in:  { type: "configure", handler, codeDir, functionName, functionVersion, memorySize,
 //          logGroupName, logStreamName, sdkHook, maxResponseBytes }
-//        { type: "invoke", requestId, deadlineMs, invokedFunctionArn, clientContext? }  body: event
+//        { type: "invoke", requestId, deadlineMs, invokedFunctionArn, clientContext?, traceId? }  body: event
 //   out: { type: "ready" }                                  (init done: ask for the next event)
 //        { type: "init-error", errorType, errorMessage, trace }   (then exits, as on AWS)
 //        { type: "result", requestId }                      body: the response JSON
@@ -218,6 +218,10 @@ handlers.configure = async (header) => {
 handlers.invoke = (message, body) => {
   const { requestId, deadlineMs } = message;
   current = requestId;
+  // As AWS Lambda's runtime does per invocation: the AWS SDK sends it back as X-Amzn-Trace-Id
+  // with every call the handler makes, which is how rekognito's console ties calls to invocations.
+  if (message.traceId) process.env._X_AMZN_TRACE_ID = message.traceId;
+  else delete process.env._X_AMZN_TRACE_ID;
   let settled = false;
   const finish = (error, result) => {
     if (settled) return;
