@@ -6,11 +6,11 @@ import { loadModel } from "../protocol/model.js";
 import { AwsError } from "../protocol/errors.js";
 import { CognitoErrors } from "./errors.js";
 import { Mailbox } from "./mailbox.js";
+import type { CognitoActionFactory, CognitoServices } from "./services.js";
 import { AuthSessions } from "./sessions.js";
 import { CognitoStore } from "./store.js";
-import { TokenService } from "./tokens.js";
-import { Triggers } from "./triggers.js";
-import type { CognitoAction, CognitoServices } from "./types.js";
+import { TokenSigner } from "./tokens/signer.js";
+import { Triggers } from "./triggers/invoker.js";
 import { AdminConfirmSignUp } from "./actions/AdminConfirmSignUp.js";
 import { AdminCreateUser } from "./actions/AdminCreateUser.js";
 import { AdminDeleteUser } from "./actions/AdminDeleteUser.js";
@@ -71,7 +71,9 @@ export const cognitoActions = {
   SignUp,
   UpdateUserPool,
   UpdateUserPoolClient,
-} satisfies Record<string, CognitoAction<any, any>>;
+} satisfies Record<string, CognitoActionFactory>;
+
+export type CognitoActionName = keyof typeof cognitoActions;
 
 export type CognitoService = JsonService & StackComponent & { services: CognitoServices };
 
@@ -82,16 +84,20 @@ export type CognitoService = JsonService & StackComponent & { services: CognitoS
 export function createCognito(core: CoreServices, fastify: FastifyInstance, deps: { lambda: LambdaInvoker }): CognitoService {
   const store = new CognitoStore(core);
   const services: CognitoServices = {
-    core,
+    clock: core.clock,
+    ids: core.ids,
+    keys: core.keys,
+    logger: core.logger,
+    traces: core.traces,
     store,
     mailbox: new Mailbox(core),
     triggers: new Triggers(core, deps.lambda),
-    tokens: new TokenService(core, store),
+    tokens: new TokenSigner({ clock: core.clock, store }),
     sessions: new AuthSessions(core),
   };
   // No prototype: a target named `constructor` or `toString` finds no action here.
   const actions: Record<string, ActionHandler> = Object.create(null);
-  for (const [name, factory] of Object.entries(cognitoActions)) actions[name] = (factory as CognitoAction<any, any>)(services);
+  for (const [name, factory] of Object.entries(cognitoActions) as [CognitoActionName, CognitoActionFactory][]) actions[name] = factory(services);
 
   const notFound = (poolId: string) => {
     const e = CognitoErrors.poolNotFound(poolId);

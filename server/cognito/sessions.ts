@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { CoreServices } from "../core/services.js";
 import { CognitoErrors } from "./errors.js";
-import type { ChallengeSessionEntry, StringMap } from "./types.js";
+import type { ChallengeSessionEntry, StringMap } from "./triggers/events.js";
 
 /** The state of one custom-auth sign-in between two requests. */
 export interface AuthSession {
@@ -15,6 +15,8 @@ export interface AuthSession {
   privateChallengeParameters: StringMap;
   challengeMetadata: string | undefined;
   expiresAt: number;
+  /** The sign-in's trace in the console, carried from round to round. */
+  traceId?: string;
 }
 
 /**

@@ -322,4 +322,8 @@ export class CognitoStore {
   isRevoked(originJti: string): boolean {
     return this.revokedOrigins.has(originJti);
   }
+  /** Ends every token a user holds (sign-out everywhere, disable, delete). */
+  revokeUserTokens(user: UserRecord): void {
+    for (const r of this.refreshTokensOf(user.poolId, user.username)) this.revokeOrigin(r.originJti);
+  }
 }

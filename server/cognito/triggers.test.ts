@@ -10,7 +10,7 @@ import type { InvokeResult, LambdaInvoker } from "../lambda/types.js";
 import { AwsError } from "../protocol/errors.js";
 import { AuthSessions } from "./sessions.js";
 import type { PoolRecord } from "./store.js";
-import { Triggers } from "./triggers.js";
+import { Triggers } from "./triggers/invoker.js";
 
 /** Unit tests with an in-process fake Lambda: how each kind of trigger fault reaches the caller. */
 const clock = new ManualClock();

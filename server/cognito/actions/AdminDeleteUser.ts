@@ -1,12 +1,13 @@
 import type { AdminDeleteUserRequest } from "@aws-sdk/client-cognito-identity-provider";
-import { requirePool, requireUser } from "../shared.js";
-import type { CognitoAction } from "../types.js";
-import { revokeAllTokens } from "../users.js";
+import { requirePool, requireUser } from "../lookups.js";
+import type { CognitoServices } from "../services.js";
 
-export const AdminDeleteUser: CognitoAction<AdminDeleteUserRequest, Record<string, never>> = (svc) => (input) => {
-  const pool = requirePool(svc.store, input.UserPoolId!);
-  const user = requireUser(svc.store, pool, input.Username!);
-  revokeAllTokens(svc, user);
-  svc.store.deleteUser(user);
-  return {};
-};
+export const AdminDeleteUser =
+  ({ store }: Pick<CognitoServices, "store">) =>
+  async (input: AdminDeleteUserRequest): Promise<Record<string, never>> => {
+    const pool = requirePool(store, input.UserPoolId!);
+    const user = requireUser(store, pool, input.Username!);
+    store.revokeUserTokens(user);
+    store.deleteUser(user);
+    return {};
+  };

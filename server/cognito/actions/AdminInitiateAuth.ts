@@ -1,10 +1,16 @@
 import type { AdminInitiateAuthRequest, AdminInitiateAuthResponse } from "@aws-sdk/client-cognito-identity-provider";
-import { initiate } from "../authActions.js";
-import { metadata, requireClient, requirePool } from "../shared.js";
-import type { CognitoAction } from "../types.js";
+import type { RequestContext } from "../../protocol/json.js";
+import type { FlowServices } from "../flows/context.js";
+import { initiateAuth } from "../flows/initiate.js";
+import { requireClient, requirePool } from "../lookups.js";
+import { clientMetadata } from "../parameters.js";
+import type { Wire } from "../wire.js";
 
-export const AdminInitiateAuth: CognitoAction<AdminInitiateAuthRequest, AdminInitiateAuthResponse> = (svc) => (input, ctx) => {
-  requirePool(svc.store, input.UserPoolId!);
-  const { pool, client } = requireClient(svc.store, input.ClientId!, input.UserPoolId!);
-  return initiate(svc, ctx, pool, client, input.AuthFlow!, input.AuthParameters ?? {}, metadata(input.ClientMetadata), true);
-};
+export const AdminInitiateAuth =
+  (services: FlowServices) =>
+  async (input: AdminInitiateAuthRequest, ctx: RequestContext): Promise<Wire<AdminInitiateAuthResponse>> => {
+    requirePool(services.store, input.UserPoolId!);
+    const { pool, client } = requireClient(services.store, input.ClientId!, input.UserPoolId!);
+    const flow = { services, request: ctx, pool, client, clientMetadata: clientMetadata(input.ClientMetadata), admin: true };
+    return initiateAuth(flow, input.AuthFlow!, input.AuthParameters ?? {});
+  };

@@ -1,17 +1,20 @@
 import type { CreateUserPoolRequest, CreateUserPoolResponse } from "@aws-sdk/client-cognito-identity-provider";
+import type { RequestContext } from "../../protocol/json.js";
+import { isStandardAttribute } from "../attributes.js";
 import { CognitoErrors } from "../errors.js";
-import { poolView, STANDARD_ATTRIBUTES } from "../shared.js";
+import type { CognitoServices } from "../services.js";
 import type { PoolRecord } from "../store.js";
-import { generatePoolKey } from "../tokens.js";
-import type { CognitoAction } from "../types.js";
+import { generatePoolKey } from "../tokens/signer.js";
+import { poolView } from "../views.js";
+import type { Wire } from "../wire.js";
 
-/** The settings CreateUserPool and UpdateUserPool share; omitted ones take AWS's defaults. */
 /** Settings DescribeUserPool echoes back as they were given. */
 const ECHOED = [
   "DeletionProtection", "UserPoolTags", "AccountRecoverySetting", "UserPoolTier", "AdminCreateUserConfig", "VerificationMessageTemplate",
   "EmailConfiguration", "UserAttributeUpdateSettings", "EmailVerificationMessage", "EmailVerificationSubject", "DeviceConfiguration",
 ] as const;
 
+/** The settings CreateUserPool and UpdateUserPool share; omitted ones take AWS's defaults. */
 export function poolSettings(input: Pick<CreateUserPoolRequest, "Policies" | "LambdaConfig" | "AutoVerifiedAttributes" | "MfaConfiguration" | (typeof ECHOED)[number]>) {
   const given = input.Policies?.PasswordPolicy ?? {};
   const passwordPolicy: PoolRecord["passwordPolicy"] = {
@@ -35,44 +38,46 @@ export function poolSettings(input: Pick<CreateUserPoolRequest, "Policies" | "La
   };
 }
 
-export const CreateUserPool: CognitoAction<CreateUserPoolRequest, CreateUserPoolResponse> = (svc) => async (input, ctx) => {
-  if (input.UsernameAttributes?.length && input.AliasAttributes?.length) {
-    throw CognitoErrors.invalidParameter("Only one of the aliasAttributes or usernameAttributes can be set in a User Pool.");
-  }
-  const now = svc.core.clock.now();
-  const id = svc.store.newPoolId(ctx.region);
-  const customAttributes: PoolRecord["customAttributes"] = [];
-  const requiredAttributes: string[] = [];
-  for (const [i, attr] of (input.Schema ?? []).entries()) {
-    // The model leaves Name optional, but an attribute without one is no attribute.
-    if (typeof attr.Name !== "string") {
-      throw CognitoErrors.invalidParameter(`1 validation error detected: Value null at 'schema.${i + 1}.member.name' failed to satisfy constraint: Member must not be null`);
+export const CreateUserPool =
+  ({ store, clock, ids, keys }: Pick<CognitoServices, "store" | "clock" | "ids" | "keys">) =>
+  async (input: CreateUserPoolRequest, ctx: RequestContext): Promise<Wire<CreateUserPoolResponse>> => {
+    if (input.UsernameAttributes?.length && input.AliasAttributes?.length) {
+      throw CognitoErrors.invalidParameter("Only one of the aliasAttributes or usernameAttributes can be set in a User Pool.");
     }
-    const name = attr.Name;
-    if ((STANDARD_ATTRIBUTES as readonly string[]).includes(name)) {
-      if (attr.Required && name !== "sub") requiredAttributes.push(name);
-      continue;
+    const now = clock.now();
+    const id = store.newPoolId(ctx.region);
+    const customAttributes: PoolRecord["customAttributes"] = [];
+    const requiredAttributes: string[] = [];
+    for (const [i, attr] of (input.Schema ?? []).entries()) {
+      // The model leaves Name optional, but an attribute without one is no attribute.
+      if (typeof attr.Name !== "string") {
+        throw CognitoErrors.invalidParameter(`1 validation error detected: Value null at 'schema.${i + 1}.member.name' failed to satisfy constraint: Member must not be null`);
+      }
+      const name = attr.Name;
+      if (isStandardAttribute(name)) {
+        if (attr.Required && name !== "sub") requiredAttributes.push(name);
+        continue;
+      }
+      if (attr.Required) throw CognitoErrors.invalidParameter(`Required custom attributes are not supported currently.`);
+      const full = name.startsWith("custom:") ? name : `custom:${name}`;
+      customAttributes.push({ name: full, type: attr.AttributeDataType ?? "String", mutable: attr.Mutable ?? true });
     }
-    if (attr.Required) throw CognitoErrors.invalidParameter(`Required custom attributes are not supported currently.`);
-    const full = name.startsWith("custom:") ? name : `custom:${name}`;
-    customAttributes.push({ name: full, type: attr.AttributeDataType ?? "String", mutable: attr.Mutable ?? true });
-  }
-  const pool: PoolRecord = {
-    id,
-    name: input.PoolName!,
-    region: ctx.region,
-    arn: `arn:aws:cognito-idp:${ctx.region}:${ctx.accountId}:userpool/${id}`,
-    createdAt: now,
-    updatedAt: now,
-    usernameAttributes: (input.UsernameAttributes ?? []) as string[],
-    aliasAttributes: (input.AliasAttributes ?? []) as string[],
-    caseSensitive: input.UsernameConfiguration?.CaseSensitive ?? true,
-    requiredAttributes,
-    customAttributes,
-    key: await generatePoolKey(svc.core),
-    ...poolSettings(input),
+    const pool: PoolRecord = {
+      id,
+      name: input.PoolName!,
+      region: ctx.region,
+      arn: `arn:aws:cognito-idp:${ctx.region}:${ctx.accountId}:userpool/${id}`,
+      createdAt: now,
+      updatedAt: now,
+      usernameAttributes: (input.UsernameAttributes ?? []) as string[],
+      aliasAttributes: (input.AliasAttributes ?? []) as string[],
+      caseSensitive: input.UsernameConfiguration?.CaseSensitive ?? true,
+      requiredAttributes,
+      customAttributes,
+      key: await generatePoolKey({ keys, ids }),
+      ...poolSettings(input),
+    };
+    if (input.UsernameConfiguration) pool.extra.UsernameConfiguration = input.UsernameConfiguration;
+    store.putPool(pool);
+    return { UserPool: poolView(pool, 0) };
   };
-  if (input.UsernameConfiguration) pool.extra.UsernameConfiguration = input.UsernameConfiguration;
-  svc.store.putPool(pool);
-  return { UserPool: poolView(pool, 0) };
-};

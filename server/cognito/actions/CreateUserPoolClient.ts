@@ -4,10 +4,12 @@ import type {
   UpdateUserPoolClientRequest,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { CognitoErrors } from "../errors.js";
-import { clientView, requirePool } from "../shared.js";
+import { requirePool } from "../lookups.js";
+import type { CognitoServices } from "../services.js";
 import type { ClientRecord } from "../store.js";
-import { tokenLifetimes } from "../authFlow.js";
-import type { CognitoAction } from "../types.js";
+import { tokenLifetimes } from "../tokens/lifetimes.js";
+import { clientView } from "../views.js";
+import type { Wire } from "../wire.js";
 
 /** Settings shared by CreateUserPoolClient and UpdateUserPoolClient; omitted ones take AWS's defaults. */
 export function clientSettings(input: Omit<UpdateUserPoolClientRequest, "ClientId" | "UserPoolId">) {
@@ -34,7 +36,7 @@ export function clientSettings(input: Omit<UpdateUserPoolClientRequest, "ClientI
     extra,
   };
   // AWS's ranges: access and ID tokens 5 minutes to 1 day, refresh tokens 1 hour to 10 years.
-  const life = tokenLifetimes({ ...settings, refreshTokenValidity: settings.refreshTokenValidity } as ClientRecord);
+  const life = tokenLifetimes(settings);
   if (life.access < 300 || life.access > 86400) throw CognitoErrors.invalidParameter("Invalid range for token validity.");
   if (life.id < 300 || life.id > 86400) throw CognitoErrors.invalidParameter("Invalid range for token validity.");
   if (life.refresh < 3600 || life.refresh > 315360000) throw CognitoErrors.invalidParameter("Invalid range for token validity.");
@@ -44,17 +46,19 @@ export function clientSettings(input: Omit<UpdateUserPoolClientRequest, "ClientI
   return settings;
 }
 
-export const CreateUserPoolClient: CognitoAction<CreateUserPoolClientRequest, CreateUserPoolClientResponse> = (svc) => (input) => {
-  const pool = requirePool(svc.store, input.UserPoolId!);
-  const now = svc.core.clock.now();
-  const client: ClientRecord = {
-    id: svc.store.newClientId(),
-    poolId: pool.id,
-    secret: input.GenerateSecret ? svc.store.newClientSecret() : null,
-    createdAt: now,
-    updatedAt: now,
-    ...clientSettings(input),
+export const CreateUserPoolClient =
+  ({ store, clock }: Pick<CognitoServices, "store" | "clock">) =>
+  async (input: CreateUserPoolClientRequest): Promise<Wire<CreateUserPoolClientResponse>> => {
+    const pool = requirePool(store, input.UserPoolId!);
+    const now = clock.now();
+    const client: ClientRecord = {
+      id: store.newClientId(),
+      poolId: pool.id,
+      secret: input.GenerateSecret ? store.newClientSecret() : null,
+      createdAt: now,
+      updatedAt: now,
+      ...clientSettings(input),
+    };
+    store.putClient(client);
+    return { UserPoolClient: clientView(client) };
   };
-  svc.store.putClient(client);
-  return { UserPoolClient: clientView(client) };
-};

@@ -1,8 +1,12 @@
 import type { DescribeUserPoolRequest, DescribeUserPoolResponse } from "@aws-sdk/client-cognito-identity-provider";
-import { poolView, requirePool } from "../shared.js";
-import type { CognitoAction } from "../types.js";
+import { requirePool } from "../lookups.js";
+import type { CognitoServices } from "../services.js";
+import { poolView } from "../views.js";
+import type { Wire } from "../wire.js";
 
-export const DescribeUserPool: CognitoAction<DescribeUserPoolRequest, DescribeUserPoolResponse> = (svc) => (input) => {
-  const pool = requirePool(svc.store, input.UserPoolId!);
-  return { UserPool: poolView(pool, svc.store.userCount(pool.id)) };
-};
+export const DescribeUserPool =
+  ({ store }: Pick<CognitoServices, "store">) =>
+  async (input: DescribeUserPoolRequest): Promise<Wire<DescribeUserPoolResponse>> => {
+    const pool = requirePool(store, input.UserPoolId!);
+    return { UserPool: poolView(pool, store.userCount(pool.id)) };
+  };

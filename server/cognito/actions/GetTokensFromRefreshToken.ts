@@ -1,13 +1,20 @@
 import type { GetTokensFromRefreshTokenRequest, GetTokensFromRefreshTokenResponse } from "@aws-sdk/client-cognito-identity-provider";
-import { checkClientSecret, clientAllows, refreshAuth } from "../authFlow.js";
+import type { RequestContext } from "../../protocol/json.js";
+import { checkClientSecret, clientAllows } from "../appClients.js";
 import { CognitoErrors } from "../errors.js";
-import { metadata, requireClient } from "../shared.js";
-import type { CognitoAction } from "../types.js";
+import type { FlowServices } from "../flows/context.js";
+import { refreshAuth } from "../flows/refresh.js";
+import { requireClient } from "../lookups.js";
+import { clientMetadata } from "../parameters.js";
+import type { Wire } from "../wire.js";
 
 /** New ID and access tokens for a refresh token (refresh token rotation is not modelled: no new refresh token). */
-export const GetTokensFromRefreshToken: CognitoAction<GetTokensFromRefreshTokenRequest, GetTokensFromRefreshTokenResponse> = (svc) => async (input, ctx) => {
-  const { pool, client } = requireClient(svc.store, input.ClientId!);
-  if (!clientAllows(client, "REFRESH_TOKEN_AUTH")) throw CognitoErrors.invalidParameter("Auth flow not enabled for this client");
-  const answer = await refreshAuth(svc, ctx, pool, client, input.RefreshToken, metadata(input.ClientMetadata), () => checkClientSecret(client, input.ClientSecret));
-  return { AuthenticationResult: answer.AuthenticationResult };
-};
+export const GetTokensFromRefreshToken =
+  (services: FlowServices) =>
+  async (input: GetTokensFromRefreshTokenRequest, ctx: RequestContext): Promise<Wire<GetTokensFromRefreshTokenResponse>> => {
+    const { pool, client } = requireClient(services.store, input.ClientId!);
+    if (!clientAllows(client, "REFRESH_TOKEN_AUTH")) throw CognitoErrors.invalidParameter("Auth flow not enabled for this client");
+    const flow = { services, request: ctx, pool, client, clientMetadata: clientMetadata(input.ClientMetadata), admin: false };
+    const answer = await refreshAuth(flow, input.RefreshToken, () => checkClientSecret(client, input.ClientSecret));
+    return { AuthenticationResult: answer.AuthenticationResult };
+  };

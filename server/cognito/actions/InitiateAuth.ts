@@ -1,9 +1,15 @@
 import type { InitiateAuthRequest, InitiateAuthResponse } from "@aws-sdk/client-cognito-identity-provider";
-import { initiate } from "../authActions.js";
-import { metadata, requireClient } from "../shared.js";
-import type { CognitoAction } from "../types.js";
+import type { RequestContext } from "../../protocol/json.js";
+import type { FlowServices } from "../flows/context.js";
+import { initiateAuth } from "../flows/initiate.js";
+import { requireClient } from "../lookups.js";
+import { clientMetadata } from "../parameters.js";
+import type { Wire } from "../wire.js";
 
-export const InitiateAuth: CognitoAction<InitiateAuthRequest, InitiateAuthResponse> = (svc) => (input, ctx) => {
-  const { pool, client } = requireClient(svc.store, input.ClientId!);
-  return initiate(svc, ctx, pool, client, input.AuthFlow!, input.AuthParameters ?? {}, metadata(input.ClientMetadata), false);
-};
+export const InitiateAuth =
+  (services: FlowServices) =>
+  async (input: InitiateAuthRequest, ctx: RequestContext): Promise<Wire<InitiateAuthResponse>> => {
+    const { pool, client } = requireClient(services.store, input.ClientId!);
+    const flow = { services, request: ctx, pool, client, clientMetadata: clientMetadata(input.ClientMetadata), admin: false };
+    return initiateAuth(flow, input.AuthFlow!, input.AuthParameters ?? {});
+  };

@@ -1,8 +1,10 @@
 import type { ListUsersRequest, ListUsersResponse } from "@aws-sdk/client-cognito-identity-provider";
 import { CognitoErrors } from "../errors.js";
-import { requirePool, userView } from "../shared.js";
+import { requirePool } from "../lookups.js";
+import type { CognitoServices } from "../services.js";
 import type { UserRecord } from "../store.js";
-import type { CognitoAction } from "../types.js";
+import { userView } from "../views.js";
+import type { Wire } from "../wire.js";
 
 const SEARCHABLE = ["username", "email", "phone_number", "name", "given_name", "family_name", "preferred_username", "cognito:user_status", "status", "sub"];
 
@@ -34,23 +36,25 @@ export function parseFilter(filter: string): ((user: UserRecord) => boolean) | n
   };
 }
 
-export const ListUsers: CognitoAction<ListUsersRequest, ListUsersResponse> = (svc) => (input) => {
-  const pool = requirePool(svc.store, input.UserPoolId!);
-  const match = parseFilter(input.Filter ?? "");
-  const users = svc.store.usersOf(pool.id).filter((u) => !match || match(u));
-  const limit = input.Limit || 60;
-  let start = 0;
-  if (input.PaginationToken) {
-    const decoded = Buffer.from(input.PaginationToken, "base64url").toString("utf8");
-    // Only a token this action handed out: base64url of a position in the list.
-    if (!/^\d+$/.test(decoded) || Buffer.from(decoded).toString("base64url") !== input.PaginationToken) {
-      throw CognitoErrors.invalidParameter("Invalid pagination token.");
+export const ListUsers =
+  ({ store }: Pick<CognitoServices, "store">) =>
+  async (input: ListUsersRequest): Promise<Wire<ListUsersResponse>> => {
+    const pool = requirePool(store, input.UserPoolId!);
+    const match = parseFilter(input.Filter ?? "");
+    const users = store.usersOf(pool.id).filter((u) => !match || match(u));
+    const limit = input.Limit || 60;
+    let start = 0;
+    if (input.PaginationToken) {
+      const decoded = Buffer.from(input.PaginationToken, "base64url").toString("utf8");
+      // Only a token this action handed out: base64url of a position in the list.
+      if (!/^\d+$/.test(decoded) || Buffer.from(decoded).toString("base64url") !== input.PaginationToken) {
+        throw CognitoErrors.invalidParameter("Invalid pagination token.");
+      }
+      start = Number(decoded);
     }
-    start = Number(decoded);
-  }
-  const page = users.slice(start, start + limit);
-  return {
-    Users: page.map((u) => userView(u, input.AttributesToGet)),
-    ...(start + limit < users.length ? { PaginationToken: Buffer.from(String(start + limit)).toString("base64url") } : {}),
+    const page = users.slice(start, start + limit);
+    return {
+      Users: page.map((u) => userView(u, input.AttributesToGet)),
+      ...(start + limit < users.length ? { PaginationToken: Buffer.from(String(start + limit)).toString("base64url") } : {}),
+    };
   };
-};

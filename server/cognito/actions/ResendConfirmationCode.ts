@@ -1,24 +1,27 @@
 import type { ResendConfirmationCodeRequest, ResendConfirmationCodeResponse } from "@aws-sdk/client-cognito-identity-provider";
-import { checkSecretHash } from "../authFlow.js";
+import { checkSecretHash } from "../appClients.js";
+import { sendConfirmationCode } from "../codes.js";
 import { CognitoErrors } from "../errors.js";
-import { requireClient } from "../shared.js";
-import type { CognitoAction } from "../types.js";
-import { sendConfirmationCode } from "../users.js";
+import { requireClient } from "../lookups.js";
+import type { CognitoServices } from "../services.js";
+import type { Wire } from "../wire.js";
 
-export const ResendConfirmationCode: CognitoAction<ResendConfirmationCodeRequest, ResendConfirmationCodeResponse> = (svc) => (input) => {
-  const { pool, client } = requireClient(svc.store, input.ClientId!);
-  const user = svc.store.findUser(pool, input.Username!);
-  checkSecretHash(client, input.SecretHash, [input.Username, user?.username]);
-  if (!user) {
-    if (client.preventUserExistenceErrors === "ENABLED") {
-      // A code "sent" to a simulated destination, as AWS answers for an unknown user.
-      return { CodeDeliveryDetails: { Destination: "u***@e***", DeliveryMedium: "EMAIL", AttributeName: "email" } };
+export const ResendConfirmationCode =
+  ({ store, mailbox, clock }: Pick<CognitoServices, "store" | "mailbox" | "clock">) =>
+  async (input: ResendConfirmationCodeRequest): Promise<Wire<ResendConfirmationCodeResponse>> => {
+    const { pool, client } = requireClient(store, input.ClientId!);
+    const user = store.findUser(pool, input.Username!);
+    checkSecretHash(client, input.SecretHash, [input.Username, user?.username]);
+    if (!user) {
+      if (client.preventUserExistenceErrors === "ENABLED") {
+        // A code "sent" to a simulated destination, as AWS answers for an unknown user.
+        return { CodeDeliveryDetails: { Destination: "u***@e***", DeliveryMedium: "EMAIL", AttributeName: "email" } };
+      }
+      throw CognitoErrors.userNotFound();
     }
-    throw CognitoErrors.userNotFound();
-  }
-  if (user.status !== "UNCONFIRMED") throw CognitoErrors.invalidParameter("User is already confirmed.");
-  const { user: updated, delivery } = sendConfirmationCode(svc, pool, user, "ResendCode");
-  if (!delivery) throw CognitoErrors.invalidParameter("Cannot resend codes. Auto verification not turned on.");
-  svc.store.putUser(updated);
-  return { CodeDeliveryDetails: delivery };
-};
+    if (user.status !== "UNCONFIRMED") throw CognitoErrors.invalidParameter("User is already confirmed.");
+    const { user: updated, delivery } = sendConfirmationCode({ store, mailbox, clock }, pool, user, "ResendCode");
+    if (!delivery) throw CognitoErrors.invalidParameter("Cannot resend codes. Auto verification not turned on.");
+    store.putUser(updated);
+    return { CodeDeliveryDetails: delivery };
+  };

@@ -1,9 +1,15 @@
 import type { RespondToAuthChallengeRequest, RespondToAuthChallengeResponse } from "@aws-sdk/client-cognito-identity-provider";
-import { respond } from "../authActions.js";
-import { metadata, requireClient } from "../shared.js";
-import type { CognitoAction } from "../types.js";
+import type { RequestContext } from "../../protocol/json.js";
+import type { FlowServices } from "../flows/context.js";
+import { respondToAuthChallenge } from "../flows/respond.js";
+import { requireClient } from "../lookups.js";
+import { clientMetadata } from "../parameters.js";
+import type { Wire } from "../wire.js";
 
-export const RespondToAuthChallenge: CognitoAction<RespondToAuthChallengeRequest, RespondToAuthChallengeResponse> = (svc) => (input, ctx) => {
-  const { pool, client } = requireClient(svc.store, input.ClientId!);
-  return respond(svc, ctx, pool, client, input.ChallengeName!, input.Session, input.ChallengeResponses ?? {}, metadata(input.ClientMetadata));
-};
+export const RespondToAuthChallenge =
+  (services: FlowServices) =>
+  async (input: RespondToAuthChallengeRequest, ctx: RequestContext): Promise<Wire<RespondToAuthChallengeResponse>> => {
+    const { pool, client } = requireClient(services.store, input.ClientId!);
+    const flow = { services, request: ctx, pool, client, clientMetadata: clientMetadata(input.ClientMetadata), admin: false };
+    return respondToAuthChallenge(flow, input.ChallengeName!, input.Session, input.ChallengeResponses ?? {});
+  };

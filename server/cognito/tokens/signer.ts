@@ -1,17 +1,18 @@
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from "node:crypto";
-import type { CoreServices } from "../core/services.js";
-import { randomString } from "../core/ids.js";
-import { CognitoErrors } from "./errors.js";
-import type { CognitoStore, PoolRecord } from "./store.js";
+import type { Clock } from "../../core/clock.js";
+import type { IdGenerator } from "../../core/ids.js";
+import type { KeyGenerator } from "../../core/keys.js";
+import { CognitoErrors } from "../errors.js";
+import type { CognitoStore, PoolRecord } from "../store.js";
 
 export type Claims = Record<string, unknown>;
 
 const b64url = (data: Buffer | string) => Buffer.from(data).toString("base64url");
 
 /** A fresh RS256 key for a pool: generated here, never shipped in the package. */
-export async function generatePoolKey(core: CoreServices): Promise<PoolRecord["key"]> {
-  const { privateKey, publicKey } = await core.keys.rsa();
-  const kid = b64url(core.ids.bytes(32));
+export async function generatePoolKey({ keys, ids }: { keys: KeyGenerator; ids: IdGenerator }): Promise<PoolRecord["key"]> {
+  const { privateKey, publicKey } = await keys.rsa();
+  const kid = b64url(ids.bytes(32));
   const jwk = publicKey.export({ format: "jwk" }) as { n: string; e: string };
   return {
     kid,
@@ -27,14 +28,12 @@ export function issuerOf(baseUrl: string, poolId: string): string {
 
 /**
  * Signs and checks the RS256 JWTs of a pool, and publishes its JWKS and OpenID configuration.
+ * What goes into a token is decided by tokens/issue.ts.
  */
-export class TokenService {
+export class TokenSigner {
   private readonly keys = new Map<string, { private: KeyObject; public: KeyObject }>();
 
-  constructor(
-    private readonly core: CoreServices,
-    private readonly store: CognitoStore,
-  ) {}
+  constructor(private readonly deps: { clock: Clock; store: CognitoStore }) {}
 
   private keyOf(pool: PoolRecord) {
     let key = this.keys.get(pool.key.kid);
@@ -51,16 +50,6 @@ export class TokenService {
     const body = b64url(JSON.stringify(claims));
     const signature = sign("RSA-SHA256", Buffer.from(`${header}.${body}`), this.keyOf(pool).private);
     return `${header}.${body}.${b64url(signature)}`;
-  }
-
-  /** A random token id (AWS's jti and event_id are UUIDs). */
-  jti(): string {
-    return this.core.ids.uuid();
-  }
-
-  /** An opaque refresh token (AWS's is a JWE; only rekognito reads these). */
-  newRefreshToken(): string {
-    return randomString(this.core.ids, 512, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
   }
 
   /**
@@ -81,14 +70,14 @@ export class TokenService {
     }
     if (header.alg !== "RS256" || typeof claims.iss !== "string") throw invalid();
     const poolId = claims.iss.slice(claims.iss.lastIndexOf("/") + 1);
-    const pool = this.store.pool(poolId);
+    const pool = this.deps.store.pool(poolId);
     if (!pool || pool.key.kid !== header.kid) throw invalid();
     const ok = verify("RSA-SHA256", Buffer.from(`${parts[0]}.${parts[1]}`), this.keyOf(pool).public, Buffer.from(parts[2]!, "base64url"));
     if (!ok || claims.token_use !== "access") throw invalid();
-    if (typeof claims.origin_jti === "string" && this.store.isRevoked(claims.origin_jti)) {
+    if (typeof claims.origin_jti === "string" && this.deps.store.isRevoked(claims.origin_jti)) {
       throw CognitoErrors.notAuthorized("Access Token has been revoked");
     }
-    if (typeof claims.exp !== "number" || claims.exp * 1000 <= this.core.clock.now()) {
+    if (typeof claims.exp !== "number" || claims.exp * 1000 <= this.deps.clock.now()) {
       throw CognitoErrors.notAuthorized("Access Token has expired");
     }
     return { pool, claims };

@@ -1,0 +1,24 @@
+import { CognitoErrors } from "../errors.js";
+import { required } from "../parameters.js";
+import { checkPasswordPolicy } from "../passwordPolicy.js";
+import type { UserRecord } from "../store.js";
+import type { AuthAnswer, FlowContext } from "./context.js";
+import { issueFor } from "./tokens.js";
+
+/** NEW_PASSWORD_REQUIRED: the user's own password replaces the temporary one, with any attributes the challenge asked for. */
+export async function answerNewPassword(flow: FlowContext, sessionId: string | undefined, responses: Record<string, string>): Promise<AuthAnswer> {
+  const { pool, client, services: svc } = flow;
+  if (!sessionId) throw CognitoErrors.invalidParameter("Missing required parameter Session");
+  const username = required(responses, "USERNAME");
+  const newPassword = required(responses, "NEW_PASSWORD");
+  const session = svc.sessions.take(sessionId, pool.id, client.id);
+  const user = svc.store.findUser(pool, username);
+  if (session.challengeName !== "NEW_PASSWORD_REQUIRED" || !user || user.username !== session.username) throw CognitoErrors.invalidSession();
+  checkPasswordPolicy(pool, newPassword);
+  const attributes = { ...user.attributes };
+  for (const [k, v] of Object.entries(responses)) if (k.startsWith("userAttributes.")) attributes[k.slice("userAttributes.".length)] = v;
+  const updated: UserRecord = { ...user, attributes, password: svc.store.hashPassword(newPassword), status: "CONFIRMED", updatedAt: svc.clock.now() };
+  svc.store.putUser(updated);
+  const AuthenticationResult = await issueFor(flow, updated, { source: "TokenGeneration_NewPasswordChallenge", clientMetadata: flow.clientMetadata });
+  return { ChallengeParameters: {}, AuthenticationResult };
+}

@@ -1,0 +1,28 @@
+import { CognitoErrors } from "../errors.js";
+import type { RefreshTokenRecord, UserRecord } from "../store.js";
+import type { AuthAnswer, FlowContext } from "./context.js";
+import { issueFor } from "./tokens.js";
+
+/**
+ * REFRESH_TOKEN_AUTH and GetTokensFromRefreshToken: new ID and access tokens for a live refresh
+ * token. How the client proves its secret differs between the two: `checkSecret` is asked once
+ * the token (and its user) are known, before anything else is said about the token.
+ */
+export async function refreshAuth(
+  flow: FlowContext,
+  token: string | undefined,
+  checkSecret: (record: RefreshTokenRecord | undefined, user: UserRecord | undefined) => void,
+): Promise<AuthAnswer> {
+  const { pool, client, services: svc } = flow;
+  if (!token) throw CognitoErrors.invalidParameter("Missing required parameter REFRESH_TOKEN");
+  const record = svc.store.refreshToken(token);
+  const user = record ? svc.store.userByUsername(pool, record.username) : undefined;
+  checkSecret(record, user);
+  if (!record || record.poolId !== pool.id || record.clientId !== client.id) throw CognitoErrors.notAuthorized("Invalid Refresh Token");
+  if (record.revoked || svc.store.isRevoked(record.originJti)) throw CognitoErrors.notAuthorized("Refresh Token has been revoked");
+  if (record.expiresAt <= svc.clock.now()) throw CognitoErrors.notAuthorized("Refresh Token has expired");
+  if (!user) throw CognitoErrors.userNotFound();
+  if (!user.enabled) throw CognitoErrors.userDisabled();
+  const AuthenticationResult = await issueFor(flow, user, { source: "TokenGeneration_RefreshTokens", clientMetadata: flow.clientMetadata, refresh: record });
+  return { ChallengeParameters: {}, AuthenticationResult };
+}
