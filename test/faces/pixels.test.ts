@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { poseFrom, rekognitionLandmarks } from "../../server/faces/model.js";
 import { decodeImage, exifOrientation, faceQuality, orient, type RgbImage } from "../../server/faces/pixels.js";
 import { similarityFromDistance } from "../../server/faces/similarity.js";
-import { encodeJpeg, exifOrientationSegment, rotateCounterClockwise } from "./photos.js";
+import { blur, encodeJpeg, exifOrientationSegment, rotateCounterClockwise } from "./photos.js";
 
 // The model engine's pieces that need no model: EXIF orientation, the face measures, the
 // landmark mapping and pose, and the similarity calibration's anchors.
@@ -37,17 +37,29 @@ describe("face quality on pixels", () => {
     const grey: RgbImage = { width: 96, height: 96, data: new Uint8Array(96 * 96 * 3).fill(51) };
     expect(faceQuality(grey, box)).toEqual({ Brightness: 20, Sharpness: 0 });
   });
-  it("a crisp pattern is sharper than the same pattern blurred", () => {
-    const checker: RgbImage = { width: 96, height: 96, data: new Uint8Array(96 * 96 * 3) };
-    const soft: RgbImage = { width: 96, height: 96, data: new Uint8Array(96 * 96 * 3) };
-    for (let y = 0; y < 96; y++) {
-      for (let x = 0; x < 96; x++) {
-        checker.data.fill((x >> 2) % 2 === (y >> 2) % 2 ? 220 : 40, (y * 96 + x) * 3, (y * 96 + x) * 3 + 3);
-        soft.data.fill(130 + 20 * Math.sin(x / 6) * Math.sin(y / 6), (y * 96 + x) * 3, (y * 96 + x) * 3 + 3);
+  it("Sharpness falls as the face is blurred, and does not depend on its contrast", () => {
+    // Broad shapes with hard edges, like a face's features: blur softens the edges, not the shapes.
+    const checker = (lo: number, hi: number): RgbImage => {
+      const image: RgbImage = { width: 96, height: 96, data: new Uint8Array(96 * 96 * 3) };
+      for (let y = 0; y < 96; y++) {
+        for (let x = 0; x < 96; x++) {
+          const on = (x > 20 && x < 40 && y > 30 && y < 45) || (x > 56 && x < 76 && y > 30 && y < 45) || (x > 30 && x < 66 && y > 65 && y < 75) || (x - 48) ** 2 + (y - 50) ** 2 < 36;
+          image.data.fill(on ? hi : lo, (y * 96 + x) * 3, (y * 96 + x) * 3 + 3);
+        }
       }
+      return image;
+    };
+    const crisp = faceQuality(checker(40, 220), box).Sharpness;
+    let soft = checker(40, 220);
+    const steps = [crisp];
+    for (let i = 0; i < 3; i++) {
+      soft = blur(blur(soft));
+      steps.push(faceQuality(soft, box).Sharpness);
     }
-    expect(faceQuality(checker, box).Sharpness).toBeGreaterThan(90);
-    expect(faceQuality(soft, box).Sharpness).toBeLessThan(20);
+    expect(crisp).toBeGreaterThan(90);
+    for (let i = 1; i < steps.length; i++) expect(steps[i]!).toBeLessThan(steps[i - 1]!);
+    expect(steps[3]!).toBeLessThan(crisp - 30);
+    expect(faceQuality(checker(100, 160), box).Sharpness).toBeCloseTo(crisp, 0);
   });
 });
 

@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
 import { NotAuthorizedException } from "@aws-sdk/client-cognito-identity-provider";
-import { DetectFacesCommand } from "@aws-sdk/client-rekognition";
+import { CompareFacesCommand, CreateCollectionCommand, DetectFacesCommand, IndexFacesCommand } from "@aws-sdk/client-rekognition";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeImage } from "../../server/faces/pixels.js";
 import { modelPackagesMissing } from "../../server/faces/model.js";
 import type { RekognitionService } from "../../server/rekognition/index.js";
 import { enrol, faceRound, idTokenVerifier, readPersonas, signIn, startLocalApp, type AppUnderTest } from "../app/helpers.js";
-import { cameraCapture, missingPhotos, readPhoto } from "../faces/photos.js";
+import { brightness, cameraCapture, decodePhoto, encodeJpeg, missingPhotos, readPhoto } from "../faces/photos.js";
 
 /**
  * The face-login app end to end with real faces, through the unmodified SDK clients: enrol with
@@ -35,13 +35,15 @@ async function seen(photo: Buffer): Promise<Buffer> {
 const person = "real.person@example.com";
 let app: AppUnderTest;
 
+beforeAll(async () => {
+  if (missing.length) return;
+  app = await startLocalApp();
+  // As the CLI does once ready: the model loads in the background.
+  (app.target.stack!.app.components.find((c) => c.name === "rekognition") as RekognitionService).engine.warm?.();
+});
+afterAll(() => app?.close());
+
 describe.skipIf(missing.length > 0)("face login with real photographs", () => {
-  beforeAll(async () => {
-    app = await startLocalApp();
-    // As the CLI does once ready: the model loads in the background.
-    (app.target.stack!.app.components.find((c) => c.name === "rekognition") as RekognitionService).engine.warm?.();
-  });
-  afterAll(() => app?.close());
 
   it("enrols with a real photo as the ID document and signs in with another photo of the same person", async () => {
     const { answered } = await enrol(app, person, await seen(readPhoto("webcamA")));
@@ -72,5 +74,38 @@ describe.skipIf(missing.length > 0)("face login with real photographs", () => {
     // Nor does the real person sign in with Ana's selfie.
     const withFixture = await signIn(app, person, readFileSync(ana.selfies[0]!));
     expect(withFixture.tokens).toBeUndefined();
+  });
+});
+
+describe.skipIf(missing.length > 0)("Rekognition's answers on real photographs, through the SDK", () => {
+  it("CompareFaces: the same person's two webcam frames match at 90 or more, a stranger does not", async () => {
+    const same = await app.rekognition.send(new CompareFacesCommand({ SourceImage: { Bytes: readPhoto("webcamA") }, TargetImage: { Bytes: readPhoto("webcamB") }, SimilarityThreshold: 0 }));
+    expect(same.FaceMatches![0]!.Similarity).toBeGreaterThanOrEqual(90);
+    const stranger = await app.rekognition.send(new CompareFacesCommand({ SourceImage: { Bytes: readPhoto("webcamA") }, TargetImage: { Bytes: readPhoto("man") }, SimilarityThreshold: 0 }));
+    expect(stranger.FaceMatches![0]!.Similarity).toBeLessThan(90);
+  });
+
+  it("IndexFaces leaves a face too dark to use out, with the reasons its measured quality gives", async () => {
+    await app.rekognition.send(new CreateCollectionCommand({ CollectionId: "real-quality" }));
+    const dark = encodeJpeg(brightness(decodePhoto("webcamA"), 0.2), 90);
+    const out = await app.rekognition.send(new IndexFacesCommand({ CollectionId: "real-quality", Image: { Bytes: dark }, QualityFilter: "AUTO" }));
+    expect(out.FaceRecords).toEqual([]);
+    const [unindexed] = out.UnindexedFaces!;
+    expect(unindexed!.Reasons).toContain("LOW_BRIGHTNESS");
+    expect(unindexed!.FaceDetail!.Quality!.Brightness).toBeLessThan(10);
+    const anyway = await app.rekognition.send(new IndexFacesCommand({ CollectionId: "real-quality", Image: { Bytes: dark }, QualityFilter: "NONE" }));
+    expect(anyway.FaceRecords).toHaveLength(1);
+  });
+
+  it("DetectFaces with ALL answers the attributes the nets give, and leaves out those they do not", async () => {
+    const { FaceDetails } = await app.rekognition.send(new DetectFacesCommand({ Image: { Bytes: readPhoto("webcamB") }, Attributes: ["ALL"] }));
+    const face = FaceDetails![0]!;
+    expect(face.AgeRange!.Low).toBeLessThan(face.AgeRange!.High!);
+    expect(face.Gender!.Value).toMatch(/^(Male|Female)$/);
+    expect(face.Emotions!.length).toBe(7);
+    expect(face.Landmarks).toHaveLength(30);
+    expect(face.EyesOpen).toBeDefined();
+    expect(face.Eyeglasses).toBeUndefined();
+    expect(face.Beard).toBeUndefined();
   });
 });
