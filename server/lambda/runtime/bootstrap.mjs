@@ -10,7 +10,8 @@
 //   in:  { type: "configure", handler, codeDir, functionName, functionVersion, memorySize,
 //          logGroupName, logStreamName, sdkHook, maxResponseBytes }
 //        { type: "invoke", requestId, deadlineMs, invokedFunctionArn, clientContext?, traceId? }  body: event
-//   out: { type: "ready" }                                  (init done: ask for the next event)
+//   out: { type: "hello", pid }                             (first: the runtime's process)
+//        { type: "ready" }                                  (init done: ask for the next event)
 //        { type: "init-error", errorType, errorMessage, trace }   (then exits, as on AWS)
 //        { type: "result", requestId }                      body: the response JSON
 //        { type: "error", requestId, errorType, errorMessage, trace, unhandled, fatal? }
@@ -123,6 +124,7 @@ channel.on("data", (chunk) => {
 // The runner went away: so does this environment.
 channel.on("end", () => process.exit(0));
 channel.on("error", () => process.exit(0));
+send({ type: "hello", pid: process.pid });
 
 // ---------------------------------------------------------------- errors
 
