@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
+import { startStack } from "../../server/stack.js";
 import { buildApp, type App } from "../../server/app.js";
 import { silentLogger } from "../../server/core/logger.js";
 import { injectTransport } from "./harness.js";
@@ -53,5 +55,34 @@ describe("faults the fuzzer found", () => {
         message: "1 validation error detected: Value null at 'schema.1.member.name' failed to satisfy constraint: Member must not be null",
       },
     });
+  });
+
+  it("a response-* override S3 cannot send as a header (a control character, an emoji) is InvalidArgument, not a 500", async () => {
+    const stack = await startStack();
+    try {
+      const s3 = new S3Client({ endpoint: stack.endpoint, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+      await s3.send(new CreateBucketCommand({ Bucket: "overrides" }));
+      await s3.send(new PutObjectCommand({ Bucket: "overrides", Key: "k", Body: "x" }));
+      for (const value of ["attachment\u0001", "inline; filename=\u{1F600}.jpg", "a\nb"]) {
+        const error = await s3.send(new GetObjectCommand({ Bucket: "overrides", Key: "k", ResponseContentDisposition: value })).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error, JSON.stringify(value)).toBeInstanceOf(S3ServiceException);
+        expect((error as S3ServiceException).name).toBe("InvalidArgument");
+        expect((error as S3ServiceException).$metadata.httpStatusCode).toBe(400);
+        const head = await s3.send(new HeadObjectCommand({ Bucket: "overrides", Key: "k", ResponseContentType: value })).then(
+          () => 200,
+          (e: S3ServiceException) => e.$metadata.httpStatusCode,
+        );
+        expect(head, JSON.stringify(value)).toBe(400);
+      }
+      // Latin-1 text is a header S3 can send: it comes back as given.
+      const ok = await s3.send(new GetObjectCommand({ Bucket: "overrides", Key: "k", ResponseContentDisposition: "attachment; filename=caf\u00e9.txt" }));
+      expect(ok.$metadata.httpStatusCode).toBe(200);
+      expect(await ok.Body!.transformToString()).toBe("x");
+    } finally {
+      await stack.close();
+    }
   });
 });

@@ -59,7 +59,12 @@ export function readObject(services: Pick<S3Services, "store">, req: S3Request, 
   const object = findObject(services, req);
   const headers: Record<string, string | number | undefined> = objectHeaders(object);
   for (const [param, header] of Object.entries(OVERRIDES)) {
-    if (req.query[param] !== undefined) headers[header] = req.query[param];
+    const value = req.query[param];
+    if (value === undefined) continue;
+    // An HTTP header carries ISO-8859-1 without control characters: a value that cannot be
+    // sent is the caller's error (S3 refuses such metadata with this wording), never a fault.
+    if (/[^\t\x20-\x7e\x80-\xff]/.test(value)) throw S3Errors.invalidArgument("Header value cannot be represented using ISO-8859-1.", param, value);
+    headers[header] = value;
   }
   const range = parseRange(req.headers["range"], object.size);
   if (!range && req.headers["x-amz-checksum-mode"]?.toUpperCase() === "ENABLED") Object.assign(headers, checksumHeaders(object));
