@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import { delimiter, join } from "node:path";
@@ -612,7 +612,14 @@ function linkProvidedSdk(codeRoot: string): void {
   for (const scope of PROVIDED_SCOPES) {
     const target = join(PROVIDED_MODULES, scope);
     const link = join(modules, scope);
-    if (!existsSync(target) || existsSync(link)) continue;
+    if (!existsSync(target)) continue;
+    try {
+      // A data directory kept from another installation links to where that one was.
+      if (readlinkSync(link) === target) continue;
+      unlinkSync(link);
+    } catch {
+      // no link yet
+    }
     try {
       symlinkSync(target, link, "dir");
     } catch {
