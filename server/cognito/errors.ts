@@ -22,6 +22,20 @@ export const CognitoErrors = {
   codeMismatch: () => new AwsError("CodeMismatchException", "Invalid verification code provided, please try again."),
   expiredCode: () => new AwsError("ExpiredCodeException", "Invalid code provided, please request a code again."),
   limitExceeded: (message: string) => new AwsError("LimitExceededException", message),
+  /** Too many wrong codes (ConfirmForgotPassword, VerifyUserAttribute) or code requests. */
+  attemptLimit: () => new AwsError("LimitExceededException", "Attempt limit exceeded, please try after some time."),
+  passwordResetRequired: () => new AwsError("PasswordResetRequiredException", "Password reset required for the user"),
+  temporaryPasswordExpired: () => new AwsError("NotAuthorizedException", "Temporary password has expired and must be reset by an administrator."),
+  /** A wrong MFA or sign-in code (SOFTWARE_TOKEN_MFA, EMAIL_OTP). */
+  authCodeMismatch: () => new AwsError("CodeMismatchException", "Invalid code or auth state for the user."),
+  softwareTokenMismatch: () => new AwsError("EnableSoftwareTokenMFAException", "Code mismatch and fail enable Software Token MFA"),
+  softwareTokenNotFound: () => new AwsError("SoftwareTokenMFANotFoundException", "Software Token MFA does not exist for the user."),
+  groupExists: (name: string) => new AwsError("GroupExistsException", `A group with the name ${name} already exists.`),
+  groupNotFound: () => new AwsError("ResourceNotFoundException", "Group not found."),
+  /** UserMigration threw or found nobody. */
+  migrationFailed: (clientId: string) => new AwsError("UserNotFoundException", `Exception migrating user in app client ${clientId}`),
+  noRecoveryAddress: () =>
+    new AwsError("InvalidParameterException", "Cannot reset password for the user as there is no registered/verified email or phone_number"),
   /** A trigger threw or rejected: "<Trigger> failed with error <message>." */
   userLambdaValidation: (trigger: string, message: string) =>
     new AwsError("UserLambdaValidationException", `${trigger} failed with error ${message}.`),

@@ -3,7 +3,7 @@ import type { CoreServices } from "../core/services.js";
 import { CognitoErrors } from "./errors.js";
 import type { ChallengeSessionEntry, StringMap } from "./triggers/events.js";
 
-/** The state of one custom-auth sign-in between two requests. */
+/** The state of one sign-in between two requests. */
 export interface AuthSession {
   poolId: string;
   clientId: string;
@@ -17,6 +17,16 @@ export interface AuthSession {
   expiresAt: number;
   /** The sign-in's trace in the console, carried from round to round. */
   traceId?: string;
+  /** PASSWORD_VERIFIER: the SRP exchange so far; `custom` when a custom flow asked for it (CUSTOM_WITH_SRP). */
+  srp?: { A: string; b: string; B: string; secretBlock: string; custom: boolean };
+  /** EMAIL_OTP: the SHA-256 of the code mailed for this sign-in, and what it proves. */
+  code?: { digest: string; purpose: "first-factor" | "mfa" | "mfa-setup" };
+  /** Wrong codes so far on this session (three end it). */
+  failures?: number;
+  /** Where the tokens of this sign-in will come from, once its challenges are passed. */
+  tokenSource?: "TokenGeneration_Authentication" | "TokenGeneration_NewPasswordChallenge";
+  /** MFA_SETUP: the secret AssociateSoftwareToken handed out, and whether VerifySoftwareToken accepted a code of it. */
+  totpSetup?: { secret: string; verified: boolean };
 }
 
 /**
@@ -55,6 +65,25 @@ export class AuthSessions {
     if (session.poolId !== poolId || session.clientId !== clientId) throw CognitoErrors.invalidSession();
     if (session.expiresAt <= now) throw CognitoErrors.sessionExpired();
     return session;
+  }
+
+  /**
+   * Consumes a session named without its app client: AssociateSoftwareToken and
+   * VerifySoftwareToken carry only the Session of an MFA_SETUP challenge.
+   */
+  takeUnbound(id: string): AuthSession {
+    const session = this.open.get(id);
+    if (!session) return this.take(id, "", "");
+    return this.take(id, session.poolId, session.clientId);
+  }
+
+  /**
+   * Opens a session again under the string it had, after a wrong code: the user may try again
+   * (AWS lets a sign-in retry a mistyped MFA code), until `failures` says the session is spent.
+   */
+  reopen(id: string, session: AuthSession): void {
+    this.used.delete(digest(id));
+    this.open.set(id, session);
   }
 
   size(): number {

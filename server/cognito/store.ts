@@ -35,10 +35,21 @@ export interface PoolRecord {
   requiredAttributes?: string[];
   /** Custom attribute names with their prefix ("custom:tenant"). */
   customAttributes: { name: string; type: string; mutable: boolean }[];
-  /** Settings echoed back by DescribeUserPool as given (MfaConfiguration, DeletionProtection, ...). */
+  /** Settings echoed back by DescribeUserPool as given (DeletionProtection, AdminCreateUserConfig, ...). */
   extra: Record<string, unknown>;
+  /** MfaConfiguration and the factors SetUserPoolMfaConfig enabled (absent in older journals: MFA off). */
+  mfa?: PoolMfa;
+  /** Policies.SignInPolicy.AllowedFirstAuthFactors (absent: PASSWORD only, AWS's default). */
+  firstAuthFactors?: string[];
   /** The pool's RS256 signing key, made when the pool is created and kept in the data directory. */
   key: { kid: string; privateKeyPem: string; publicJwk: Record<string, string> };
+}
+
+export interface PoolMfa {
+  configuration: "OFF" | "ON" | "OPTIONAL";
+  softwareToken: boolean;
+  /** Email MFA (EmailMfaConfiguration), with the pool's message and subject when it set them. */
+  email: { message?: string; subject?: string } | null;
 }
 
 export interface ClientRecord {
@@ -57,6 +68,8 @@ export interface ClientRecord {
   idTokenValidity: number | null;
   tokenValidityUnits: TokenValidityUnitsType | null;
   enableTokenRevocation: boolean;
+  /** RefreshTokenRotation: a new refresh token with every refresh, the old one valid for the grace period (absent: off). */
+  refreshTokenRotation?: { enabled: boolean; retryGracePeriodSeconds: number };
   /** Other settings echoed back by DescribeUserPoolClient as given. */
   extra: Record<string, unknown>;
 }
@@ -72,8 +85,47 @@ export interface UserRecord {
   createdAt: number;
   updatedAt: number;
   password: { salt: string; hash: string } | null;
+  /** The password's SRP verifier (USER_ID_FOR_SRP is the user name); absent for passwords set before SRP was here. */
+  srp?: { salt: string; verifier: string } | null;
+  /** When a temporary password (FORCE_CHANGE_PASSWORD) stops working. */
+  temporaryPasswordExpiresAt?: number | null;
   /** The pending sign-up confirmation code. */
   code: { code: string; expiresAt: number } | null;
+  /** The pending ForgotPassword code. */
+  resetCode?: PendingCode | null;
+  /** Pending attribute verification codes, by attribute (email). */
+  attributeCodes?: Record<string, PendingCode>;
+  /** Names of the groups the user belongs to. */
+  groups?: string[];
+  mfa?: UserMfa;
+}
+
+export interface PendingCode {
+  code: string;
+  expiresAt: number;
+  /** Wrong guesses so far. */
+  failures: number;
+}
+
+export interface UserMfa {
+  /** The TOTP secret AssociateSoftwareToken handed out, and whether VerifySoftwareToken proved it. */
+  totp: { secret: string; verified: boolean } | null;
+  /** MFA factors the user turned on: SOFTWARE_TOKEN_MFA, EMAIL_OTP. */
+  enabled: string[];
+  preferred: string | null;
+  /** The last TOTP time step used to sign in: a code works once. */
+  lastTotpStep?: number;
+}
+
+/** A user pool group (CreateGroup). */
+export interface GroupRecord {
+  poolId: string;
+  name: string;
+  description: string | null;
+  roleArn: string | null;
+  precedence: number | null;
+  createdAt: number;
+  updatedAt: number;
 }
 
 export interface RefreshTokenRecord {
@@ -85,6 +137,8 @@ export interface RefreshTokenRecord {
   authTime: number;
   expiresAt: number;
   revoked: boolean;
+  /** With refresh token rotation: when this token was replaced (it works for the grace period after). */
+  rotatedAt?: number;
 }
 
 type Change =
@@ -94,6 +148,8 @@ type Change =
   | { t: "client-"; id: string }
   | { t: "user"; user: UserRecord }
   | { t: "user-"; poolId: string; username: string }
+  | { t: "group"; group: GroupRecord }
+  | { t: "group-"; poolId: string; name: string }
   | { t: "refresh"; refresh: RefreshTokenRecord }
   | { t: "revoke"; originJti: string };
 
@@ -110,6 +166,8 @@ export class CognitoStore {
   private readonly users = new Map<string, Map<string, UserRecord>>();
   /** poolId → lower-cased email → user names: sign-in by email without a scan. */
   private readonly byEmail = new Map<string, Map<string, Set<string>>>();
+  /** poolId → group name → group */
+  private readonly groups = new Map<string, Map<string, GroupRecord>>();
   private readonly refreshTokens = new Map<string, RefreshTokenRecord>();
   private readonly revokedOrigins = new Set<string>();
   private readonly journal: Journal<Change>;
@@ -132,6 +190,7 @@ export class CognitoStore {
         this.pools.delete(change.id);
         this.users.delete(change.id);
         this.byEmail.delete(change.id);
+        this.groups.delete(change.id);
         for (const [id, c] of this.clients) if (c.poolId === change.id) this.clients.delete(id);
         for (const [t, r] of this.refreshTokens) if (r.poolId === change.id) this.refreshTokens.delete(t);
         return;
@@ -153,6 +212,19 @@ export class CognitoStore {
         this.unindexEmail(this.users.get(change.poolId)?.get(change.username));
         this.users.get(change.poolId)?.delete(change.username);
         for (const [t, r] of this.refreshTokens) if (r.poolId === change.poolId && r.username === change.username) this.refreshTokens.delete(t);
+        return;
+      case "group": {
+        let byName = this.groups.get(change.group.poolId);
+        if (!byName) this.groups.set(change.group.poolId, (byName = new Map()));
+        byName.set(change.group.name, change.group);
+        return;
+      }
+      case "group-":
+        this.groups.get(change.poolId)?.delete(change.name);
+        // Deleting a group takes it out of its members too (the journal already holds their records).
+        for (const user of this.users.get(change.poolId)?.values() ?? []) {
+          if (user.groups?.includes(change.name)) user.groups = user.groups.filter((g) => g !== change.name);
+        }
         return;
       case "refresh":
         this.refreshTokens.set(change.refresh.token, change.refresh);
@@ -193,6 +265,7 @@ export class CognitoStore {
     const out: Change[] = [];
     for (const pool of this.pools.values()) out.push({ t: "pool", pool });
     for (const client of this.clients.values()) out.push({ t: "client", client });
+    for (const byName of this.groups.values()) for (const group of byName.values()) out.push({ t: "group", group });
     for (const byName of this.users.values()) for (const user of byName.values()) out.push({ t: "user", user });
     for (const refresh of this.refreshTokens.values()) out.push({ t: "refresh", refresh });
     for (const originJti of this.revokedOrigins) out.push({ t: "revoke", originJti });
@@ -215,10 +288,10 @@ export class CognitoStore {
   newClientSecret(): string {
     return randomString(this.core.ids, 51, LOWER_ALNUM);
   }
-  /** Six digits, from the injected randomness. */
-  newCode(): string {
+  /** Six digits (or `digits`), from the injected randomness. */
+  newCode(digits = 6): string {
     const b = this.core.ids.bytes(4).readUInt32BE(0);
-    return String(b % 1_000_000).padStart(6, "0");
+    return String(b % 10 ** digits).padStart(digits, "0");
   }
 
   // --- pools ---
@@ -291,6 +364,21 @@ export class CognitoStore {
     }
     if (pool.usernameAttributes.length) for (const u of byName.values()) if (u.sub === name) return u;
     return undefined;
+  }
+
+  // --- groups ---
+  putGroup(group: GroupRecord): void {
+    this.commit({ t: "group", group });
+  }
+  group(poolId: string, name: string): GroupRecord | undefined {
+    return this.groups.get(poolId)?.get(name);
+  }
+  /** A pool's groups in name order (AWS lists them so). */
+  groupsOf(poolId: string): GroupRecord[] {
+    return [...(this.groups.get(poolId)?.values() ?? [])].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+  deleteGroup(group: GroupRecord): void {
+    this.commit({ t: "group-", poolId: group.poolId, name: group.name });
   }
 
   // --- passwords ---

@@ -1,4 +1,4 @@
-import type { UserPoolClientType, UserPoolType, UserType } from "@aws-sdk/client-cognito-identity-provider";
+import type { AuthFactorType, UserPoolClientType, UserPoolType, UserType } from "@aws-sdk/client-cognito-identity-provider";
 import type { SchemaAttributeType } from "@aws-sdk/client-cognito-identity-provider";
 import { attributeList, standardSchema } from "./attributes.js";
 import type { ClientRecord, PoolRecord, UserRecord } from "./store.js";
@@ -10,7 +10,7 @@ export function poolView(pool: PoolRecord, userCount: number): Wire<UserPoolType
   const view: Wire<UserPoolType> = {
     Id: pool.id,
     Name: pool.name,
-    Policies: { PasswordPolicy: pool.passwordPolicy },
+    Policies: { PasswordPolicy: pool.passwordPolicy, SignInPolicy: { AllowedFirstAuthFactors: (pool.firstAuthFactors ?? ["PASSWORD"]) as AuthFactorType[] } },
     DeletionProtection: "INACTIVE",
     LambdaConfig: pool.lambdaConfig,
     LastModifiedDate: epochSeconds(pool.updatedAt),
@@ -27,7 +27,7 @@ export function poolView(pool: PoolRecord, userCount: number): Wire<UserPoolType
       })),
     ],
     VerificationMessageTemplate: { DefaultEmailOption: "CONFIRM_WITH_CODE" },
-    MfaConfiguration: "OFF",
+    MfaConfiguration: pool.mfa?.configuration ?? "OFF",
     EstimatedNumberOfUsers: userCount,
     EmailConfiguration: { EmailSendingAccount: "COGNITO_DEFAULT" },
     AdminCreateUserConfig: { AllowAdminCreateUserOnly: false, UnusedAccountValidityDays: pool.passwordPolicy.TemporaryPasswordValidityDays },
@@ -60,6 +60,12 @@ export function clientView(client: ClientRecord): Wire<UserPoolClientType> {
   if (client.idTokenValidity !== null) view.IdTokenValidity = client.idTokenValidity;
   if (client.tokenValidityUnits) view.TokenValidityUnits = client.tokenValidityUnits;
   if (client.explicitAuthFlows.length) view.ExplicitAuthFlows = client.explicitAuthFlows;
+  if (client.refreshTokenRotation) {
+    view.RefreshTokenRotation = {
+      Feature: client.refreshTokenRotation.enabled ? "ENABLED" : "DISABLED",
+      RetryGracePeriodSeconds: client.refreshTokenRotation.retryGracePeriodSeconds,
+    };
+  }
   return view;
 }
 

@@ -1,11 +1,11 @@
 import type { AdminCreateUserRequest, AdminCreateUserResponse } from "@aws-sdk/client-cognito-identity-provider";
-import { randomString } from "../../core/ids.js";
 import type { RequestContext } from "../../protocol/json.js";
 import { checkAttributes, checkRequired, isEmail } from "../attributes.js";
+import { deliverCode } from "../codes.js";
 import { CognitoErrors } from "../errors.js";
 import { requirePool } from "../lookups.js";
 import { clientMetadata, validationData } from "../parameters.js";
-import { checkPasswordPolicy } from "../passwordPolicy.js";
+import { checkPasswordPolicy, generatedPassword, passwordFields } from "../passwords.js";
 import type { CognitoServices } from "../services.js";
 import type { UserRecord } from "../store.js";
 import { triggerCall } from "../triggers/call.js";
@@ -13,29 +13,35 @@ import { preSignUp } from "../triggers/preSignUp.js";
 import { userView } from "../views.js";
 import type { Wire } from "../wire.js";
 
+/**
+ * Creates a user with a temporary password (FORCE_CHANGE_PASSWORD) and mails the invitation;
+ * MessageAction RESEND gives an invited user a new temporary password and a new validity period.
+ */
 export const AdminCreateUser =
   ({ store, clock, ids, mailbox, triggers }: Pick<CognitoServices, "store" | "clock" | "ids" | "mailbox" | "triggers">) =>
   async (input: AdminCreateUserRequest, ctx: RequestContext): Promise<Wire<AdminCreateUserResponse>> => {
     const pool = requirePool(store, input.UserPoolId!);
+    const call = triggerCall(triggers, pool, ctx, "CLIENT_ID_NOT_APPLICABLE");
+    const metadata = clientMetadata(input.ClientMetadata);
     const existing = store.findUser(pool, input.Username!);
-    const invite = (user: UserRecord, password: string | undefined) => {
+    const invite = async (user: UserRecord, password: string) => {
       const email = user.attributes.email;
       if (!email) return;
-      mailbox.send({
-        to: email,
-        subject: "Your temporary password",
-        body: `Your username is ${input.Username} and temporary password is ${password ?? "(unchanged)"}.`,
-        code: password ?? null,
-        reason: "AdminCreateUser",
-        userPoolId: pool.id,
-        username: user.username,
-      });
+      await deliverCode({ mailbox }, call, { purpose: "AdminCreateUser", user, to: email, code: password, clientMetadata: metadata, username: input.Username! });
     };
     if (input.MessageAction === "RESEND") {
       if (!existing) throw CognitoErrors.userNotFound();
       if (existing.status !== "FORCE_CHANGE_PASSWORD") throw CognitoErrors.unsupportedOperation("Resend not possible. " + existing.username + " status is not FORCE_CHANGE_PASSWORD");
-      invite(existing, input.TemporaryPassword);
-      return { User: userView(existing) };
+      const temporary = input.TemporaryPassword ?? generatedPassword(ids, pool);
+      checkPasswordPolicy(pool, temporary);
+      const renewed: UserRecord = {
+        ...existing,
+        ...passwordFields({ store, ids, clock }, pool, existing.username, temporary, { temporary: true }),
+        updatedAt: clock.now(),
+      };
+      store.putUser(renewed);
+      await invite(renewed, temporary);
+      return { User: userView(renewed) };
     }
     const attributes = checkAttributes(pool, input.UserAttributes);
     const sub = ids.uuid();
@@ -49,15 +55,14 @@ export const AdminCreateUser =
       throw CognitoErrors.usernameExists();
     }
     checkRequired(pool, attributes);
-    // A generated password satisfies any policy: letters and digits, plus one of each class.
-    const temporary = input.TemporaryPassword ?? `${randomString(ids, Math.max(8, pool.passwordPolicy.MinimumLength))}a1A!`;
+    const temporary = input.TemporaryPassword ?? generatedPassword(ids, pool);
     checkPasswordPolicy(pool, temporary);
-    await preSignUp(triggerCall(triggers, pool, ctx, "CLIENT_ID_NOT_APPLICABLE"), {
+    await preSignUp(call, {
       source: "PreSignUp_AdminCreateUser",
       userName: username,
       userAttributes: attributes,
       validationData: validationData(input.ValidationData),
-      clientMetadata: clientMetadata(input.ClientMetadata),
+      clientMetadata: metadata,
     });
     const now = clock.now();
     const user: UserRecord = {
@@ -69,10 +74,10 @@ export const AdminCreateUser =
       enabled: true,
       createdAt: now,
       updatedAt: now,
-      password: store.hashPassword(temporary),
+      ...passwordFields({ store, ids, clock }, pool, username, temporary, { temporary: true }),
       code: null,
     };
     store.putUser(user);
-    if (input.MessageAction !== "SUPPRESS") invite(user, temporary);
+    if (input.MessageAction !== "SUPPRESS") await invite(user, temporary);
     return { User: userView(user) };
   };

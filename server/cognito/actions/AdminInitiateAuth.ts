@@ -11,6 +11,6 @@ export const AdminInitiateAuth =
   async (input: AdminInitiateAuthRequest, ctx: RequestContext): Promise<Wire<AdminInitiateAuthResponse>> => {
     requirePool(services.store, input.UserPoolId!);
     const { pool, client } = requireClient(services.store, input.ClientId!, input.UserPoolId!);
-    const flow = { services, request: ctx, pool, client, clientMetadata: clientMetadata(input.ClientMetadata), admin: true };
+    const flow = { services, request: ctx, pool, client, clientMetadata: clientMetadata(input.ClientMetadata), admin: true, initiate: true };
     return initiateAuth(flow, input.AuthFlow!, input.AuthParameters ?? {});
   };

@@ -11,6 +11,6 @@ export const AdminRespondToAuthChallenge =
   async (input: AdminRespondToAuthChallengeRequest, ctx: RequestContext): Promise<Wire<AdminRespondToAuthChallengeResponse>> => {
     requirePool(services.store, input.UserPoolId!);
     const { pool, client } = requireClient(services.store, input.ClientId!, input.UserPoolId!);
-    const flow = { services, request: ctx, pool, client, clientMetadata: clientMetadata(input.ClientMetadata), admin: true };
+    const flow = { services, request: ctx, pool, client, clientMetadata: clientMetadata(input.ClientMetadata), admin: true, initiate: false };
     return respondToAuthChallenge(flow, input.ChallengeName!, input.Session, input.ChallengeResponses ?? {});
   };

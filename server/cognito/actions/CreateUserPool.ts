@@ -14,8 +14,17 @@ const ECHOED = [
   "EmailConfiguration", "UserAttributeUpdateSettings", "EmailVerificationMessage", "EmailVerificationSubject", "DeviceConfiguration",
 ] as const;
 
-/** The settings CreateUserPool and UpdateUserPool share; omitted ones take AWS's defaults. */
-export function poolSettings(input: Pick<CreateUserPoolRequest, "Policies" | "LambdaConfig" | "AutoVerifiedAttributes" | "MfaConfiguration" | (typeof ECHOED)[number]>) {
+/** The first sign-in factors a pool may allow (WEB_AUTHN and SMS_OTP are not modelled). */
+const FIRST_FACTORS = ["PASSWORD", "EMAIL_OTP"];
+
+/**
+ * The settings CreateUserPool and UpdateUserPool share; omitted ones take AWS's defaults. The MFA
+ * factors SetUserPoolMfaConfig enabled stay as they were (`previous`).
+ */
+export function poolSettings(
+  input: Pick<CreateUserPoolRequest, "Policies" | "LambdaConfig" | "AutoVerifiedAttributes" | "MfaConfiguration" | (typeof ECHOED)[number]>,
+  previous?: PoolRecord,
+) {
   const given = input.Policies?.PasswordPolicy ?? {};
   const passwordPolicy: PoolRecord["passwordPolicy"] = {
     MinimumLength: given.MinimumLength ?? 8,
@@ -25,16 +34,26 @@ export function poolSettings(input: Pick<CreateUserPoolRequest, "Policies" | "La
     RequireSymbols: given.RequireSymbols ?? true,
     TemporaryPasswordValidityDays: given.TemporaryPasswordValidityDays ?? 7,
   };
-  if (input.MfaConfiguration && input.MfaConfiguration !== "OFF") throw CognitoErrors.notImplemented(`MfaConfiguration ${input.MfaConfiguration}`);
+  const factors = input.Policies?.SignInPolicy?.AllowedFirstAuthFactors ?? ["PASSWORD"];
+  for (const factor of factors) {
+    if (!FIRST_FACTORS.includes(factor)) throw CognitoErrors.notImplemented(`The ${factor} sign-in factor`);
+  }
+  if (!factors.includes("PASSWORD")) throw CognitoErrors.invalidParameter("AllowedFirstAuthFactors must include PASSWORD.");
   const extra: Record<string, unknown> = {};
   for (const key of ECHOED) if (input[key] !== undefined) extra[key] = input[key];
   const version = input.LambdaConfig?.PreTokenGenerationConfig?.LambdaVersion;
-  if (version && version !== "V1_0" && version !== "V2_0") throw CognitoErrors.notImplemented(`PreTokenGenerationConfig LambdaVersion ${version}`);
+  if (version && version !== "V1_0" && version !== "V2_0" && version !== "V3_0") throw CognitoErrors.notImplemented(`PreTokenGenerationConfig LambdaVersion ${version}`);
   return {
     passwordPolicy,
     lambdaConfig: input.LambdaConfig ?? {},
     autoVerifiedAttributes: (input.AutoVerifiedAttributes ?? []) as string[],
     extra,
+    firstAuthFactors: [...new Set(factors as string[])],
+    mfa: {
+      configuration: input.MfaConfiguration ?? "OFF",
+      softwareToken: previous?.mfa?.softwareToken ?? false,
+      email: previous?.mfa?.email ?? null,
+    } satisfies PoolRecord["mfa"],
   };
 }
 

@@ -35,6 +35,10 @@ export function clientSettings(input: Omit<UpdateUserPoolClientRequest, "ClientI
     enableTokenRevocation: input.EnableTokenRevocation ?? true,
     extra,
   };
+  if (input.RefreshTokenRotation) {
+    const grace = input.RefreshTokenRotation.RetryGracePeriodSeconds ?? 0;
+    settings.refreshTokenRotation = { enabled: input.RefreshTokenRotation.Feature === "ENABLED", retryGracePeriodSeconds: grace };
+  }
   // AWS's ranges: access and ID tokens 5 minutes to 1 day, refresh tokens 1 hour to 10 years.
   const life = tokenLifetimes(settings);
   if (life.access < 300 || life.access > 86400) throw CognitoErrors.invalidParameter("Invalid range for token validity.");

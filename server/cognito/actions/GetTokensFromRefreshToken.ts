@@ -8,13 +8,15 @@ import { requireClient } from "../lookups.js";
 import { clientMetadata } from "../parameters.js";
 import type { Wire } from "../wire.js";
 
-/** New ID and access tokens for a refresh token (refresh token rotation is not modelled: no new refresh token). */
+/** New ID and access tokens for a refresh token, and a new refresh token when the app client rotates them. */
 export const GetTokensFromRefreshToken =
   (services: FlowServices) =>
   async (input: GetTokensFromRefreshTokenRequest, ctx: RequestContext): Promise<Wire<GetTokensFromRefreshTokenResponse>> => {
     const { pool, client } = requireClient(services.store, input.ClientId!);
     if (!clientAllows(client, "REFRESH_TOKEN_AUTH")) throw CognitoErrors.invalidParameter("Auth flow not enabled for this client");
-    const flow = { services, request: ctx, pool, client, clientMetadata: clientMetadata(input.ClientMetadata), admin: false };
-    const answer = await refreshAuth(flow, input.RefreshToken, () => checkClientSecret(client, input.ClientSecret));
+    const flow = { services, request: ctx, pool, client, clientMetadata: clientMetadata(input.ClientMetadata), admin: false, initiate: false };
+    const answer = await refreshAuth(flow, input.RefreshToken, () => checkClientSecret(client, input.ClientSecret), {
+      rotate: client.refreshTokenRotation?.enabled === true,
+    });
     return { AuthenticationResult: answer.AuthenticationResult };
   };

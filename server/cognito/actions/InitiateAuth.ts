@@ -10,6 +10,6 @@ export const InitiateAuth =
   (services: FlowServices) =>
   async (input: InitiateAuthRequest, ctx: RequestContext): Promise<Wire<InitiateAuthResponse>> => {
     const { pool, client } = requireClient(services.store, input.ClientId!);
-    const flow = { services, request: ctx, pool, client, clientMetadata: clientMetadata(input.ClientMetadata), admin: false };
+    const flow = { services, request: ctx, pool, client, clientMetadata: clientMetadata(input.ClientMetadata), admin: false, initiate: true };
     return initiateAuth(flow, input.AuthFlow!, input.AuthParameters ?? {});
   };

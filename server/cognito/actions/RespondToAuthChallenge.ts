@@ -10,6 +10,6 @@ export const RespondToAuthChallenge =
   (services: FlowServices) =>
   async (input: RespondToAuthChallengeRequest, ctx: RequestContext): Promise<Wire<RespondToAuthChallengeResponse>> => {
     const { pool, client } = requireClient(services.store, input.ClientId!);
-    const flow = { services, request: ctx, pool, client, clientMetadata: clientMetadata(input.ClientMetadata), admin: false };
+    const flow = { services, request: ctx, pool, client, clientMetadata: clientMetadata(input.ClientMetadata), admin: false, initiate: false };
     return respondToAuthChallenge(flow, input.ChallengeName!, input.Session, input.ChallengeResponses ?? {});
   };

@@ -6,7 +6,7 @@ import { sendConfirmationCode } from "../codes.js";
 import { CognitoErrors } from "../errors.js";
 import { requireClient } from "../lookups.js";
 import { clientMetadata, validationData } from "../parameters.js";
-import { checkPasswordPolicy } from "../passwordPolicy.js";
+import { checkPasswordPolicy, passwordFields } from "../passwords.js";
 import type { CognitoServices } from "../services.js";
 import type { UserRecord } from "../store.js";
 import { triggerCall } from "../triggers/call.js";
@@ -34,16 +34,23 @@ export const SignUp =
       throw CognitoErrors.usernameExists();
     }
     checkRequired(pool, attributes);
-    // A user may sign up without a password only where passwordless sign-in is available, which
-    // rekognito does not implement: every pool here needs one.
-    if (!input.Password) throw CognitoErrors.invalidParameter("A password is required: passwordless sign-in is not available in this user pool.");
-    checkPasswordPolicy(pool, input.Password);
-    const decided = await preSignUp(triggerCall(triggers, pool, ctx, client.id), {
+    // A user may sign up without a password only where the pool lets them sign in without one
+    // (SignInPolicy.AllowedFirstAuthFactors with EMAIL_OTP).
+    if (input.Password === undefined || input.Password === "") {
+      if (!(pool.firstAuthFactors ?? []).includes("EMAIL_OTP")) {
+        throw CognitoErrors.invalidParameter("A password is required: passwordless sign-in is not available in this user pool.");
+      }
+    } else {
+      checkPasswordPolicy(pool, input.Password);
+    }
+    const call = triggerCall(triggers, pool, ctx, client.id);
+    const metadata = clientMetadata(input.ClientMetadata);
+    const decided = await preSignUp(call, {
       source: "PreSignUp_SignUp",
       userName: username,
       userAttributes: attributes,
       validationData: validationData(input.ValidationData),
-      clientMetadata: clientMetadata(input.ClientMetadata),
+      clientMetadata: metadata,
     });
     if (decided.autoVerifyEmail && attributes.email) attributes.email_verified = "true";
     if (decided.autoVerifyPhone && attributes.phone_number) attributes.phone_number_verified = "true";
@@ -57,11 +64,11 @@ export const SignUp =
       enabled: true,
       createdAt: now,
       updatedAt: now,
-      password: store.hashPassword(input.Password!),
+      ...(input.Password ? passwordFields({ store, ids, clock }, pool, username, input.Password, { temporary: false }) : { password: null, srp: null }),
       code: null,
     };
     let delivery;
-    if (!decided.autoConfirmUser) ({ user, delivery } = sendConfirmationCode({ store, mailbox, clock }, pool, user, "SignUp"));
+    if (!decided.autoConfirmUser) ({ user, delivery } = await sendConfirmationCode({ store, mailbox, clock }, call, { user, purpose: "SignUp", clientMetadata: metadata }));
     store.putUser(user);
     return { UserConfirmed: decided.autoConfirmUser, UserSub: sub, ...(delivery ? { CodeDeliveryDetails: delivery } : {}) };
   };

@@ -9,7 +9,7 @@ export const UpdateUserPool =
   ({ store, clock }: Pick<CognitoServices, "store" | "clock">) =>
   async (input: UpdateUserPoolRequest): Promise<Wire<UpdateUserPoolResponse>> => {
     const pool = requirePool(store, input.UserPoolId!);
-    const settings = poolSettings(input);
+    const settings = poolSettings(input, pool);
     const kept = pool.extra.UsernameConfiguration ? { UsernameConfiguration: pool.extra.UsernameConfiguration } : {};
     store.putPool({
       ...pool,

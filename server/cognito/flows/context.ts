@@ -19,6 +19,8 @@ export interface FlowContext {
   clientMetadata: StringMap | undefined;
   /** AdminInitiateAuth / AdminRespondToAuthChallenge (signed, server-side). */
   admin: boolean;
+  /** InitiateAuth (true) or RespondToAuthChallenge (false): their ClientMetadata reaches different triggers. */
+  initiate: boolean;
 }
 
 /** What InitiateAuth and RespondToAuthChallenge (and their Admin twins) answer. */
@@ -27,6 +29,17 @@ export interface AuthAnswer {
   Session?: string;
   ChallengeParameters: Record<string, string>;
   AuthenticationResult?: Wire<AuthenticationResultType>;
+  /** USER_AUTH: the first factors the user may choose from. */
+  AvailableChallenges?: ChallengeNameType[];
+}
+
+/**
+ * The ClientMetadata that the sign-in's later triggers (Post Authentication, Pre Token
+ * Generation, the custom challenge's) receive: RespondToAuthChallenge's. InitiateAuth's goes only
+ * to Pre Sign-up, Pre Authentication and User Migration, as AWS documents it.
+ */
+export function laterMetadata(flow: FlowContext): StringMap | undefined {
+  return flow.initiate ? undefined : flow.clientMetadata;
 }
 
 /** The triggers of this request's pool, called as this app client. */

@@ -9,7 +9,8 @@ import { defineAuthChallenge } from "../triggers/defineAuthChallenge.js";
 import { triggerAttributes, type ChallengeSessionEntry, type CustomChallengeResult, type StringMap } from "../triggers/events.js";
 import { verifyAuthChallengeResponse } from "../triggers/verifyAuthChallengeResponse.js";
 import { sessionExpiry, triggersOf, type AuthAnswer, type FlowContext } from "./context.js";
-import { issueFor } from "./tokens.js";
+import { beforeFirstFactor, finishSignIn } from "./signIn.js";
+import { passwordVerifierChallenge } from "./srp.js";
 import { unknownUserName } from "./unknownUser.js";
 
 /** Where a custom sign-in stands between Define rounds. */
@@ -22,6 +23,8 @@ interface CustomAuthState {
   clientMetadata: StringMap | undefined;
   /** The sign-in's trace in the console (server/core/traces.ts). */
   trace: string | undefined;
+  /** CUSTOM_AUTH with SRP_A (Amplify's CUSTOM_WITH_SRP): the client's SRP_A, for when Define asks for PASSWORD_VERIFIER. */
+  srpA?: string;
 }
 
 const eventAttributes = (user: UserRecord | null): StringMap => (user ? triggerAttributes(user) : {});
@@ -33,7 +36,6 @@ export async function startCustomAuth(flow: FlowContext, params: Record<string, 
     throw CognitoErrors.invalidParameter("Custom auth lambda trigger is not configured for the user pool.");
   }
   const username = required(params, "USERNAME");
-  if (params.SRP_A) throw CognitoErrors.notImplemented("CUSTOM_AUTH with SRP_A (Amplify's CUSTOM_WITH_SRP)");
   const user = svc.store.findUser(pool, username) ?? null;
   checkSecretHash(client, params.SECRET_HASH, [username, user?.username]);
   if (!user && client.preventUserExistenceErrors !== "ENABLED") throw CognitoErrors.userNotFound();
@@ -43,7 +45,33 @@ export async function startCustomAuth(flow: FlowContext, params: Record<string, 
   }
   const userName = user ? user.username : unknownUserName(pool, username);
   const trace = svc.traces?.signIn({ poolId: pool.id, clientId: client.id, username });
-  return recordRound(svc.traces, trace, defineNext(flow, { user, userName, history: [], clientMetadata: undefined, trace }));
+  if (user) await beforeFirstFactor(flow, user, trace);
+  // With SRP_A the password comes first: Define sees it as an SRP_A entry already passed.
+  const srpA = params.SRP_A || undefined;
+  const history: ChallengeSessionEntry[] = srpA ? [srpEntry("SRP_A", true)] : [];
+  return recordRound(svc.traces, trace, defineNext(flow, { user, userName, history, clientMetadata: undefined, trace, srpA }));
+}
+
+/** A session entry of the SRP part of a custom flow, as AWS's Define trigger sees it. */
+function srpEntry(challengeName: "SRP_A" | "PASSWORD_VERIFIER", challengeResult: boolean): ChallengeSessionEntry {
+  // AWS sends null metadata for the entries it made itself.
+  return { challengeName, challengeResult, challengeMetadata: null as unknown as undefined };
+}
+
+/** PASSWORD_VERIFIER answered in a custom flow: Define decides what the password's result means. */
+export async function continueCustomAfterPassword(flow: FlowContext, session: AuthSession, user: UserRecord | null, proven: boolean): Promise<AuthAnswer> {
+  const svc = flow.services;
+  return recordRound(
+    svc.traces,
+    session.traceId,
+    defineNext(flow, {
+      user,
+      userName: session.username,
+      history: [...session.history, srpEntry("PASSWORD_VERIFIER", proven && user !== null)],
+      clientMetadata: flow.clientMetadata,
+      trace: session.traceId,
+    }),
+  );
 }
 
 /** RespondToAuthChallenge / AdminRespondToAuthChallenge for CUSTOM_CHALLENGE: Verify, then Define again. */
@@ -114,11 +142,13 @@ async function defineNext(flow: FlowContext, state: CustomAuthState): Promise<Au
     const current = svc.store.userByUsername(pool, user.username);
     if (!current) throw CognitoErrors.incorrectCredentials();
     if (current.status === "UNCONFIRMED") throw CognitoErrors.userNotConfirmed();
-    const AuthenticationResult = await issueFor(flow, current, { source: "TokenGeneration_Authentication", clientMetadata: state.clientMetadata, trace: state.trace });
-    return { ChallengeParameters: {}, AuthenticationResult };
+    return finishSignIn(flow, current, "TokenGeneration_Authentication", state.trace);
   }
   const challengeName = decided.challengeName;
   if (!challengeName) throw CognitoErrors.invalidLambdaResponse();
+  if (challengeName === "PASSWORD_VERIFIER" && state.srpA) {
+    return passwordVerifierChallenge(flow, user, state.userName, state.srpA, { history: state.history, traceId: state.trace, srp: { custom: true } as AuthSession["srp"] });
+  }
   if (challengeName !== "CUSTOM_CHALLENGE") throw CognitoErrors.notImplemented(`The ${challengeName} challenge in a custom auth flow`);
 
   const created = await createAuthChallenge(triggers, {

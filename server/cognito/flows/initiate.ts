@@ -5,6 +5,8 @@ import type { AuthAnswer, FlowContext } from "./context.js";
 import { startCustomAuth } from "./customAuth.js";
 import { passwordAuth } from "./password.js";
 import { refreshAuth } from "./refresh.js";
+import { userSrpAuth } from "./srp.js";
+import { userAuth } from "./userAuth.js";
 
 /** InitiateAuth and AdminInitiateAuth: the flow the request names, if the app client allows it, with AWS's errors. */
 export async function initiateAuth(flow: FlowContext, authFlow: AuthFlowType, params: Record<string, string>): Promise<AuthAnswer> {
@@ -26,12 +28,18 @@ export async function initiateAuth(flow: FlowContext, authFlow: AuthFlowType, pa
     case "REFRESH_TOKEN_AUTH":
     case "REFRESH_TOKEN":
       if (!clientAllows(client, "REFRESH_TOKEN_AUTH")) throw notEnabled();
+      if (client.refreshTokenRotation?.enabled) {
+        throw CognitoErrors.invalidParameter("Refresh token rotation is enabled for this app client: refresh with GetTokensFromRefreshToken.");
+      }
       return refreshAuth(flow, params.REFRESH_TOKEN, (record, user) => {
         if (client.secret) checkSecretHash(client, params.SECRET_HASH, [params.USERNAME, record?.username, user?.sub]);
       });
     case "USER_SRP_AUTH":
       if (!clientAllows(client, "USER_SRP_AUTH")) throw notEnabled();
-      throw CognitoErrors.notImplemented("The USER_SRP_AUTH flow (use CUSTOM_AUTH or USER_PASSWORD_AUTH)");
+      return userSrpAuth(flow, params);
+    case "USER_AUTH":
+      if (!clientAllows(client, "USER_AUTH")) throw notEnabled();
+      return userAuth(flow, params);
     default:
       throw CognitoErrors.notImplemented(`The ${authFlow} flow`);
   }

@@ -10,7 +10,7 @@ import type { FlowContext } from "./context.js";
 export function issueFor(
   flow: FlowContext,
   user: UserRecord,
-  opts: { source: TokenSource; clientMetadata: StringMap | undefined; refresh?: RefreshTokenRecord; trace?: string },
+  opts: { source: TokenSource; clientMetadata: StringMap | undefined; refresh?: RefreshTokenRecord; rotate?: boolean; trace?: string },
 ): Promise<Wire<AuthenticationResultType>> {
   return issueTokens(flow.services, { pool: flow.pool, client: flow.client, request: flow.request, user, ...opts });
 }

@@ -5,7 +5,7 @@ import type { CognitoServices } from "../services.js";
 import type { ClientRecord, PoolRecord, RefreshTokenRecord, UserRecord } from "../store.js";
 import { triggerCall } from "../triggers/call.js";
 import type { StringMap } from "../triggers/events.js";
-import { preTokenGeneration, type ClaimChanges, type TokenSource } from "../triggers/preTokenGeneration.js";
+import { preTokenGeneration, type ClaimChanges, type GroupClaims, type TokenSource } from "../triggers/preTokenGeneration.js";
 import { epochSeconds, type Wire } from "../wire.js";
 import { tokenLifetimes } from "./lifetimes.js";
 import { issuerOf, type Claims } from "./signer.js";
@@ -18,13 +18,37 @@ export interface IssueInput {
   user: UserRecord;
   source: TokenSource;
   clientMetadata: StringMap | undefined;
-  /** A refresh: the token refreshed (its origin and auth time carry over; no new refresh token). */
+  /**
+   * A refresh: the token refreshed (its origin and auth time carry over). No new refresh token,
+   * unless `rotate` (the app client's RefreshTokenRotation with GetTokensFromRefreshToken).
+   */
   refresh?: RefreshTokenRecord;
+  rotate?: boolean;
   trace?: string;
 }
 
-/** Claims Cognito does not let PreTokenGeneration change. */
-const PROTECTED_CLAIMS = new Set(["acr", "amr", "aud", "at_hash", "auth_time", "azp", "cognito:username", "exp", "iat", "identities", "iss", "jti", "nbf", "nonce", "origin_jti", "sub", "token_use", "event_id", "scope", "client_id", "username"]);
+/** Claims Cognito does not let PreTokenGeneration change (groups change through groupOverrideDetails). */
+const PROTECTED_CLAIMS = new Set(["acr", "amr", "aud", "at_hash", "auth_time", "azp", "cognito:username", "cognito:groups", "cognito:roles", "cognito:preferred_role", "exp", "iat", "identities", "iss", "jti", "nbf", "nonce", "origin_jti", "sub", "token_use", "event_id", "scope", "client_id", "username"]);
+
+/**
+ * The user's groups as the tokens carry them: names by precedence (lowest first; groups without
+ * one last), their roles, and the preferred role: the role of the group with the lowest
+ * precedence, unless two such groups tie (AWS then names none).
+ */
+export function groupClaims(store: CognitoServices["store"], user: UserRecord): GroupClaims {
+  const groups = (user.groups ?? [])
+    .map((name) => store.group(user.poolId, name))
+    .filter((g): g is NonNullable<typeof g> => g !== undefined)
+    .sort((a, b) => (a.precedence ?? Infinity) - (b.precedence ?? Infinity) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const withRoles = groups.filter((g) => g.roleArn);
+  let preferredRole: string | null = null;
+  if (withRoles.length) {
+    const best = withRoles[0]!;
+    const tie = withRoles.filter((g) => (g.precedence ?? Infinity) === (best.precedence ?? Infinity)).length > 1;
+    if (!tie || withRoles.length === 1) preferredRole = best.roleArn;
+  }
+  return { groups: groups.map((g) => g.name), roles: withRoles.map((g) => g.roleArn!), preferredRole };
+}
 
 /** An opaque refresh token (AWS's is a JWE; only rekognito reads these). */
 function newRefreshToken(ids: CognitoServices["ids"]): string {
@@ -44,7 +68,7 @@ export async function issueTokens(
   const originJti = input.refresh?.originJti ?? ids.uuid();
   const authTime = input.refresh?.authTime ?? iat;
   const eventId = ids.uuid();
-  const iss = issuerOf(input.request.baseUrl, pool.id);
+  const iss = issuerOf(pool, input.request.baseUrl);
 
   const idClaims: Claims = { sub: user.sub };
   for (const [name, value] of Object.entries(user.attributes)) {
@@ -79,12 +103,21 @@ export async function issueTokens(
     username: user.username,
   };
 
+  let groups = groupClaims(store, user);
   const overrides = await preTokenGeneration(triggerCall(triggers, pool, input.request, client.id, input.trace), {
     source: input.source,
     user,
+    groups,
     scopes: String(accessClaims.scope).split(" "),
     clientMetadata: input.clientMetadata,
   });
+  if (overrides?.groups) groups = { ...groups, ...overrides.groups };
+  if (groups.groups.length) {
+    idClaims["cognito:groups"] = groups.groups;
+    accessClaims["cognito:groups"] = groups.groups;
+  }
+  if (groups.roles.length) idClaims["cognito:roles"] = groups.roles;
+  if (groups.preferredRole) idClaims["cognito:preferred_role"] = groups.preferredRole;
   if (overrides?.id) applyClaimChanges(idClaims, overrides.id);
   if (overrides?.access) {
     applyClaimChanges(accessClaims, overrides.access);
@@ -100,7 +133,11 @@ export async function issueTokens(
     TokenType: "Bearer",
     IdToken: tokens.sign(pool, idClaims),
   };
-  if (!input.refresh) {
+  if (input.refresh && input.rotate) {
+    // The old token keeps working for the grace period after it was replaced.
+    if (input.refresh.rotatedAt === undefined) store.putRefreshToken({ ...input.refresh, rotatedAt: now });
+  }
+  if (!input.refresh || input.rotate) {
     const token = newRefreshToken(ids);
     store.putRefreshToken({
       token,
@@ -109,6 +146,7 @@ export async function issueTokens(
       username: user.username,
       originJti,
       authTime,
+      // A rotated token lives as long as a new sign-in's would (AWS's rotation renews it).
       expiresAt: now + lifetimes.refresh * 1000,
       revoked: false,
     });

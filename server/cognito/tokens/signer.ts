@@ -21,9 +21,20 @@ export async function generatePoolKey({ keys, ids }: { keys: KeyGenerator; ids: 
   };
 }
 
-/** The issuer of a pool's tokens: where its JWKS is served (AWS's is https://cognito-idp.<region>.amazonaws.com/<poolId>). */
-export function issuerOf(baseUrl: string, poolId: string): string {
-  return `${baseUrl}/${poolId}`;
+/** The pool tag that makes a pool's tokens carry AWS's issuer instead of the stack's URL. */
+export const ISSUER_TAG = "rekognito:issuer";
+
+/**
+ * The issuer of a pool's tokens. By default where its JWKS is served, `<endpoint>/<poolId>`, so
+ * any OpenID verifier finds the keys from the token alone. With the pool tag
+ * `rekognito:issuer` = `aws`, AWS's own `https://cognito-idp.<region>.amazonaws.com/<poolId>`:
+ * the one issuer aws-jwt-verify's CognitoJwtVerifier accepts (it is then given the JWKS with
+ * cacheJwks, since AWS's URL does not lead here).
+ */
+export function issuerOf(pool: Pick<PoolRecord, "id" | "region" | "extra">, baseUrl: string): string {
+  const tags = pool.extra.UserPoolTags as Record<string, string> | undefined;
+  if (tags?.[ISSUER_TAG]?.toLowerCase() === "aws") return `https://cognito-idp.${pool.region}.amazonaws.com/${pool.id}`;
+  return `${baseUrl}/${pool.id}`;
 }
 
 /**
@@ -88,10 +99,11 @@ export class TokenSigner {
   }
 
   openidConfiguration(pool: PoolRecord, baseUrl: string): Record<string, unknown> {
-    const issuer = issuerOf(baseUrl, pool.id);
+    const issuer = issuerOf(pool, baseUrl);
     return {
       issuer,
-      jwks_uri: `${issuer}/.well-known/jwks.json`,
+      // Always here, whatever the issuer says.
+      jwks_uri: `${baseUrl}/${pool.id}/.well-known/jwks.json`,
       authorization_endpoint: `${baseUrl}/oauth2/authorize`,
       token_endpoint: `${baseUrl}/oauth2/token`,
       userinfo_endpoint: `${baseUrl}/oauth2/userInfo`,

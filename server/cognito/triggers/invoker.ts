@@ -9,7 +9,11 @@ import { isObject } from "./events.js";
 export type TriggerName =
   | "PreSignUp"
   | "PostConfirmation"
+  | "PreAuthentication"
+  | "PostAuthentication"
   | "PreTokenGeneration"
+  | "CustomMessage"
+  | "UserMigration"
   | "DefineAuthChallenge"
   | "CreateAuthChallenge"
   | "VerifyAuthChallengeResponse";
