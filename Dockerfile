@@ -5,6 +5,8 @@
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+# npm ci's "prepare" builds the face-login web app (web/build.ts) into node_modules/.cache.
+COPY web ./web
 # Optional dependencies are installed: the image carries the model engine (face-api and tfjs's
 # WebAssembly backend, ~330 MB on disk), so real photos are recognised offline; the check fails
 # the build if they are missing.
@@ -21,6 +23,7 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json tsconfig.json template.yaml ./
 COPY server ./server
 COPY lambdas ./lambdas
+COPY web ./web
 COPY fixtures ./fixtures
 RUN mkdir -p /data && chown node:node /data
 USER node

@@ -6,6 +6,9 @@ import { consoleLogger, type Logger } from "./core/logger.js";
 import { ephemeralPersistence, filePersistence, type Persistence } from "./core/persistence.js";
 import type { CoreServices, StackComponent } from "./core/services.js";
 import { StackEvents } from "./core/events.js";
+import { TraceRecorder } from "./core/traces.js";
+import { createConsole } from "./console/index.js";
+import { observeRequests } from "./console/requests.js";
 import { JsonGateway, sendAwsError } from "./protocol/json.js";
 import { CommonErrors } from "./protocol/errors.js";
 import { sendRouterError } from "./protocol/router-errors.js";
@@ -101,6 +104,8 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
     endpoint: () => endpoint,
     events: new StackEvents(),
   };
+  // The console's traces (sign-ins, invocations, S3 events), bounded in memory.
+  core.traces = new TraceRecorder(core.clock);
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
   const fastify = Fastify({
     logger: false,
@@ -144,15 +149,8 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
     s3Ids: () => newRequestIds(core),
   });
 
-  fastify.addHook("onResponse", async (request, reply) => {
-    const tag = request.awsLog;
-    if (!tag && request.url.startsWith("/_rekognito/health")) return;
-    const ms = reply.elapsedTime.toFixed(1);
-    const what = tag ? `${tag.service} ${tag.action}` : `${request.method} ${request.url.split("?")[0]}`;
-    const line = `${what} ${reply.statusCode} ${ms}ms`;
-    if (reply.statusCode >= 500) logger.error(`${line}${tag?.fault ? `\n${tag.fault}` : ""}`);
-    else logger.info(line);
-  });
+  // One log line per request (server/core/logger.ts), and the console's traces of calls.
+  observeRequests(fastify, core);
 
   fastify.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     const requestId = core.ids.uuid();
@@ -187,6 +185,8 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
   components.push(registerSes(fastify, { core, mailbox: cognito.services.mailbox }));
   // What provisionTemplate (server/stack/provision.ts) made, listed in health.
   const resources: Record<string, string> = {};
+  // The face-login web app at / (for a browser) and the console at /_rekognito/.
+  components.push(createConsole(fastify, { core, cognito, rekognition, lambda, objects: s3, resources }));
 
   // The gateway's own routes.
   // 503 "starting" until the stack is ready (the CLI: once the app is provisioned and seeded),

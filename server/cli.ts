@@ -1,12 +1,14 @@
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { listenStack } from "./stack.js";
-import { consoleLogger } from "./core/logger.js";
+import { LOG_LEVELS, TerminalLogger, type LogLevel } from "./core/logger.js";
 import { VERSION } from "./version.js";
 import { existsSync, readFileSync } from "node:fs";
 import { KnownCredentials, parseCredentials, type Credential } from "./protocol/sigv4.js";
 import { DEFAULT_TEMPLATE, provisionTemplate, type FaceLoginResources } from "./stack/provision.js";
 import { seedPersonas } from "./stack/seed.js";
+import { readTemplate } from "./stack/template.js";
+import type { ConsoleComponent } from "./console/index.js";
 import { FACES_MODES, type FacesMode } from "./faces/composed-engine.js";
 import type { RekognitionService } from "./rekognition/index.js";
 
@@ -44,6 +46,12 @@ Security (a web page in the developer's browser must not drive this server):
                      off the server's clock, as AWS does (or $REKOGNITO_STRICT_CREDENTIALS=1)
   --accept-any-credentials  check no signature, and serve anonymous S3 requests as signed ones
                      (rekognito's old laxness; or $REKOGNITO_ACCEPT_ANY_CREDENTIALS=1)
+
+Output (one line per request; colour on a terminal only, never with NO_COLOR set):
+  --verbose          also every request of provisioning and seeding, and rekognito's own routes
+                     (the same as --log-level debug)
+  --quiet            only warnings and errors, and the banner (--log-level warn)
+  --log-level <l>    debug, info (default), warn, error or silent (or $REKOGNITO_LOG_LEVEL)
   -h, --help         this help
 `;
 
@@ -65,6 +73,9 @@ async function main(): Promise<void> {
       "credentials-file": { type: "string" },
       "strict-credentials": { type: "boolean", default: false },
       "accept-any-credentials": { type: "boolean", default: false },
+      verbose: { type: "boolean", short: "v", default: false },
+      quiet: { type: "boolean", short: "q", default: false },
+      "log-level": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     allowPositionals: false,
@@ -92,6 +103,10 @@ async function main(): Promise<void> {
   const acceptAnyCredentials = values["accept-any-credentials"] || process.env.REKOGNITO_ACCEPT_ANY_CREDENTIALS === "1";
   const faces = (values.faces ?? process.env.REKOGNITO_FACES ?? "auto") as FacesMode;
   if (!FACES_MODES.includes(faces)) throw new Error(`--faces must be one of ${FACES_MODES.join(", ")}, got ${faces}`);
+  const level = (values["log-level"] ?? process.env.REKOGNITO_LOG_LEVEL ?? (values.verbose ? "debug" : values.quiet ? "warn" : "info")) as LogLevel;
+  if (!LOG_LEVELS.includes(level)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got ${level}`);
+  const logger = new TerminalLogger({ level });
+  const p = logger.paint;
   const started = performance.now();
   const stack = await listenStack({
     faces,
@@ -101,7 +116,7 @@ async function main(): Promise<void> {
     ephemeral,
     region,
     storageEndpoint,
-    logger: consoleLogger,
+    logger,
     startReady: false,
     allowHosts,
     allowOrigins,
@@ -110,11 +125,21 @@ async function main(): Promise<void> {
     acceptAnyCredentials,
   });
   // The face-login app: template.yaml provisioned through the stack's own APIs (idempotent).
+  // Their requests are detail (--verbose lists them): a line each says what was done.
   let resources: FaceLoginResources | null = null;
   if (!values.bare && existsSync(DEFAULT_TEMPLATE)) {
-    resources = await provisionTemplate(stack);
+    const t0 = performance.now();
+    resources = await logger.quietly(() => provisionTemplate(stack));
+    logger.print(`${p.green("✓")} face-login app provisioned from template.yaml: ${describeTemplate()} ${p.dim(`(${(performance.now() - t0).toFixed(0)} ms)`)}`);
     if (values.seed) {
-      for (const { persona, outcome } of await seedPersonas(stack.endpoint, resources)) consoleLogger.info(`[seed] ${persona.email}: ${outcome}`);
+      const t1 = performance.now();
+      const seeded = await logger.quietly(() =>
+        seedPersonas(stack.endpoint, resources!, undefined, (done, total, persona) => logger.progress(`  seeding ${done + 1}/${total}: ${persona.email}…`)),
+      );
+      logger.progress(null);
+      const enrolled = seeded.filter((s) => s.outcome === "enrolled").length;
+      const counts = [enrolled ? `${enrolled} enrolled` : "", seeded.length - enrolled ? `${seeded.length - enrolled} already enrolled` : ""].filter(Boolean).join(", ");
+      logger.print(`${p.green("✓")} ${seeded.length} fixture personas seeded (${counts}): ${seeded.map((s) => s.persona.email).join(", ")} ${p.dim(`(${((performance.now() - t1) / 1000).toFixed(1)} s)`)}`);
     }
   }
   stack.app.markReady();
@@ -124,47 +149,88 @@ async function main(): Promise<void> {
   const faceHealth = engine.health() as { engines: string[]; realPhotos: string; model: { state: string; reason?: string } };
   const app = resources
     ? [
-        "  face-login app (template.yaml), provisioned:",
-        ...Object.entries(resources).map(([name, value]) => `    ${name.padEnd(18)} ${value}`),
+        `  ${p.bold("face-login app")} (template.yaml):`,
+        ...Object.entries(resources).map(([name, value]) => `    ${p.dim(name.padEnd(18))} ${value}`),
         values.seed
-          ? "  Try it:  npm run login -- ana.silva@example.com fixtures/faces/personas/ana/selfie-1.jpg"
-          : "  Try it:  npm run login -- signup ana.silva@example.com fixtures/faces/personas/ana/document.png",
+          ? `  Try it:   npm run login -- ana.silva@example.com fixtures/faces/personas/ana/selfie-1.jpg`
+          : `  Try it:   npm run login -- signup ana.silva@example.com fixtures/faces/personas/ana/document.png`,
         "",
       ]
     : [];
-    const ms = (performance.now() - started).toFixed(0);
+  const ms = (performance.now() - started).toFixed(0);
+  const url = (u: string) => p.cyan(p.bold(u));
   const banner = [
     "",
-    `  rekognito ${VERSION} ready in ${ms} ms`,
-    `  endpoint   ${stack.endpoint}`,
+    `  ${p.bold(p.green(`rekognito ${VERSION}`))} ready in ${ms} ms`,
+    "",
+    `  endpoint   ${url(stack.endpoint)}`,
+    ...(resources ? [`  app        ${url(`${stack.endpoint}/`)}  ${p.dim("the face-login web app: open it in a browser")}`] : []),
+    `  console    ${url(`${stack.endpoint}/_rekognito/`)}  ${p.dim("mailbox, traces, resources")}`,
+    `  health     ${stack.endpoint}/_rekognito/health`,
     `  state      ${dataDir ?? "ephemeral (nothing is kept)"}`,
     ...(storageEndpoint ? [`  storage    S3 and DynamoDB passed through to ${storageEndpoint}`] : []),
     `  faces      ${faceHealth.engines.join(" + ")} (--faces ${faces}); real photos ${faceHealth.realPhotos}${faceHealth.model.reason ? `: ${faceHealth.model.reason}` : faceHealth.model.state === "loading" ? " (the model is loading in the background)" : ""}`,
-    `  health     ${stack.endpoint}/_rekognito/health`,
     `  security   ${
       acceptAnyCredentials
         ? "any credentials accepted, signatures not checked (--accept-any-credentials)"
         : `signatures verified for ${new KnownCredentials(credentials).size} known keys${strictCredentials ? ", other keys refused (--strict-credentials)" : ", other keys accepted"}`
     }; browser origins: loopback${allowOrigins.length ? `, ${allowOrigins.join(", ")}` : ""}`,
     "",
-    "  Point any AWS SDK or the AWS CLI at it:",
+    `  ${p.bold("Point any AWS SDK or the AWS CLI at it:")}`,
     `    export AWS_ENDPOINT_URL=${stack.endpoint}`,
     `    export AWS_REGION=${region} AWS_DEFAULT_REGION=${region}`,
     "    export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test",
     "",
     ...app,
+    p.dim(`  One line per request follows${level === "info" ? " (--verbose for more, --quiet for less)" : ""}. Ctrl-C stops.`),
+    "",
   ];
-  process.stdout.write(`${banner.join("\n")}\n`);
+  logger.print(banner.join("\n"));
+  // After ready, never before: the web app's build is checked (and made if web/ changed) now,
+  // so the first page opens at once.
+  const consoleComponent = stack.app.components.find((c) => c.name === "console") as ConsoleComponent | undefined;
+  if (resources) void consoleComponent?.webApp.file("index.html");
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    consoleLogger.info(`${signal}: closing`);
+    logger.info(`${signal}: closing`);
     await stack.close();
     process.exit(0);
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+/** "a user pool, an app client, 2 buckets, 2 tables, 6 functions..." from template.yaml's resource types. */
+function describeTemplate(): string {
+  const names: Record<string, [string, string]> = {
+    "AWS::Cognito::UserPool": ["a user pool", "user pools"],
+    "AWS::Cognito::UserPoolClient": ["an app client", "app clients"],
+    "AWS::S3::Bucket": ["a bucket", "buckets"],
+    "AWS::S3::BucketPolicy": ["a bucket policy", "bucket policies"],
+    "AWS::DynamoDB::Table": ["a table", "tables"],
+    "AWS::Serverless::Function": ["a function", "functions"],
+    "AWS::Lambda::Function": ["a function", "functions"],
+    "AWS::Lambda::Permission": ["a Lambda permission", "Lambda permissions"],
+    "Custom::RekognitionCollection": ["a face collection", "face collections"],
+  };
+  const counts = new Map<string, [string, string, number]>();
+  let other = 0;
+  for (const resource of Object.values(readTemplate(DEFAULT_TEMPLATE).Resources)) {
+    const name = names[resource.Type];
+    if (!name) {
+      other++;
+      continue;
+    }
+    const seen = counts.get(name[1]);
+    counts.set(name[1], [name[0], name[1], (seen?.[2] ?? 0) + 1]);
+  }
+  // In the order of `names` (the app's pieces first), not the template's.
+  const order = Object.values(names).map(([, many]) => many);
+  const parts = [...counts.values()].sort((a, b) => order.indexOf(a[1]) - order.indexOf(b[1])).map(([one, many, n]) => (n === 1 ? one : `${n} ${many}`));
+  if (other) parts.push(`${other} more`);
+  return parts.join(", ");
 }
 
 main().catch((error: unknown) => {

@@ -34,7 +34,9 @@ export class Mailbox {
     const full: MailMessage = { id: this.core.ids.uuid(), sentAt: new Date(this.core.clock.now()).toISOString(), ...message };
     this.journal.append(full);
     this.messages.push(full);
-    this.core.logger.info(`cognito mail to ${full.to}: ${full.subject}${full.code ? ` (code ${full.code})` : ""}`);
+    // The code once: most subjects already carry it ("Your sign-up code: 478212").
+    this.core.logger.info(`mail to ${full.to}: ${full.subject}${full.code && !full.subject.includes(full.code) ? ` (code ${full.code})` : ""}`);
+    this.core.events.emit("mail", { id: full.id, to: full.to, subject: full.subject, code: full.code });
     return full;
   }
 

@@ -143,6 +143,8 @@ export class JsonGateway {
         userAgent: String(request.headers["user-agent"] ?? ""),
       };
       const output = (await handler(input, ctx)) ?? {};
+      // For the console's traces (server/core/traces.ts): Rekognition's scores are read from here.
+      request.awsLog.io = { input, output };
       return reply
         .code(200)
         .header("content-type", "application/x-amz-json-1.1")
@@ -160,6 +162,14 @@ export class JsonGateway {
 declare module "fastify" {
   interface FastifyRequest {
     /** Set by whichever protocol handler serves the request; read by the request log. */
-    awsLog: { service: string; action: string; fault?: string } | null;
+    awsLog: {
+      service: string;
+      action: string;
+      fault?: string;
+      /** The AWS error type answered (S3's Code; the JSON services' is in x-amzn-errortype). */
+      errorType?: string;
+      /** A JSON action's input and output, kept until the request is logged. */
+      io?: { input: unknown; output: unknown };
+    } | null;
   }
 }

@@ -67,11 +67,21 @@ export async function enrol(client: FaceLoginClient, endpoint: string, email: st
   return "enrolled";
 }
 
-/** `npm start -- --seed`: every fixture persona enrolled, so a demo signs in at once. */
-export async function seedPersonas(endpoint: string, resources: FaceLoginResources, manifestPath = DEFAULT_MANIFEST): Promise<{ persona: Persona; outcome: EnrolOutcome }[]> {
+/**
+ * `npm start -- --seed`: every fixture persona enrolled, so a demo signs in at once.
+ * `onProgress` hears of each persona before it is enrolled (the CLI's progress line).
+ */
+export async function seedPersonas(
+  endpoint: string,
+  resources: FaceLoginResources,
+  manifestPath = DEFAULT_MANIFEST,
+  onProgress?: (done: number, total: number, persona: Persona) => void,
+): Promise<{ persona: Persona; outcome: EnrolOutcome }[]> {
   const client = new FaceLoginClient({ endpoint, region: resources.region, userPoolClientId: resources.userPoolClientId });
   const results: { persona: Persona; outcome: EnrolOutcome }[] = [];
-  for (const persona of readPersonas(manifestPath)) {
+  const personas = readPersonas(manifestPath);
+  for (const persona of personas) {
+    onProgress?.(results.length, personas.length, persona);
     results.push({ persona, outcome: await enrol(client, endpoint, persona.email, readFileSync(persona.document)) });
   }
   return results;

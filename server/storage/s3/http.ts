@@ -129,6 +129,7 @@ export function sendS3Error(
   error: S3Error,
   ids: { requestId: string; hostId: string },
 ): FastifyReply {
+  if (request.awsLog) request.awsLog.errorType = error.code;
   reply.code(error.status).headers({ "x-amz-request-id": ids.requestId, "x-amz-id-2": ids.hostId });
   if (request.method === "HEAD" || error.status === 304) return reply.send();
   return reply.header("content-type", "application/xml").send(errorXml(error, ids.requestId, ids.hostId));
