@@ -1,5 +1,7 @@
+import { timingSafeEqual } from "node:crypto";
 import type { CodeDeliveryDetailsType } from "@aws-sdk/client-cognito-identity-provider";
 import { maskEmail } from "./attributes.js";
+import { CognitoErrors } from "./errors.js";
 import type { CognitoServices } from "./services.js";
 import type { PendingCode, PoolRecord, UserRecord } from "./store.js";
 import type { TriggerCall } from "./triggers/call.js";
@@ -95,4 +97,17 @@ export async function sendConfirmationCode(
   const code = svc.store.newCode();
   const delivery = await deliverCode(svc, call, { purpose: input.purpose, user, to: email, code, clientMetadata: input.clientMetadata });
   return { user: { ...user, code: { code, expiresAt: svc.clock.now() + CODE_VALIDITY_MS } }, delivery };
+}
+
+/**
+ * Checks a code against the pending one: true when it matches. No pending code, or an expired
+ * one, is ExpiredCodeException; past CODE_ATTEMPTS wrong guesses the code is spent
+ * (LimitExceededException). A wrong guess is the caller's to count (it keeps the record).
+ */
+export function codeMatches(pending: PendingCode | null | undefined, given: string, now: number): boolean {
+  if (!pending || pending.expiresAt <= now) throw CognitoErrors.expiredCode();
+  if (pending.failures >= CODE_ATTEMPTS) throw CognitoErrors.attemptLimit();
+  const a = Buffer.from(pending.code);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
 }

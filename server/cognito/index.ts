@@ -11,66 +11,120 @@ import { AuthSessions } from "./sessions.js";
 import { CognitoStore } from "./store.js";
 import { TokenSigner } from "./tokens/signer.js";
 import { Triggers } from "./triggers/invoker.js";
+import { AdminAddUserToGroup } from "./actions/AdminAddUserToGroup.js";
 import { AdminConfirmSignUp } from "./actions/AdminConfirmSignUp.js";
 import { AdminCreateUser } from "./actions/AdminCreateUser.js";
 import { AdminDeleteUser } from "./actions/AdminDeleteUser.js";
+import { AdminDeleteUserAttributes } from "./actions/AdminDeleteUserAttributes.js";
 import { AdminDisableUser } from "./actions/AdminDisableUser.js";
 import { AdminEnableUser } from "./actions/AdminEnableUser.js";
 import { AdminGetUser } from "./actions/AdminGetUser.js";
 import { AdminInitiateAuth } from "./actions/AdminInitiateAuth.js";
+import { AdminListGroupsForUser } from "./actions/AdminListGroupsForUser.js";
+import { AdminRemoveUserFromGroup } from "./actions/AdminRemoveUserFromGroup.js";
+import { AdminResetUserPassword } from "./actions/AdminResetUserPassword.js";
 import { AdminRespondToAuthChallenge } from "./actions/AdminRespondToAuthChallenge.js";
+import { AdminSetUserMFAPreference } from "./actions/AdminSetUserMFAPreference.js";
+import { AdminSetUserPassword } from "./actions/AdminSetUserPassword.js";
 import { AdminUpdateUserAttributes } from "./actions/AdminUpdateUserAttributes.js";
+import { AdminUserGlobalSignOut } from "./actions/AdminUserGlobalSignOut.js";
+import { AssociateSoftwareToken } from "./actions/AssociateSoftwareToken.js";
+import { ChangePassword } from "./actions/ChangePassword.js";
+import { ConfirmForgotPassword } from "./actions/ConfirmForgotPassword.js";
 import { ConfirmSignUp } from "./actions/ConfirmSignUp.js";
+import { CreateGroup } from "./actions/CreateGroup.js";
 import { CreateUserPool } from "./actions/CreateUserPool.js";
 import { CreateUserPoolClient } from "./actions/CreateUserPoolClient.js";
+import { DeleteGroup } from "./actions/DeleteGroup.js";
+import { DeleteUser } from "./actions/DeleteUser.js";
+import { DeleteUserAttributes } from "./actions/DeleteUserAttributes.js";
 import { DeleteUserPool } from "./actions/DeleteUserPool.js";
 import { DescribeUserPool } from "./actions/DescribeUserPool.js";
 import { DescribeUserPoolClient } from "./actions/DescribeUserPoolClient.js";
+import { ForgotPassword } from "./actions/ForgotPassword.js";
+import { GetGroup } from "./actions/GetGroup.js";
 import { GetTokensFromRefreshToken } from "./actions/GetTokensFromRefreshToken.js";
 import { GetUser } from "./actions/GetUser.js";
+import { GetUserAttributeVerificationCode } from "./actions/GetUserAttributeVerificationCode.js";
+import { GetUserPoolMfaConfig } from "./actions/GetUserPoolMfaConfig.js";
 import { GlobalSignOut } from "./actions/GlobalSignOut.js";
 import { InitiateAuth } from "./actions/InitiateAuth.js";
+import { ListGroups } from "./actions/ListGroups.js";
 import { ListUserPools } from "./actions/ListUserPools.js";
 import { ListUsers } from "./actions/ListUsers.js";
+import { ListUsersInGroup } from "./actions/ListUsersInGroup.js";
 import { ResendConfirmationCode } from "./actions/ResendConfirmationCode.js";
 import { RespondToAuthChallenge } from "./actions/RespondToAuthChallenge.js";
 import { RevokeToken } from "./actions/RevokeToken.js";
+import { SetUserMFAPreference } from "./actions/SetUserMFAPreference.js";
+import { SetUserPoolMfaConfig } from "./actions/SetUserPoolMfaConfig.js";
 import { SignUp } from "./actions/SignUp.js";
+import { UpdateGroup } from "./actions/UpdateGroup.js";
+import { UpdateUserAttributes } from "./actions/UpdateUserAttributes.js";
 import { UpdateUserPool } from "./actions/UpdateUserPool.js";
 import { UpdateUserPoolClient } from "./actions/UpdateUserPoolClient.js";
+import { VerifySoftwareToken } from "./actions/VerifySoftwareToken.js";
+import { VerifyUserAttribute } from "./actions/VerifyUserAttribute.js";
 
 export { CognitoErrors } from "./errors.js";
 export type { MailMessage } from "./mailbox.js";
 
 /** The Cognito user pool actions rekognito implements; any other answers NotImplementedException. */
 export const cognitoActions = {
+  AdminAddUserToGroup,
   AdminConfirmSignUp,
   AdminCreateUser,
   AdminDeleteUser,
+  AdminDeleteUserAttributes,
   AdminDisableUser,
   AdminEnableUser,
   AdminGetUser,
   AdminInitiateAuth,
+  AdminListGroupsForUser,
+  AdminRemoveUserFromGroup,
+  AdminResetUserPassword,
   AdminRespondToAuthChallenge,
+  AdminSetUserMFAPreference,
+  AdminSetUserPassword,
   AdminUpdateUserAttributes,
+  AdminUserGlobalSignOut,
+  AssociateSoftwareToken,
+  ChangePassword,
+  ConfirmForgotPassword,
   ConfirmSignUp,
+  CreateGroup,
   CreateUserPool,
   CreateUserPoolClient,
+  DeleteGroup,
+  DeleteUser,
+  DeleteUserAttributes,
   DeleteUserPool,
   DescribeUserPool,
   DescribeUserPoolClient,
+  ForgotPassword,
+  GetGroup,
   GetTokensFromRefreshToken,
   GetUser,
+  GetUserAttributeVerificationCode,
+  GetUserPoolMfaConfig,
   GlobalSignOut,
   InitiateAuth,
+  ListGroups,
   ListUserPools,
   ListUsers,
+  ListUsersInGroup,
   ResendConfirmationCode,
   RespondToAuthChallenge,
   RevokeToken,
+  SetUserMFAPreference,
+  SetUserPoolMfaConfig,
   SignUp,
+  UpdateGroup,
+  UpdateUserAttributes,
   UpdateUserPool,
   UpdateUserPoolClient,
+  VerifySoftwareToken,
+  VerifyUserAttribute,
 } satisfies Record<string, CognitoActionFactory>;
 
 export type CognitoActionName = keyof typeof cognitoActions;

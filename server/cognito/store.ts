@@ -105,6 +105,8 @@ export interface PendingCode {
   expiresAt: number;
   /** Wrong guesses so far. */
   failures: number;
+  /** A new value that takes effect once verified (UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate). */
+  value?: string;
 }
 
 export interface UserMfa {

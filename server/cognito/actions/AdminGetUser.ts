@@ -1,6 +1,7 @@
 import type { AdminGetUserRequest, AdminGetUserResponse } from "@aws-sdk/client-cognito-identity-provider";
 import { attributeList } from "../attributes.js";
 import { requirePool, requireUser } from "../lookups.js";
+import { mfaSettingsView } from "../mfaPreference.js";
 import type { CognitoServices } from "../services.js";
 import { epochSeconds, type Wire } from "../wire.js";
 
@@ -16,5 +17,6 @@ export const AdminGetUser =
       UserLastModifiedDate: epochSeconds(user.updatedAt),
       Enabled: user.enabled,
       UserStatus: user.status,
+      ...mfaSettingsView(user),
     };
   };

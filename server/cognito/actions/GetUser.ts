@@ -1,15 +1,13 @@
 import type { GetUserRequest, GetUserResponse } from "@aws-sdk/client-cognito-identity-provider";
 import { attributeList } from "../attributes.js";
-import { CognitoErrors } from "../errors.js";
+import { requireTokenUser } from "../lookups.js";
+import { mfaSettingsView } from "../mfaPreference.js";
 import type { CognitoServices } from "../services.js";
 import type { Wire } from "../wire.js";
 
 export const GetUser =
   ({ store, tokens }: Pick<CognitoServices, "store" | "tokens">) =>
   async (input: GetUserRequest): Promise<Wire<GetUserResponse>> => {
-    const { pool, claims } = tokens.verifyAccessToken(input.AccessToken!);
-    const user = store.userByUsername(pool, String(claims.username));
-    if (!user) throw CognitoErrors.userNotFound();
-    if (!user.enabled) throw CognitoErrors.userDisabled();
-    return { Username: user.username, UserAttributes: attributeList(user) };
+    const { user } = requireTokenUser({ store, tokens }, input.AccessToken!);
+    return { Username: user.username, UserAttributes: attributeList(user), ...mfaSettingsView(user) };
   };

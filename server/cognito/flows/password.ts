@@ -23,7 +23,7 @@ export async function passwordAuth(flow: FlowContext, params: Record<string, str
  */
 export async function passwordSignIn(flow: FlowContext, username: string, password: string): Promise<AuthAnswer> {
   const { pool, client, services: svc } = flow;
-  let user = svc.store.findUser(pool, username);
+  let user: UserRecord | null = svc.store.findUser(pool, username) ?? null;
   if (!user) {
     user = await migrate(flow, username, password);
     if (!user) {
