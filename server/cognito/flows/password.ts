@@ -25,7 +25,13 @@ export async function passwordSignIn(flow: FlowContext, username: string, passwo
   const { pool, client, services: svc } = flow;
   let user: UserRecord | null = svc.store.findUser(pool, username) ?? null;
   if (!user) {
-    user = await migrate(flow, username, password);
+    try {
+      user = await migrate(flow, username, password);
+    } catch (error) {
+      // Hiding whether users exist hides whether the old system knew them too.
+      if ((error as { type?: string }).type === "UserNotFoundException" && client.preventUserExistenceErrors === "ENABLED") throw CognitoErrors.incorrectCredentials();
+      throw error;
+    }
     if (!user) {
       if (client.preventUserExistenceErrors === "ENABLED") throw CognitoErrors.incorrectCredentials();
       throw CognitoErrors.userNotFound();
