@@ -170,6 +170,8 @@ export class ExecutionEnvironment {
   private started = 0;
   private initStarted: number;
   private initDuration: number | null = null;
+  /** How long the init took, ms, once it is done. */
+  initMs: number | null = null;
   private initTimer: unknown = null;
   private readonly child: ChildProcess;
   private readonly channel: Writable & Readable;
@@ -353,6 +355,8 @@ export class ExecutionEnvironment {
         invokedFunctionArn: invocation.invokedFunctionArn,
         clientContext: invocation.clientContext,
         traceId: invocation.traceId,
+        // The stack's time (its clock may be moved): the runtime's Date follows it.
+        clockMs: Date.parse(this.options.now()),
       },
       Buffer.from(invocation.payload),
     );
@@ -407,6 +411,7 @@ export class ExecutionEnvironment {
       case "ready": {
         this.options.timers.clear(this.initTimer);
         this.initDuration = performance.now() - this.initStarted;
+        this.initMs = this.initDuration;
         if (this.state !== "init") return;
         this.state = "idle";
         if (this.current) this.start();

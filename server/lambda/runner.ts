@@ -19,6 +19,7 @@
  *     Runtime API over loopback HTTP (hence the channel for Node.js; the HTTP Runtime API is for
  *     runtimes that need it). Invisible next to a sign-in's ~10 ms.
  */
+import { performance } from "node:perf_hooks";
 import type { Logger } from "../core/logger.js";
 import { ExecutionEnvironment, type EnvironmentSpec, type Invocation, type RunOutcome } from "./environment.js";
 import { realTimers, type Timers } from "./timers.js";
@@ -68,9 +69,18 @@ export interface RunnerOptions {
 /** How long AWS lets a function's init phase (loading its code) run: 10 seconds. */
 export const INIT_TIMEOUT_MS = 10_000;
 
-/** How often a busy environment's memory is read, ms; idle ones every IDLE_SAMPLES of these. */
+/** What an init is taken to cost before this function has had one measured, ms. */
+const DEFAULT_INIT_MS = 1000;
+/** How often a declined scale-up is reconsidered while invocations wait, ms. */
+const RECHECK_MS = 100;
+/** The server's event-loop utilisation above which no new environment is started for a queue. */
+const BUSY_SERVER = 0.5;
+
+/** How often a running (or loading) environment's memory is read, ms; an idle one's. */
 const SAMPLE_MS = 10;
-const IDLE_SAMPLES = 50;
+const IDLE_SAMPLE_MS = 500;
+/** The server's load is measured over about this long, ms. */
+const LOAD_MS = 250;
 
 /** A queued invocation whose function was deleted before it ran. */
 const RETIRED = (requestId: string): RunOutcome => ({
@@ -86,7 +96,10 @@ const RETIRED = (requestId: string): RunOutcome => ({
 interface Pending {
   request: RunRequest;
   resolve: (outcome: RunOutcome) => void;
+  /** Done with: run to its end, or out of the queue. */
   settled: boolean;
+  /** The caller has its answer (it may have stopped waiting while the invocation runs on). */
+  answered: boolean;
   invocation: Invocation;
   env: ExecutionEnvironment | null;
   /** What is left of the function's timeout when its clock last stopped or started. */
@@ -96,6 +109,8 @@ interface Pending {
   functionTimer: unknown;
   callerTimer: unknown;
   submitted: number;
+  /** When an environment began running it (performance.now()). */
+  startedAt: number;
 }
 
 /** The execution environments of one function and the invocations waiting for one. */
@@ -104,12 +119,21 @@ class FunctionPool {
   private readonly queue: Pending[] = [];
   /** Invocations bound to an environment still in its init (oldest first). */
   private readonly coldWaiting = new Set<Pending>();
+  /** Invocations running in an environment. */
+  private readonly running = new Set<Pending>();
+  /** This function's average run and init, ms (real time: they estimate work, not deadlines). */
+  private runMs: number | null = null;
+  private initMs: number | null = null;
+  private readonly measuredInit = new WeakSet<ExecutionEnvironment>();
+  private recheck: unknown = null;
   private closed = false;
 
   constructor(
     private readonly spec: EnvironmentSpec,
     private readonly options: RunnerOptions & { timers: Timers },
     private readonly onChange: () => void,
+    /** The server's event-loop utilisation lately (0-1). */
+    private readonly serverLoad: () => number,
   ) {}
 
   submit(request: RunRequest, resolve: (outcome: RunOutcome) => void): void {
@@ -118,12 +142,14 @@ class FunctionPool {
       request,
       resolve,
       settled: false,
+      answered: false,
       env: null,
       remaining: request.timeoutMs,
       runningSince: timers.now(),
       functionTimer: null,
       callerTimer: null,
       submitted: performance.now(),
+      startedAt: 0,
       invocation: null as unknown as Invocation,
     };
     pending.invocation = {
@@ -163,10 +189,11 @@ class FunctionPool {
   /**
    * Hands waiting invocations to environments: an idle one takes the oldest waiting, or else one
    * still waiting for a cold environment's init (a warm environment that frees up in
-   * milliseconds beats an init of a second: the cold one then stays, warm, for the next call);
-   * with none idle, none loading and room left, a new environment starts for the oldest waiting.
+   * milliseconds beats an init of a second: the cold one then stays, warm, for the next call).
+   * With none idle, a new environment starts only when it is worth it (see worthANewOne).
    */
   private dispatch(): void {
+    if (this.closed) this.sweep();
     while (!this.closed) {
       let idle: ExecutionEnvironment | undefined;
       for (const e of this.environments) if (e.state === "idle" && !e.current) idle = e;
@@ -175,12 +202,11 @@ class FunctionPool {
         if (!pending) return;
         pending.env = idle;
         idle.run(pending.invocation);
+        // The memory watch reads running environments often: wake it if it sleeps long.
+        this.onChange();
         continue;
       }
-      if (!this.queue.length || this.live() >= this.options.maxEnvironmentsPerFunction) return;
-      // One init at a time: on a laptop's few cores, inits started together only slow each
-      // other down, while the first environment ready serves the queue in milliseconds a call.
-      if (this.initializing() > 0) return;
+      if (!this.queue.length || !this.worthANewOne()) return;
       // A cold start: the invocation waits for this environment's init, its own clock stopped
       // (AWS does not count the init phase against the function's timeout).
       const pending = this.queue.shift()!;
@@ -190,6 +216,39 @@ class FunctionPool {
       this.coldWaiting.add(pending);
       created.run(pending.invocation);
     }
+  }
+
+  /**
+   * Whether waiting invocations should get a new environment rather than wait for a busy one.
+   * AWS starts one per concurrent invocation; on a laptop's two cores that is the slowest thing
+   * to do: an init costs about a second of CPU (node, tsx, the SDK) that the running functions
+   * and the server then lack (measured, 50 concurrent face sign-ins under load: 2.2 s with one
+   * environment per function, 7.7-9.8 s and Cognito timeouts with four started eagerly). So a new
+   * one starts when there is none, or when the queue would take longer to drain through the
+   * environments there are than a new one takes to load (estimated from this function's own
+   * inits and runs) and the server itself is not the bottleneck, one init at a time, up to
+   * maxEnvironmentsPerFunction. Until then the question is asked again every RECHECK_MS while
+   * invocations wait.
+   */
+  private worthANewOne(): boolean {
+    const live = this.live();
+    if (live === 0) return true;
+    if (live >= this.options.maxEnvironmentsPerFunction || this.initializing() > 0) return false;
+    const now = performance.now();
+    // How long a run takes: the average so far, or at least what the oldest running one has taken.
+    let perRun = this.runMs ?? 0;
+    for (const pending of this.running) perRun = Math.max(perRun, now - pending.startedAt);
+    const drain = (this.queue.length * perRun) / live;
+    // A busy server means the functions wait on it (their SDK calls come back here): another
+    // environment would only add an init's CPU to the load.
+    if (drain > (this.initMs ?? DEFAULT_INIT_MS) && this.serverLoad() < BUSY_SERVER) return true;
+    if (this.recheck === null) {
+      this.recheck = this.options.timers.set(() => {
+        this.recheck = null;
+        this.dispatch();
+      }, RECHECK_MS);
+    }
+    return false;
   }
 
   /** The oldest invocation waiting for an init, taken from the environment that inits. */
@@ -229,7 +288,13 @@ class FunctionPool {
         initTimeoutMs: this.options.initTimeoutMs ?? INIT_TIMEOUT_MS,
       },
       {
-        ready: () => this.dispatch(),
+        ready: (e) => {
+          if (e.initMs !== null && !this.measuredInit.has(e)) {
+            this.measuredInit.add(e);
+            this.initMs = this.initMs === null ? e.initMs : (this.initMs + e.initMs) / 2;
+          }
+          this.dispatch();
+        },
         gone: (e) => {
           this.environments.delete(e);
           this.onChange();
@@ -256,19 +321,31 @@ class FunctionPool {
 
   private resume(pending: Pending): void {
     this.coldWaiting.delete(pending);
+    pending.startedAt = performance.now();
+    this.running.add(pending);
     if (pending.runningSince !== null || pending.settled) return;
     pending.runningSince = this.options.timers.now();
     pending.functionTimer = this.options.timers.set(() => this.expire(pending, "function"), pending.remaining);
   }
 
   private expire(pending: Pending, kind: "function" | "caller"): void {
-    if (pending.settled) return;
+    if (pending.settled || (kind === "caller" && pending.answered)) return;
     const ms = kind === "function" ? pending.request.timeoutMs : pending.request.callerTimeoutMs!;
     const seconds = (ms / 1000).toFixed(2);
     const env = pending.env;
     if (env && env.current === pending.invocation) {
       if (env.state === "busy") {
-        env.timeout(kind, seconds);
+        if (kind === "function") {
+          env.timeout("function", seconds);
+          return;
+        }
+        // The caller stops waiting; the function does not stop (on AWS it runs on after
+        // Cognito's socket timeout, up to its own Timeout). Killing it here would also throw
+        // away a warm environment just when the stack is too busy to start another.
+        this.options.logger.warn(
+          `[${this.spec.functionName} ${pending.request.requestId}] the caller stopped waiting after ${seconds} seconds; the invocation runs on, up to its Timeout`,
+        );
+        this.answer(pending, this.timedOut(pending, kind, seconds));
         return;
       }
       // Still waiting for its environment's init: that environment stays for the next call.
@@ -277,16 +354,16 @@ class FunctionPool {
       const at = this.queue.indexOf(pending);
       if (at >= 0) this.queue.splice(at, 1);
     }
-    this.settle(pending, this.timedOutWaiting(pending, kind, seconds));
+    this.options.logger.warn(
+      `[${this.spec.functionName} ${pending.request.requestId}] Task timed out after ${seconds} seconds, waiting for an execution environment (${this.busy} of ${this.options.maxEnvironmentsPerFunction} busy)`,
+    );
+    this.settle(pending, this.timedOut(pending, kind, seconds));
   }
 
-  /** The outcome of an invocation whose timeout passed before any environment ran it. */
-  private timedOutWaiting(pending: Pending, kind: "function" | "caller", seconds: string): RunOutcome {
+  /** The outcome of an invocation whose timeout passed before it ended (or began). */
+  private timedOut(pending: Pending, kind: "function" | "caller", seconds: string): RunOutcome {
     const id = pending.request.requestId;
     const ms = performance.now() - pending.submitted;
-    this.options.logger.warn(
-      `[${this.spec.functionName} ${id}] Task timed out after ${seconds} seconds, waiting for an execution environment (${this.busy} of ${this.options.maxEnvironmentsPerFunction} busy)`,
-    );
     const log = [
       `START RequestId: ${id} Version: ${this.spec.functionVersion}`,
       `${this.options.now()} ${id} Task timed out after ${seconds} seconds`,
@@ -304,18 +381,31 @@ class FunctionPool {
     };
   }
 
+  /** Gives the caller its answer, once. */
+  private answer(pending: Pending, outcome: RunOutcome): void {
+    if (pending.answered) return;
+    pending.answered = true;
+    pending.resolve(outcome);
+  }
+
+  /** Done with an invocation: its timers stop, and its caller has an answer if it still waits. */
   private settle(pending: Pending, outcome: RunOutcome): void {
     if (pending.settled) return;
     pending.settled = true;
     this.coldWaiting.delete(pending);
+    if (this.running.delete(pending)) {
+      const ms = performance.now() - pending.startedAt;
+      this.runMs = this.runMs === null ? ms : this.runMs * 0.8 + ms * 0.2;
+    }
     this.options.timers.clear(pending.functionTimer);
     this.options.timers.clear(pending.callerTimer);
-    pending.resolve(outcome);
+    this.answer(pending, outcome);
   }
 
   /** Ends idle environments now and busy ones after their invocation; queued invocations move to `next`. */
   retire(next: FunctionPool | null): void {
     this.closed = true;
+    this.options.timers.clear(this.recheck);
     const queued = this.queue.splice(0);
     this.sweep();
     for (const pending of queued) {
@@ -338,6 +428,7 @@ class FunctionPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.options.timers.clear(this.recheck);
     for (const pending of this.queue.splice(0)) this.settle(pending, RETIRED(pending.request.requestId));
     const all = [...this.environments];
     this.environments.clear();
@@ -355,7 +446,12 @@ export class Runner {
   private readonly retired = new Set<FunctionPool>();
   private readonly options: RunnerOptions & { timers: Timers };
   private watch: NodeJS.Timeout | null = null;
-  private tick = 0;
+  private watchFast = false;
+  private idleSampled = 0;
+  /** The server's event-loop utilisation over the last LOAD_MS or so. */
+  private load = 0;
+  private loadMeasured = 0;
+  private elu = performance.eventLoopUtilization();
 
   constructor(options: RunnerOptions) {
     this.options = { ...options, timers: options.timers ?? realTimers };
@@ -365,7 +461,7 @@ export class Runner {
   run(key: string, spec: EnvironmentSpec, request: RunRequest): Promise<RunOutcome> {
     let entry = this.pools.get(spec.functionName);
     if (!entry || entry.key !== key) {
-      const pool = new FunctionPool(spec, this.options, () => this.watchMemory());
+      const pool = new FunctionPool(spec, this.options, () => this.watchMemory(), () => this.load);
       if (entry) this.retire(entry.pool, pool);
       entry = { key, pool };
       this.pools.set(spec.functionName, entry);
@@ -402,7 +498,7 @@ export class Runner {
     const pools = [...[...this.pools.values()].map((e) => e.pool), ...this.retired];
     this.pools.clear();
     this.retired.clear();
-    if (this.watch) clearInterval(this.watch);
+    if (this.watch) clearTimeout(this.watch);
     this.watch = null;
     await Promise.all(pools.map((p) => p.close()));
   }
@@ -419,22 +515,42 @@ export class Runner {
     }
   }
 
-  /** Starts the memory watch while there are environments, stops it when there are none. */
+  /**
+   * Keeps the memory watch going while there are environments: every SAMPLE_MS while any runs
+   * or loads, every IDLE_SAMPLE_MS when all are idle (an idle server is not woken 100 times a
+   * second), and stopped when there are none.
+   */
   private watchMemory(): void {
-    const any = this.environments().length > 0;
-    if (any && !this.watch) {
-      this.watch = setInterval(() => this.sample(), SAMPLE_MS);
-      this.watch.unref();
-    } else if (!any && this.watch) {
-      clearInterval(this.watch);
+    const envs = this.environments();
+    if (!envs.length) {
+      if (this.watch) clearTimeout(this.watch);
       this.watch = null;
+      return;
     }
+    const fast = envs.some((e) => e.current !== null || e.state === "init");
+    if (this.watch && (this.watchFast || !fast)) return;
+    if (this.watch) clearTimeout(this.watch);
+    this.watchFast = fast;
+    this.watch = setTimeout(() => {
+      this.watch = null;
+      this.sample();
+      this.watchMemory();
+    }, fast ? SAMPLE_MS : IDLE_SAMPLE_MS);
+    this.watch.unref();
   }
 
   private sample(): void {
-    const all = this.tick++ % IDLE_SAMPLES === 0;
+    const now = performance.now();
+    if (now - this.loadMeasured >= LOAD_MS) {
+      const elu = performance.eventLoopUtilization();
+      this.load = performance.eventLoopUtilization(elu, this.elu).utilization;
+      this.elu = elu;
+      this.loadMeasured = now;
+    }
+    const idleToo = now - this.idleSampled >= IDLE_SAMPLE_MS;
+    if (idleToo) this.idleSampled = now;
     for (const env of this.environments()) {
-      if (all || env.current) env.sample();
+      if (idleToo || env.current || env.state === "init") env.sample();
     }
   }
 }

@@ -304,16 +304,25 @@ export const handler = async (event) => {
     expect(noExport.payload).toMatchObject({ errorType: "Runtime.HandlerNotFound", errorMessage: "index.main is undefined or not exported" });
   });
 
-  inProcessOnly("drives the runner's in-process API with a 100 ms timeout")("kills a function that runs past its timeout and replaces its execution environment", async () => {
+  inProcessOnly("drives the runner's in-process API with a 100 ms timeout")("kills a function that runs past its timeout and replaces its execution environment; a caller may stop waiting sooner", async () => {
     await create("sleeper", {
       "index.mjs": `let calls = 0;\nexport const handler = async (event) => { calls++; if (event.hang) await new Promise(() => setInterval(() => {}, 1000)); return { calls }; };\n`,
     });
-    const lambda = lambdaService(stack);
-    expect(await lambda.invoke(fn("sleeper"), {})).toMatchObject({ ok: true, payload: { calls: 1 } });
-    const result = await lambda.invoke(fn("sleeper"), { hang: true }, { timeoutMs: 100 });
-    expect(result).toMatchObject({ ok: false, functionError: "Unhandled", errorType: "Sandbox.Timedout", timedOut: true });
+    const backend = lambdaService(stack).backend;
+    const sleeper = backend.require(fn("sleeper"));
+    expect(JSON.parse(((await backend.run(sleeper, "{}")) as { payload: string }).payload)).toEqual({ calls: 1 });
+    // Its own timeout (lowered to 100 ms) ends the invocation and the environment with it.
+    const result = await backend.run(sleeper, JSON.stringify({ hang: true }), { timeoutMs: 100 });
+    expect(result).toMatchObject({ ok: false, functionError: "Unhandled", errorType: "Sandbox.Timedout", timedOut: "function" });
     if (!result.ok) expect(result.errorMessage).toBe(`RequestId: ${result.requestId} Error: Task timed out after 0.10 seconds`);
-    expect(await lambda.invoke(fn("sleeper"), {})).toMatchObject({ ok: true, payload: { calls: 1 } });
+    expect(JSON.parse(((await backend.run(sleeper, "{}")) as { payload: string }).payload)).toEqual({ calls: 1 });
+
+    // A caller that stops waiting (Cognito after 5 s, here 100 ms) is told so; the function is not
+    // stopped for it (on AWS it runs on, up to its own Timeout).
+    const lambda = lambdaService(stack);
+    const gaveUp = await lambda.invoke(fn("sleeper"), { hang: true }, { timeoutMs: 100 });
+    expect(gaveUp).toMatchObject({ ok: false, errorType: "Sandbox.Timedout", timedOut: true });
+    expect(backend.runner.stats()[fn("sleeper")]).toMatchObject({ busy: 1 });
   });
 
   inProcessOnly("drives the runner's in-process API with a 100 ms timeout")("does not count loading the code (the init phase) against the function's timeout", async () => {
