@@ -1,8 +1,9 @@
 /**
  * Runs functions in execution environments that are processes of their own, as AWS runs them in
- * sandboxes: per function a pool of warm environments (one invocation at a time each), grown on
- * demand up to maxEnvironmentsPerFunction; more invocations wait in a queue, their timeouts
- * running from the moment the caller started waiting.
+ * sandboxes: per function a pool of warm environments (one invocation at a time each), grown when
+ * a queue would outlast an init (FunctionPool.worthANewOne) up to maxEnvironmentsPerFunction;
+ * invocations wait in a queue meanwhile, their timeouts running from the moment the caller
+ * started waiting.
  *
  * Why processes and not worker threads (measured on the project's 2-core machine, Node 20):
  *   - isolation: in a worker thread a handler shares the server's pid, so process.kill(process.pid),
