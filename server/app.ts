@@ -16,10 +16,11 @@ import { destinationOf, registerRequestPolicy, RequestPolicy } from "./protocol/
 import type { Credential } from "./protocol/sigv4.js";
 import { VERSION } from "./version.js";
 import { createFaceEngine, type FacesMode } from "./faces/composed-engine.js";
+import type { FaceEngine } from "./faces/engine.js";
 import { createRekognition } from "./rekognition/index.js";
 import { createS3 } from "./storage/s3/index.js";
 import { newRequestIds } from "./storage/s3/http.js";
-import { createDynamoDB } from "./storage/dynamodb/index.js";
+import { createDynamoDB, type DynamoDBOptions } from "./storage/dynamodb/index.js";
 import { createExternalDynamoDB } from "./storage/external/dynamodb.js";
 import { createExternalS3 } from "./storage/external/s3.js";
 import { createLambda, type LambdaBackendOptions } from "./lambda/index.js";
@@ -53,10 +54,14 @@ export interface AppOptions {
    * instead of the embedded engines; rekognito passes requests through, re-signed.
    */
   storageEndpoint?: string | null;
-  /** The Lambda runner's settings (environments per function, memory allowance, timers for tests). */
-  lambda?: LambdaBackendOptions;
   /** Which face engines answer (server/faces/composed-engine.ts): auto (default), fixtures or model. */
   faces?: FacesMode;
+  /** A face engine made once and shared by every build of a stack that is reset (server/control/); overrides `faces`. */
+  faceEngine?: FaceEngine;
+  /** The embedded DynamoDB engine's settings (its per-request deadline). */
+  dynamodb?: DynamoDBOptions;
+  /** The Lambda runner's settings (environments per function, memory allowance, timers for tests). */
+  lambda?: LambdaBackendOptions;
   /** The address the stack listens on: its name is an allowed Host (see the request policy). */
   host?: string;
   /** Host names served besides loopback names and IP addresses (--allow-host): `name`, `*.suffix`, `*`. */
@@ -168,10 +173,12 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
   const s3 = options.storageEndpoint ? createExternalS3(core, fastify, options.storageEndpoint) : createS3(core, fastify);
   components.push(s3);
   components.push(
-    options.storageEndpoint ? await createExternalDynamoDB(core, gateway, options.storageEndpoint) : await createDynamoDB(core, gateway),
+    options.storageEndpoint
+      ? await createExternalDynamoDB(core, gateway, options.storageEndpoint)
+      : await createDynamoDB(core, gateway, { ...options.dynamodb, fastify }),
   );
   // Rekognition reads Image.S3Object through S3 (an ObjectReader).
-  const rekognition = createRekognition(core, { engine: createFaceEngine({ mode: options.faces, logger }), objects: s3 });
+  const rekognition = createRekognition(core, { engine: options.faceEngine ?? createFaceEngine({ mode: options.faces, logger }), objects: s3 });
   gateway.register(rekognition);
   components.push(rekognition);
   // Lambda: REST routes under /2015-03-31/; runs S3 notifications' targets and Cognito's triggers.

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { listenStack } from "./stack.js";
 import { LOG_LEVELS, TerminalLogger, type LogLevel } from "./core/logger.js";
 import { VERSION } from "./version.js";
+import { CLOCK_MODES, clockOf, type ClockMode } from "./core/clock.js";
 import { existsSync, readFileSync } from "node:fs";
 import { KnownCredentials, parseCredentials, type Credential } from "./protocol/sigv4.js";
 import { DEFAULT_TEMPLATE, provisionTemplate, type FaceLoginResources } from "./stack/provision.js";
@@ -31,6 +32,11 @@ Options:
   --bare             only the emulator: do not provision the face-login app (template.yaml)
   --faces <mode>     which face engines answer (or $REKOGNITO_FACES): auto (default: the fixtures
                      and their near-copies, and the model engine for real photos), fixtures, model
+  --clock <mode>     system (default), manual (stands still unless moved) or offset (flows, and can
+                     jump ahead): manual and offset are moved with POST /_rekognito/clock (or
+                     $REKOGNITO_CLOCK)
+  --snapshot <file>  start from an exported snapshot (GET /_rekognito/snapshots/<name>/export): the
+                     state is replaced by it, and reset goes back to it (or $REKOGNITO_SNAPSHOT)
 
 Security (a web page in the developer's browser must not drive this server):
   --allow-host <name>       also serve this Host name (repeatable; default: loopback names and IP
@@ -67,6 +73,8 @@ async function main(): Promise<void> {
       seed: { type: "boolean", default: false },
       bare: { type: "boolean", default: false },
       faces: { type: "string" },
+      clock: { type: "string" },
+      snapshot: { type: "string" },
       "allow-host": { type: "string", multiple: true },
       "allow-origin": { type: "string", multiple: true },
       credentials: { type: "string", multiple: true },
@@ -103,6 +111,9 @@ async function main(): Promise<void> {
   const acceptAnyCredentials = values["accept-any-credentials"] || process.env.REKOGNITO_ACCEPT_ANY_CREDENTIALS === "1";
   const faces = (values.faces ?? process.env.REKOGNITO_FACES ?? "auto") as FacesMode;
   if (!FACES_MODES.includes(faces)) throw new Error(`--faces must be one of ${FACES_MODES.join(", ")}, got ${faces}`);
+  const clockMode = (values.clock ?? process.env.REKOGNITO_CLOCK ?? "system") as ClockMode;
+  if (!CLOCK_MODES.includes(clockMode)) throw new Error(`--clock must be one of ${CLOCK_MODES.join(", ")}, got ${clockMode}`);
+  const snapshot = values.snapshot ?? process.env.REKOGNITO_SNAPSHOT;
   const level = (values["log-level"] ?? process.env.REKOGNITO_LOG_LEVEL ?? (values.verbose ? "debug" : values.quiet ? "warn" : "info")) as LogLevel;
   if (!LOG_LEVELS.includes(level)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got ${level}`);
   const logger = new TerminalLogger({ level });
@@ -123,6 +134,10 @@ async function main(): Promise<void> {
     credentials,
     strictCredentials,
     acceptAnyCredentials,
+    clock: clockOf(clockMode),
+    // What a reset sets up again when it has no record of the just-started state.
+    setup: { provision: !values.bare && existsSync(DEFAULT_TEMPLATE), seed: values.seed },
+    ...(snapshot ? { snapshot: resolve(snapshot) } : {}),
   });
   // The face-login app: template.yaml provisioned through the stack's own APIs (idempotent).
   // Their requests are detail (--verbose lists them): a line each says what was done.
@@ -142,7 +157,8 @@ async function main(): Promise<void> {
       logger.print(`${p.green("✓")} ${seeded.length} fixture personas seeded (${counts}): ${seeded.map((s) => s.persona.email).join(", ")} ${p.dim(`(${((performance.now() - t1) / 1000).toFixed(1)} s)`)}`);
     }
   }
-  stack.app.markReady();
+  // Ready, and this state is what POST /_rekognito/reset goes back to.
+  await stack.control.markReady();
   // The model loads in the background now, never before ready (a real photo arriving first waits for it).
   const engine = (stack.app.components.find((c) => c.name === "rekognition") as RekognitionService).engine;
   engine.warm?.();
@@ -167,7 +183,8 @@ async function main(): Promise<void> {
     ...(resources ? [`  app        ${url(`${stack.endpoint}/`)}  ${p.dim("the face-login web app: open it in a browser")}`] : []),
     `  console    ${url(`${stack.endpoint}/_rekognito/`)}  ${p.dim("mailbox, traces, resources")}`,
     `  health     ${stack.endpoint}/_rekognito/health`,
-    `  state      ${dataDir ?? "ephemeral (nothing is kept)"}`,
+    `  state      ${dataDir ?? "ephemeral (nothing is kept)"}${snapshot ? ` (started from ${snapshot})` : ""}`,
+    ...(clockMode !== "system" ? [`  clock      ${clockMode} (--clock ${clockMode}): POST /_rekognito/clock moves it`] : []),
     ...(storageEndpoint ? [`  storage    S3 and DynamoDB passed through to ${storageEndpoint}`] : []),
     `  faces      ${faceHealth.engines.join(" + ")} (--faces ${faces}); real photos ${faceHealth.realPhotos}${faceHealth.model.reason ? `: ${faceHealth.model.reason}` : faceHealth.model.state === "loading" ? " (the model is loading in the background)" : ""}`,
     `  security   ${

@@ -1,6 +1,8 @@
 export { startStack, listenStack, type Stack, type StackOptions } from "./stack.js";
 export { buildApp, type App, type AppOptions } from "./app.js";
-export { ManualClock, systemClock, type Clock } from "./core/clock.js";
+export { ManualClock, OffsetClock, systemClock, type Clock, type ControllableClock } from "./core/clock.js";
+export { RekognitoControl, RekognitoControlError } from "./control/client.js";
+export type { StackControl, ResetResult, RestoreResult, ClockState, SeedResult, SnapshotMeta } from "./control/index.js";
 export { seededIds, cryptoIds, type IdGenerator } from "./core/ids.js";
 export { cryptoKeys, type KeyGenerator } from "./core/keys.js";
 export { MemoryLogger, silentLogger, consoleLogger, type Logger } from "./core/logger.js";

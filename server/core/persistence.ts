@@ -4,14 +4,17 @@ import {
   fstatSync,
   ftruncateSync,
   mkdirSync,
+  mkdtempSync,
   openSync,
   readFileSync,
   readSync,
   renameSync,
+  rmSync,
   truncateSync,
   writeFileSync,
   writeSync,
 } from "node:fs";
+import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import type { Logger } from "./logger.js";
 
@@ -33,6 +36,12 @@ export interface Persistence {
   journal<T>(name: string): Journal<T>;
   /** A sub-directory of the data directory for an engine's own files (created), or null. */
   directory(name: string): string | null;
+  /**
+   * From now on every journal write throws `reason` (and writes nothing): the stack this
+   * persistence served was closed to be reset or restored, and its files are about to be
+   * replaced, so a request still running in it fails instead of writing into the new state.
+   */
+  seal?(reason: string): void;
 }
 
 export interface Journal<T> {
@@ -49,10 +58,20 @@ export type JournalLog = Pick<Logger, "warn">;
 
 const NEWLINE = 0x0a;
 
+/** Shared by the journals of one persistence: why writes are refused, once sealed. */
+interface SealState {
+  sealed: string | null;
+}
+
+function refuseIfSealed(state: SealState | undefined): void {
+  if (state?.sealed) throw new Error(state.sealed);
+}
+
 class FileJournal<T> implements Journal<T> {
   constructor(
     private readonly path: string,
     private readonly log: JournalLog | undefined,
+    private readonly seal?: SealState,
   ) {
     mkdirSync(dirname(path), { recursive: true });
   }
@@ -102,6 +121,7 @@ class FileJournal<T> implements Journal<T> {
    * failed append neither acknowledges its record nor spoils the next one.
    */
   append(record: T): void {
+    refuseIfSealed(this.seal);
     const line = Buffer.from(`${JSON.stringify(record)}\n`, "utf8");
     const fd = openSync(this.path, "a+");
     let size = -1;
@@ -130,6 +150,7 @@ class FileJournal<T> implements Journal<T> {
   }
 
   rewrite(records: T[]): void {
+    refuseIfSealed(this.seal);
     const tmp = `${this.path}.tmp`;
     writeFileSync(tmp, records.map((r) => `${JSON.stringify(r)}\n`).join(""));
     renameSync(tmp, this.path);
@@ -150,15 +171,45 @@ class MemoryJournal<T> implements Journal<T> {
 }
 
 export function filePersistence(dataDir: string, log?: JournalLog): Persistence {
-  mkdirSync(dataDir, { recursive: true });
+  return filesUnder(dataDir, dataDir, log);
+}
+
+function filesUnder(root: string, dataDir: string | null, log: JournalLog | undefined): Persistence {
+  mkdirSync(root, { recursive: true });
+  const seal: SealState = { sealed: null };
   return {
     dataDir,
-    journal: <T>(name: string) => new FileJournal<T>(join(dataDir, `${name}.jsonl`), log),
+    journal: <T>(name: string) => new FileJournal<T>(join(root, `${name}.jsonl`), log, seal),
     directory: (name) => {
-      const dir = join(dataDir, name);
+      const dir = join(root, name);
       mkdirSync(dir, { recursive: true });
       return dir;
     },
+    seal: (reason) => {
+      seal.sealed = reason;
+    },
+  };
+}
+
+/**
+ * An ephemeral stack whose state can still be saved and restored (snapshots, reset): its
+ * journals and engines' files live in a temporary directory, removed by `remove()` when the
+ * stack closes. `dataDir` stays null: nothing is kept, and health says so.
+ */
+export interface TemporaryState {
+  /** The temporary directory. */
+  readonly root: string;
+  /** A persistence over it (a fresh one per generation of the stack: each can be sealed alone). */
+  persistence(): Persistence;
+  remove(): void;
+}
+
+export function temporaryState(log?: JournalLog): TemporaryState {
+  const root = mkdtempSync(join(tmpdir(), "rekognito-state-"));
+  return {
+    root,
+    persistence: () => filesUnder(root, null, log),
+    remove: () => rmSync(root, { recursive: true, force: true }),
   };
 }
 

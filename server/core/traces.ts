@@ -198,6 +198,15 @@ export class TraceRecorder {
     return this.bytes;
   }
 
+  /**
+   * True while the invocation given this X-Ray header (by its Root) runs: the stack's control
+   * (server/control/) lets the calls it makes through while it holds other requests back.
+   */
+  isInvocationRunning(traceHeader: string): boolean {
+    const root = traceRoot(traceHeader);
+    return root !== undefined && this.invocations.has(root);
+  }
+
   /** Calls `listener` with every change until the returned function is called. */
   subscribe(listener: (change: TraceChange) => void): () => void {
     this.listeners.add(listener);

@@ -9,7 +9,7 @@
 // of a JSON header, the header, then the body bytes (an event or a response, as they are).
 //   in:  { type: "configure", handler, codeDir, functionName, functionVersion, memorySize,
 //          logGroupName, logStreamName, sdkHook, maxResponseBytes }
-//        { type: "invoke", requestId, deadlineMs, invokedFunctionArn, clientContext?, traceId? }  body: event
+//        { type: "invoke", requestId, deadlineMs, invokedFunctionArn, clientContext?, traceId?, clockMs? }  body: event
 //   out: { type: "hello", pid }                             (first: the runtime's process)
 //        { type: "ready" }                                  (init done: ask for the next event)
 //        { type: "init-error", errorType, errorMessage, trace }   (then exits, as on AWS)
@@ -215,11 +215,38 @@ handlers.configure = async (header) => {
   send({ type: "ready" });
 };
 
+// ---------------------------------------------------------------- the stack's clock
+
+// A stack whose clock is not the system's (--clock manual|offset, a test's ManualClock) sends
+// its time with each invocation: Date in the function reads the stack's time from then on, as
+// Cognito, S3 and everything else in the stack do, so what the function signs, presigns and
+// rate-limits by agrees with the stack. Only once the two differ by a second or more: on the
+// system clock Date stays Node's own. Timers and performance.now() are untouched.
+const RealDate = Date;
+let clockOffset = 0;
+function StackDate(...args) {
+  if (!new.target) return new RealDate(RealDate.now() + clockOffset).toString();
+  return args.length === 0 ? new RealDate(RealDate.now() + clockOffset) : new RealDate(...args);
+}
+StackDate.prototype = RealDate.prototype;
+StackDate.now = () => RealDate.now() + clockOffset;
+StackDate.parse = RealDate.parse;
+StackDate.UTC = RealDate.UTC;
+
+function followStackClock(stackNow) {
+  if (typeof stackNow !== "number") return;
+  const offset = stackNow - RealDate.now();
+  if (globalThis.Date === RealDate && Math.abs(offset) < 1000) return;
+  clockOffset = offset;
+  globalThis.Date = StackDate;
+}
+
 // ---------------------------------------------------------------- invoke
 
 handlers.invoke = (message, body) => {
   const { requestId, deadlineMs } = message;
   current = requestId;
+  followStackClock(message.clockMs);
   // As AWS Lambda's runtime does per invocation: the AWS SDK sends it back as X-Amzn-Trace-Id
   // with every call the handler makes, which is how rekognito's console ties calls to invocations.
   if (message.traceId) process.env._X_AMZN_TRACE_ID = message.traceId;
@@ -264,7 +291,7 @@ handlers.invoke = (message, body) => {
     callbackWaitsForEmptyEventLoop: true,
     clientContext: message.clientContext,
     identity: undefined,
-    getRemainingTimeInMillis: () => Math.max(0, Math.floor(deadlineMs - Date.now())),
+    getRemainingTimeInMillis: () => Math.max(0, Math.floor(deadlineMs - RealDate.now())),
     done: (error, result) => finish(error, result),
     succeed: (result) => finish(null, result),
     fail: (error) => finish(error ?? new Error("handled")),

@@ -8,6 +8,7 @@ import { AwsError } from "../../protocol/errors.js";
 import { DEFAULT_DEADLINE_MS, DynaliteEngine, type EngineAnswer } from "./engine.js";
 import { checkRequest } from "./validate.js";
 import { TimeToLiveStore } from "./ttl.js";
+import { DynamoDBErrors } from "./errors.js";
 import type { DynamoDBAction, DynamoDBActionFactory } from "./actions/types.js";
 import { DescribeTimeToLive } from "./actions/DescribeTimeToLive.js";
 import { UpdateTimeToLive } from "./actions/UpdateTimeToLive.js";
@@ -25,6 +26,12 @@ export interface DynamoDBOptions {
    * request answered `500 InternalServerError` (default 10 000 ms).
    */
   deadlineMs?: number;
+  /**
+   * An engine the caller owns and shares between the generations of a stack (server/control/:
+   * a reset rebuilds the services over the same engine instead of waiting for a new one to
+   * start). Closing this component then only stops it from using the engine.
+   */
+  engine?: DynaliteEngine;
 }
 
 /** The embedded DynamoDB: a StackComponent, with its engine (for health, and tests that kill it). */
@@ -70,9 +77,13 @@ export async function createDynamoDB(
 ): Promise<DynamoDBComponent> {
   const dir = core.persistence.directory("dynamodb");
   const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
-  const engine = new DynaliteEngine({ directory: dir, deadlineMs, logger: core.logger, now: () => core.clock.now() });
+  const shared = options.engine !== undefined;
+  const engine = options.engine ?? new DynaliteEngine({ directory: dir, deadlineMs, logger: core.logger, now: () => core.clock.now() });
+  /** Set when a shared engine's component closes: its late requests must not reach the engine, which now serves the next generation. */
+  let retired = false;
   options.fastify?.addHook("preClose", async () => {
-    await engine.stop();
+    if (shared) retired = true;
+    else await engine.stop();
   });
   let tables: number | null = null;
   const ttl = new TimeToLiveStore(core);
@@ -80,6 +91,7 @@ export async function createDynamoDB(
 
   /** Sends to the engine; an engine that cannot answer is the AwsError to answer instead. */
   async function send(headers: Record<string, string>, body: Buffer | undefined): Promise<EngineAnswer | AwsError> {
+    if (retired) return DynamoDBErrors.unavailable("the embedded engine", "the stack was reset or restored while this request was on its way");
     try {
       return await engine.send(headers, body);
     } catch (error) {
@@ -174,7 +186,7 @@ export async function createDynamoDB(
     engine,
     health: () => ({
       engine: "dynalite",
-      persisted: dir !== null,
+      persisted: core.persistence.dataDir !== null,
       tables,
       timeToLiveEnabled: ttl.count(),
       state: engine.state,
@@ -184,6 +196,9 @@ export async function createDynamoDB(
       spawnToReadyMs: engine.spawnToReadyMs === null ? null : Math.round(engine.spawnToReadyMs),
       deadlineMs,
     }),
-    close: () => engine.close(),
+    close: async () => {
+      if (!shared) return engine.close();
+      retired = true;
+    },
   };
 }
