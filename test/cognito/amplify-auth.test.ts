@@ -8,6 +8,7 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import { Amplify } from "aws-amplify";
 import {
+  autoSignIn,
   confirmResetPassword,
   confirmSignIn,
   confirmSignUp,
@@ -27,6 +28,7 @@ import {
   signUp,
   updateMFAPreference,
   updatePassword,
+  updateUserAttribute,
   updateUserAttributes,
   verifyTOTPSetup,
 } from "aws-amplify/auth";
@@ -150,7 +152,7 @@ describe("Amplify JS v6 Auth, every API", () => {
     });
   });
 
-  it("updateUserAttributes, confirmUserAttribute with the mailed code, sendUserAttributeVerificationCode, deleteUserAttributes", async () => {
+  it("updateUserAttributes, confirmUserAttribute with the mailed code, sendUserAttributeVerificationCode, updateUserAttribute, deleteUserAttributes", async () => {
     await signIn({ username: ada, password: PASSWORD });
     const updated = await updateUserAttributes({ userAttributes: { name: "Ada L.", email: "ada.l@example.com" } });
     expect(updated.name).toMatchObject({ isUpdated: true, nextStep: { updateAttributeStep: "DONE" } });
@@ -161,6 +163,8 @@ describe("Amplify JS v6 Auth, every API", () => {
     await expect(confirmUserAttribute({ userAttributeKey: "email", confirmationCode: "000000" })).rejects.toMatchObject({ name: "CodeMismatchException" });
     await confirmUserAttribute({ userAttributeKey: "email", confirmationCode: (await lastCode("ada.l@example.com"))! });
     expect(await fetchUserAttributes()).toMatchObject({ email: "ada.l@example.com", email_verified: "true" });
+    expect((await updateUserAttribute({ userAttribute: { attributeKey: "locale", value: "en-GB" } })).isUpdated).toBe(true);
+    expect((await fetchUserAttributes()).locale).toBe("en-GB");
     await deleteUserAttributes({ userAttributeKeys: ["name"] });
     expect((await fetchUserAttributes()).name).toBeUndefined();
   });
@@ -278,6 +282,16 @@ describe("Amplify JS v6 Auth, every API", () => {
       name: "NotAuthorizedException",
       message: "Incorrect username or password.",
     });
+  });
+
+  it("signUp with autoSignIn: confirmSignUp, then autoSignIn signs the new user in (SRP)", async () => {
+    const signedUp = await signUp({ username: "alan@example.com", password: PASSWORD, options: { userAttributes: { email: "alan@example.com" }, autoSignIn: true } });
+    expect(signedUp.nextStep.signUpStep).toBe("CONFIRM_SIGN_UP");
+    const confirmed = await confirmSignUp({ username: "alan@example.com", confirmationCode: (await lastCode("alan@example.com"))! });
+    expect(confirmed.nextStep.signUpStep).toBe("COMPLETE_AUTO_SIGN_IN");
+    expect((await autoSignIn()).isSignedIn).toBe(true);
+    expect((await fetchUserAttributes()).email).toBe("alan@example.com");
+    await signOut();
   });
 
   it("NEW_PASSWORD_REQUIRED for an invited user, then deleteUser", async () => {
