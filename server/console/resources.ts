@@ -30,7 +30,7 @@ export interface Resources {
     collectionId: string;
     region: string;
     faceCount: number;
-    faces: { faceId: string; externalImageId?: string; confidence: number; boundingBox: Record<string, number>; source?: { bucket: string; key: string } }[];
+    faces: { faceId: string; externalImageId?: string; user?: string; confidence: number; boundingBox: Record<string, number>; source?: { bucket: string; key: string } }[];
   }[];
   userPools: {
     id: string;
@@ -64,6 +64,11 @@ export async function listResources(sources: ConsoleSources): Promise<Resources>
   const errors: string[] = [];
   const traces = core.traces;
 
+  // The face-login app names each face by its user's `sub` (ExternalImageId): the console shows the email.
+  const emailOfSub = new Map<string, string>();
+  for (const pool of sources.cognito.services.store.listPools()) {
+    for (const user of sources.cognito.services.store.usersOf(pool.id)) if (user.attributes.email) emailOfSub.set(user.sub, user.attributes.email);
+  }
   const collections: Resources["collections"] = [];
   for (const region of sources.regions()) {
     for (const info of sources.rekognition.store.listCollections(core.accountId, region)) {
@@ -77,6 +82,7 @@ export async function listResources(sources: ConsoleSources): Promise<Resources>
           return {
             faceId: f.faceId,
             ...(f.externalImageId ? { externalImageId: f.externalImageId } : {}),
+            ...(f.externalImageId && emailOfSub.has(f.externalImageId) ? { user: emailOfSub.get(f.externalImageId) } : {}),
             confidence: f.confidence,
             boundingBox: f.boundingBox as unknown as Record<string, number>,
             ...(source ? { source: { bucket: source.bucket, key: source.key } } : {}),

@@ -216,6 +216,7 @@ describe("the console's resources", () => {
     const face = collection.faces[0];
     expect(face.source.bucket).toBe(app.resources.documentsBucket);
     expect(face.boundingBox.Width).toBeGreaterThan(0);
+    expect([ana.email, bruno.email]).toContain(face.user);
     const image = await get(`/_rekognito/api/faces/${face.faceId}/image`);
     expect(image.status).toBe(200);
     const bytes = Buffer.from(await image.arrayBuffer());

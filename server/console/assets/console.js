@@ -272,7 +272,9 @@ function stepItem(step, startedAt, children) {
   const failed = step.ok === false;
   const parts = [];
   if (step.type === "challenge" && detail) {
-    const table = (map) => h("table", {}, h("tbody", {}, Object.entries(map ?? {}).map(([k, v]) => h("tr", {}, h("th", { scope: "row" }, k), h("td.mono", {}, String(v))))));
+    // A long value (a presigned URL) shows its start; the rest is a click away.
+    const cell = (v) => (String(v).length > 72 ? h("details.value", {}, h("summary", {}, `${String(v).slice(0, 60)}…`), String(v)) : String(v));
+    const table = (map) => h("table", {}, h("tbody", {}, Object.entries(map ?? {}).map(([k, v]) => h("tr", {}, h("th", { scope: "row" }, k), h("td.mono", {}, cell(v))))));
     parts.push(h("div.params", {}, h("div", {}, h("h4", {}, "Public parameters (the client sees these)"), table(detail.publicChallengeParameters)), h("div", {}, h("h4", {}, "Private parameters (Verify sees these)"), table(detail.privateChallengeParameters))));
   } else if (step.type === "invocation" && detail?.log) {
     parts.push(h("details", { open: failed }, h("summary", {}, `Log (${detail.log.length} lines)`), h("pre.log", {}, detail.log.join("\n"))));
@@ -289,10 +291,14 @@ function stepItem(step, startedAt, children) {
       "div.line",
       {},
       h("span.at", {}, `+${Math.max(0, step.at - startedAt)} ms`),
-      h("span.title", {}, step.title),
-      step.ms !== undefined ? h("span.ms", {}, `${step.ms.toFixed(1)} ms`) : null,
-      failed ? h("span.badge.bad", {}, step.error ?? "failed") : step.expected ? h("span.badge", {}, "expected") : null,
-      status,
+      h(
+        "span.what",
+        {},
+        h("span.title", {}, step.title),
+        step.ms !== undefined ? h("span.ms", {}, ` ${step.ms.toFixed(1)} ms`) : null,
+        failed ? h("span.badge.bad", {}, step.error ?? "failed") : step.expected ? h("span.badge", {}, "expected") : null,
+        status,
+      ),
     ),
     scoresOf(step.type, detail),
     parts,
@@ -362,7 +368,14 @@ async function resources() {
                         h("div.box", { style: { left: `${f.boundingBox.Left * 100}%`, top: `${f.boundingBox.Top * 100}%`, width: `${f.boundingBox.Width * 100}%`, height: `${f.boundingBox.Height * 100}%` } }),
                       )
                     : h("div.nophoto", {}, "source image not seen by this server (indexed before it started, or from bytes)"),
-                  h("figcaption", {}, h("div", {}, h("strong", {}, f.externalImageId ?? "(no external id)")), h("div.mono", {}, f.faceId), h("div.muted", {}, `confidence ${Number(f.confidence).toFixed(1)}`)),
+                  h(
+                    "figcaption",
+                    {},
+                    h("div", {}, h("strong", {}, f.user ?? f.externalImageId ?? "(no external id)")),
+                    f.user ? h("div.mono", { title: "ExternalImageId" }, f.externalImageId) : null,
+                    h("div.mono", { title: "FaceId" }, f.faceId),
+                    h("div.muted", {}, `confidence ${Number(f.confidence).toFixed(1)}`),
+                  ),
                 ),
               ),
             )
@@ -422,9 +435,9 @@ async function resources() {
       h("h1", {}, "Resources"),
       ...(r.errors.length ? [h("p", { role: "alert" }, r.errors.join("; "))] : []),
       h("h2", {}, "Face collections"),
-      collections.length ? collections : h("p.empty", {}, "No collections."),
+      ...(collections.length ? collections : [h("p.empty", {}, "No collections.")]),
       h("h2", {}, "User pools"),
-      pools.length ? pools : h("p.empty", {}, "No user pools."),
+      ...(pools.length ? pools : [h("p.empty", {}, "No user pools.")]),
       h("h2", {}, "Buckets"),
       h("div.grid2", {}, buckets.length ? buckets : h("p.empty", {}, "No buckets.")),
       h("h2", {}, "Tables"),
