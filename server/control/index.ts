@@ -632,7 +632,16 @@ export class StackControl {
     const client = new FaceLoginClient({ endpoint: this.endpoint, region: resources.region, userPoolClientId: resources.userPoolClientId });
     const seeded: SeedResult["seeded"] = [];
     for (const persona of chosen) {
-      seeded.push({ persona: persona.id, email: persona.email, outcome: await enrol(client, this.endpoint, persona.email, readFileSync(persona.document)) });
+      let outcome: EnrolOutcome;
+      try {
+        outcome = await enrol(client, this.endpoint, persona.email, readFileSync(persona.document));
+      } catch (error) {
+        // The stack's own flow failed (a trigger that timed out while its environment started):
+        // say which persona, and what was done before it.
+        const done = seeded.length ? `; enrolled before it: ${seeded.map((s) => s.persona).join(", ")}` : "";
+        throw new ControlError(503, "ServiceUnavailableException", `Seeding ${persona.id} (${persona.email}) failed: ${(error as Error).name}: ${(error as Error).message}${done}`);
+      }
+      seeded.push({ persona: persona.id, email: persona.email, outcome });
     }
     return { seeded, ms: Math.round(performance.now() - started) };
   }
