@@ -128,7 +128,8 @@ export function detailOf(value: unknown): string | undefined {
   if (value === undefined) return undefined;
   let text: string;
   try {
-    text = JSON.stringify(value, null, 1) ?? "null";
+    // Compact: the console indents what it shows.
+    text = JSON.stringify(value) ?? "null";
   } catch {
     text = JSON.stringify(String(value));
   }
@@ -284,17 +285,25 @@ export class TraceRecorder {
 
   /** A trigger about to run: returns the link its invocation records under, and how to finish the step. */
   trigger(traceId: string | undefined, name: string, functionArn: string, event: unknown): { link: TraceLink | undefined; end(answer: { ok: boolean; response?: unknown; error?: string }): void } {
+    if (!traceId || !this.traces.has(traceId)) return { link: undefined, end() {} };
     const started = performance.now();
-    const seq = this.step(traceId, { type: "trigger", title: triggerTitle(name), detail: detailOf({ function: functionArn, event }) });
+    // The event is written once; its answer is added to it when the trigger returns.
+    const head = `{"function":${JSON.stringify(functionArn)},"event":${JSON.stringify(event) ?? "null"}`;
+    const withAnswer = (response: string | undefined) => {
+      const text = `${head}${response !== undefined ? `,"response":${response}` : ""}}`;
+      return text.length <= MAX_STEP_DETAIL ? text : detailOf(JSON.parse(text));
+    };
+    const seq = this.step(traceId, { type: "trigger", title: triggerTitle(name), detail: withAnswer(undefined) });
     return {
-      link: traceId && seq !== undefined ? { traceId, parent: seq } : undefined,
+      link: seq !== undefined ? { traceId, parent: seq } : undefined,
       end: (answer) => {
         if (seq === undefined) return;
+        const response = answer.ok ? JSON.stringify((answer.response as { response?: unknown } | undefined)?.response ?? answer.response) : undefined;
         this.complete(traceId, seq, {
           ms: performance.now() - started,
           ok: answer.ok,
           ...(answer.error ? { error: answer.error } : {}),
-          detail: detailOf({ function: functionArn, event, ...(answer.ok ? { response: (answer.response as { response?: unknown } | undefined)?.response ?? answer.response } : {}) }),
+          detail: withAnswer(response),
         });
       },
     };
