@@ -81,6 +81,9 @@ export function createConsole(fastify: FastifyInstance, deps: ConsoleDeps): Cons
     if (reply.sent) return;
     const path = (request.raw.url ?? request.url).split("?", 1)[0]!;
     if (path === "/" && wantsAppPage(request)) {
+      if (!deps.resources.userPoolClientId) {
+        return reply.code(404).header("content-type", "text/html; charset=utf-8").send(unavailablePage("no face-login app is provisioned in this stack (it was started with --bare, or template.yaml is missing).", false));
+      }
       return sendApp(reply, "index.html");
     }
     if (path === "/_rekognito/mailbox" && request.method === "GET" && /\btext\/html\b/i.test(String(request.headers.accept ?? ""))) {
@@ -177,11 +180,12 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 }
 
-function unavailablePage(reason: string): string {
+function unavailablePage(reason: string, howToBuild = true): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Face login: not available</title><link rel="icon" href="data:,"></head>
 <body style="font: 16px/1.5 system-ui, sans-serif; max-width: 40rem; margin: 3rem auto">
 <h1>The face-login web app is not available</h1>
 <p role="alert">${escapeHtml(reason)}</p>
-<p>It is built from <code>web/</code> by <code>npm ci</code> (the <code>prepare</code> script), or by hand: <code>npx tsx web/build.ts</code>. The console is at <a href="/_rekognito/">/_rekognito/</a>.</p>
+${howToBuild ? `<p>It is built from <code>web/</code> by <code>npm ci</code> (the <code>prepare</code> script), or by hand: <code>npx tsx web/build.ts</code>.</p>` : ""}
+<p>The console is at <a href="/_rekognito/">/_rekognito/</a>.</p>
 </body></html>`;
 }

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { MemoryLogger } from "../../server/core/logger.js";
 import { wantsAppPage, WebApp } from "../../server/console/web-app.js";
+import { startStack } from "../../server/stack.js";
 import { builtFingerprint, sourceFingerprint } from "../../web/build.js";
 
 /**
@@ -52,5 +53,22 @@ describe("GET / as the app's page", () => {
     expect(req({ accept: "text/html" }, "/?X-Amz-Signature=abc")).toBe(false);
     expect(req({ accept: "text/html", host: "photos.localhost:4566" })).toBe(false);
     expect(req({ accept: "text/html" }, "/", "PUT")).toBe(false);
+  });
+});
+
+describe("a stack without the face-login app (--bare)", () => {
+  it("tells a browser at / that there is no app, and where the console is", async () => {
+    const stack = await startStack();
+    try {
+      const page = await fetch(`${stack.endpoint}/`, { headers: { accept: "text/html" } });
+      expect(page.status).toBe(404);
+      const text = await page.text();
+      expect(text).toContain("no face-login app is provisioned");
+      expect(text).toContain('href="/_rekognito/"');
+      const console = await fetch(`${stack.endpoint}/_rekognito/`);
+      expect(console.status).toBe(200);
+    } finally {
+      await stack.close();
+    }
   });
 });
