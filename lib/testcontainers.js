@@ -4,4 +4,4 @@ import { register } from "tsx/esm/api";
 register();
 const api = await import("../testcontainers/index.ts");
 
-export const { dockerAvailability, clientsFor, startRekognitoContainer, startRekognitoCompose } = api;
+export const { dockerAvailability, clientsFor, connectRekognito, startRekognitoContainer, startRekognitoCompose, RekognitoControl, RekognitoControlError } = api;

@@ -17,5 +17,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const server = await startCliServer(["--ephemeral", ...extra]);
   console.log(`[${project.name}] dev server (pid ${server.pid}${extra.length ? `, ${extra.join(" ")}` : ""}) at ${server.endpoint}`);
   project.provide("rekognitoTestEndpoint", server.endpoint);
+  project.provide("rekognitoTestLocal", true);
   return () => server.stop();
 }

@@ -13,8 +13,8 @@ import { fixtureOfKind, photo, readPersonas, startApp, usedAppReason, type AppUn
 const mei = readPersonas().find((p) => p.id === "mei")!;
 let app: AppUnderTest;
 
-// Against an external stack (REKOGNITO_TEST_ENDPOINT) the test skips, the reason printed, unless
-// the app there is untouched: see usedAppReason in helpers.ts.
+// Against an external stack (REKOGNITO_TEST_ENDPOINT) startApp resets it first; should that fail,
+// the test skips with the reason printed: see usedAppReason in helpers.ts.
 let unusable: string | undefined;
 
 beforeAll(async () => {

@@ -19,8 +19,8 @@ const bruno = personas.find((p) => p.id === "bruno")!;
 const subs = new Map<string, string>();
 let app: AppUnderTest;
 
-// Against an external stack (REKOGNITO_TEST_ENDPOINT) every test skips, the reason printed,
-// unless the app there is untouched: see usedAppReason in helpers.ts.
+// Against an external stack (REKOGNITO_TEST_ENDPOINT) startApp resets it first; should that fail,
+// every test skips with the reason printed: see usedAppReason in helpers.ts.
 let unusable: string | undefined;
 
 beforeAll(async () => {

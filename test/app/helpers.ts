@@ -12,7 +12,7 @@ import { startStack, type StackOptions } from "../../server/stack.js";
 import { provisionTemplate, type FaceLoginResources } from "../../server/stack/provision.js";
 import { FaceLoginClient, mailCount, mailedCode, type Challenge } from "../../server/stack/face-login-client.js";
 import { readPersonas, fixtureOfKind, type Persona } from "../../server/stack/seed.js";
-import { external, testCredentials, testTarget, type TestTarget } from "../support/target.js";
+import { controlOf, external, testCredentials, testTarget, type TestTarget } from "../support/target.js";
 import { startMoto, type Moto } from "../support/moto.js";
 
 export { readPersonas, fixtureOfKind, type Persona };
@@ -55,11 +55,19 @@ export async function stopStorage(): Promise<void> {
  * The app under test: an in-process stack with template.yaml provisioned, or, with
  * REKOGNITO_TEST_ENDPOINT set, the app already provisioned on that stack (its resources read
  * from /_rekognito/health; `options` then do not apply). The suites enrol the fixed fixture
- * personas, so against an external stack they need an untouched app: see `usedAppReason`.
+ * personas, so they need an untouched app: an external stack is reset first
+ * (POST /_rekognito/reset: back to the app as the stack provisioned it, nobody enrolled), and
+ * `usedAppReason` says why not when it cannot be.
  */
 export async function startApp(options: StackOptions = {}): Promise<AppUnderTest> {
   if (external) {
     const target = await testTarget();
+    try {
+      await controlOf(target).reset();
+    } catch (error) {
+      // An older rekognito without the control API, or a stack that refuses it: usedAppReason decides.
+      console.log(`[note] ${target.endpoint} was not reset: ${(error as Error).message}`);
+    }
     const health = (await (await fetch(`${target.endpoint}/_rekognito/health`)).json()) as { resources?: FaceLoginResources };
     if (!health.resources) throw new Error(`${target.endpoint} has no face-login app provisioned (started with --bare?): health lists no resources`);
     return clientsFor(target, health.resources);
@@ -75,7 +83,10 @@ export async function startLocalApp(options: StackOptions = {}): Promise<AppUnde
     await stopStorage();
   };
   const target: TestTarget = { endpoint: stack.endpoint, region: stack.region, stack, close };
-  return clientsFor(target, await provisionTemplate(stack));
+  const resources = await provisionTemplate(stack);
+  // As the dev server does once it has provisioned the app: a reset goes back to this.
+  await stack.control.setBaseline();
+  return clientsFor(target, resources);
 }
 
 export function clientsFor(target: TestTarget, resources: FaceLoginResources): AppUnderTest {
@@ -100,7 +111,8 @@ export function clientsFor(target: TestTarget, resources: FaceLoginResources): A
  * is the user's own: the same persona enrolled twice (by an earlier run, or another suite on the
  * same stack) makes either copy the best match, so unique emails would not help. They need an app
  * nobody has used: no user in its pool and no face in its collection. An in-process stack is
- * always fresh.
+ * always fresh, and startApp resets an external one; this is what is left when that failed (a
+ * stack without the control API, or one started with --seed, whose just-started app is seeded).
  */
 export async function usedAppReason(app: AppUnderTest): Promise<string | undefined> {
   if (app.target.stack) return undefined;

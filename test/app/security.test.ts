@@ -6,7 +6,7 @@ import { ListFacesCommand } from "@aws-sdk/client-rekognition";
 import { InitiateAuthCommand, NotAuthorizedException, RespondToAuthChallengeCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { ManualClock } from "../../server/core/clock.js";
 import { mailCount, mailedCode, type Challenge } from "../../server/stack/face-login-client.js";
-import { inProcessOnly } from "../support/target.js";
+import { controlOf, inProcessOnly, movesClock } from "../support/target.js";
 import { afterBackgroundLambdas, claimsOf, enrol, faceRound, fixtureOfKind, idTokenVerifier, photo, readPersonas, signIn, startApp, usedAppReason, type AppUnderTest } from "./helpers.js";
 
 /**
@@ -17,13 +17,13 @@ import { afterBackgroundLambdas, claimsOf, enrol, faceRound, fixtureOfKind, idTo
 const personas = readPersonas();
 const [victim, attacker, third] = personas as [(typeof personas)[0], (typeof personas)[0], (typeof personas)[0]];
 const subs = new Map<string, string>();
-// Starts at the real time: the Lambdas sign upload links with the real time, and S3 judges
-// their expiry by the stack's clock.
+// Starts at the real time; moved through POST /_rekognito/clock (the Lambdas sign upload links
+// with the stack's time, and S3 judges their expiry by it).
 const clock = new ManualClock(Date.now());
 let app: AppUnderTest;
 
-// Against an external stack (REKOGNITO_TEST_ENDPOINT) every test skips, the reason printed,
-// unless the app there is untouched: see usedAppReason in helpers.ts.
+// Against an external stack (REKOGNITO_TEST_ENDPOINT) startApp resets it first; should that fail,
+// every test skips with the reason printed: see usedAppReason in helpers.ts.
 let unusable: string | undefined;
 
 beforeAll(async () => {
@@ -182,14 +182,18 @@ describe("5. no unlimited guesses, no session reuse, sessions expire", () => {
     await expect(app.client.answer(challenge, challenge.uploadKey)).rejects.toBeInstanceOf(NotAuthorizedException);
   });
 
-  inProcessOnly("moves the stack's ManualClock")("refuses a session after AuthSessionValidity (3 minutes), and the upload link has expired too", async () => {
-    const challenge = await app.client.start(victim.email);
-    // Past both the session's 3 minutes and the link's 180 seconds (signed with the real time).
-    clock.advance(4 * 60_000);
-    await expect(app.client.upload(challenge, photo(victim.selfies[0]!))).rejects.toThrow(/403/);
-    await expect(app.client.answer(challenge, challenge.uploadKey)).rejects.toThrow(/expired/i);
-    // Back to the real time, which the Lambdas sign their links with.
-    clock.set(Date.now());
+  movesClock("refuses a session after AuthSessionValidity (3 minutes), and the upload link has expired too", async () => {
+    const stackClock = controlOf(app.target);
+    try {
+      const challenge = await app.client.start(victim.email);
+      // Past both the session's 3 minutes and the link's 180 seconds.
+      await stackClock.advanceClock(4 * 60_000);
+      await expect(app.client.upload(challenge, photo(victim.selfies[0]!))).rejects.toThrow(/403/);
+      await expect(app.client.answer(challenge, challenge.uploadKey)).rejects.toThrow(/expired/i);
+    } finally {
+      // Back to the real time, for the tests after this one.
+      await stackClock.setClock(Date.now());
+    }
   });
 
   it("keeps three wrong code guesses per enrolment, each code new and six digits from a CSPRNG", async () => {

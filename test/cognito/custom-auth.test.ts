@@ -17,14 +17,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../server/core/clock.js";
-import { inProcessOnly, runId, testTarget, type TestTarget } from "../support/target.js";
+import { controlOf, movesClock, onSharedDisk, runId, testTarget, type TestTarget } from "../support/target.js";
 import { clients, deployTrigger, failure, recordedEvents, TRIGGER_SOURCES, unsignedCognito } from "./helpers.js";
 
 /**
  * The CUSTOM_AUTH flow end to end: the unmodified Cognito and Lambda SDK clients against a
  * started stack, with Define/Create/Verify deployed through CreateFunction and run by the
  * Lambda runner. With REKOGNITO_TEST_ENDPOINT it drives that stack (names suffixed with the run
- * id); tests that move the clock or read the events the triggers log on the stack's disk skip.
+ * id); tests that read the events the triggers log on the stack's disk skip against a stack on
+ * another machine, and those that move the clock (through POST /_rekognito/clock) against a
+ * stack on the system clock.
  */
 let target: TestTarget;
 let cognito: CognitoIdentityProviderClient;
@@ -144,7 +146,7 @@ describe("CUSTOM_AUTH, one round", () => {
     expect(done.AuthenticationResult!.RefreshToken).toBeTruthy();
   });
 
-  inProcessOnly("reads the events the triggers log on the stack's disk")("sends the triggers the events AWS sends, with ClientMetadata only from RespondToAuthChallenge", async () => {
+  onSharedDisk("reads the events the triggers log on the stack's disk")("sends the triggers the events AWS sends, with ClientMetadata only from RespondToAuthChallenge", async () => {
     rmSync(eventLog, { force: true });
     const first = await start(main.clientId, "ADA@Example.com");
     await answer(main.clientId, first, "answer-1", { device: "laptop" });
@@ -252,17 +254,22 @@ describe("sessions", () => {
     });
   });
 
-  inProcessOnly("moves the stack's ManualClock")("expire after the client's AuthSessionValidity (3 minutes by default)", async () => {
-    const inTime = await start(main.clientId);
-    clock.advance(2 * 60_000 + 59_000);
-    expect((await answer(main.clientId, inTime, "answer-1")).AuthenticationResult).toBeDefined();
+  movesClock("expire after the client's AuthSessionValidity (3 minutes by default)", async () => {
+    const stackClock = controlOf(target);
+    try {
+      const inTime = await start(main.clientId);
+      await stackClock.advanceClock(2 * 60_000 + 59_000);
+      expect((await answer(main.clientId, inTime, "answer-1")).AuthenticationResult).toBeDefined();
 
-    const late = await start(main.clientId);
-    clock.advance(3 * 60_000 + 1000);
-    expect(await failure(answer(main.clientId, late, "answer-1"))).toEqual({
-      name: "NotAuthorizedException",
-      message: "Invalid session for the user, session is expired.",
-    });
+      const late = await start(main.clientId);
+      await stackClock.advanceClock(3 * 60_000 + 1000);
+      expect(await failure(answer(main.clientId, late, "answer-1"))).toEqual({
+        name: "NotAuthorizedException",
+        message: "Invalid session for the user, session is expired.",
+      });
+    } finally {
+      await stackClock.setClock(Date.now());
+    }
   });
 
   it("are bound to their app client and user, and a made-up one is refused", async () => {
@@ -277,7 +284,7 @@ describe("sessions", () => {
 });
 
 describe("unknown, unconfirmed and disabled users", () => {
-  inProcessOnly("reads the events the triggers log on the stack's disk")("with PreventUserExistenceErrors ENABLED, runs the triggers with userNotFound and answers a real-looking challenge", async () => {
+  onSharedDisk("reads the events the triggers log on the stack's disk")("with PreventUserExistenceErrors ENABLED, runs the triggers with userNotFound and answers a real-looking challenge", async () => {
     rmSync(eventLog, { force: true });
     const first = await start(main.clientId, "nobody@example.com");
     expect(first.ChallengeName).toBe("CUSTOM_CHALLENGE");
@@ -296,7 +303,7 @@ describe("unknown, unconfirmed and disabled users", () => {
     expect(await failure(answer(main.clientId, first, "answer-1"))).toEqual({ name: "NotAuthorizedException", message: "Incorrect username or password." });
   });
 
-  inProcessOnly("reads the events the triggers log on the stack's disk")("with LEGACY, answers UserNotFoundException without running a trigger", async () => {
+  onSharedDisk("reads the events the triggers log on the stack's disk")("with LEGACY, answers UserNotFoundException without running a trigger", async () => {
     rmSync(eventLog, { force: true });
     expect(await failure(start(main.legacyClientId, "nobody@example.com"))).toEqual({ name: "UserNotFoundException", message: "User does not exist." });
     expect(recordedEvents(eventLog)).toEqual([]);

@@ -24,13 +24,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../server/core/clock.js";
-import { inProcessOnly, runId, testTarget, type TestTarget } from "../support/target.js";
+import { controlOf, movesClock, onSharedDisk, runId, sharesDisk, testTarget, type TestTarget } from "../support/target.js";
 import { clients, deployTrigger, failure, recordedEvents, TRIGGER_SOURCES, unsignedCognito } from "./helpers.js";
 
 /**
  * Tokens: what aws-jwt-verify accepts, what refresh gives, and what sign-out and revocation end.
  * With REKOGNITO_TEST_ENDPOINT it drives that stack (names suffixed with the run id); tests that
- * move the clock or read the events the triggers log on the stack's disk skip.
+ * read the events the triggers log on the stack's disk skip against a stack on another machine,
+ * and those that move the clock (POST /_rekognito/clock) against a stack on the system clock.
  */
 let target: TestTarget;
 /** The stack's endpoint: tokens' issuer and the JWKS are under it. */
@@ -196,7 +197,7 @@ describe("tokens", () => {
     expect(unknown.status).toBe(404);
   });
 
-  inProcessOnly("reads the events the triggers log on the stack's disk")("PreTokenGeneration gets the event AWS sends", async () => {
+  onSharedDisk("reads the events the triggers log on the stack's disk")("PreTokenGeneration gets the event AWS sends", async () => {
     rmSync(eventLog, { force: true });
     await customSignIn();
     const event = recordedEvents(eventLog).find((e) => e.triggerSource === "TokenGeneration_Authentication");
@@ -232,17 +233,17 @@ describe("PreTokenGeneration V2_0", () => {
     expect(idClaims).not.toHaveProperty("name");
     expect(accessClaims.tenant).toBe("acme");
     expect(accessClaims.scope).toBe("aws.cognito.signin.user.admin faces/read");
-    if (!target.stack) return; // the events the trigger logs are on the stack's disk
+    if (!sharesDisk) return; // the events the trigger logs are on the stack's disk
     const event = recordedEvents(eventLog)[0];
     expect(event).toMatchObject({ version: "2", triggerSource: "TokenGeneration_Authentication", request: { scopes: ["aws.cognito.signin.user.admin"] } });
   });
 });
 
 describe("refresh", () => {
-  inProcessOnly("moves the stack's ManualClock")("REFRESH_TOKEN_AUTH and GetTokensFromRefreshToken give new ID and access tokens of the same sign-in", async () => {
+  movesClock("REFRESH_TOKEN_AUTH and GetTokensFromRefreshToken give new ID and access tokens of the same sign-in", async () => {
     const tokens = await customSignIn();
     const first = claimsOf(tokens.AccessToken!);
-    clock.advance(60_000);
+    await controlOf(target).advanceClock(60_000);
     const refreshed = await publicCognito.send(
       new InitiateAuthCommand({ ClientId: clientId, AuthFlow: "REFRESH_TOKEN_AUTH", AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! } }),
     );
@@ -260,18 +261,24 @@ describe("refresh", () => {
       name: "NotAuthorizedException",
       message: "Invalid Refresh Token",
     });
+    await controlOf(target).setClock(Date.now());
   });
 
-  inProcessOnly("moves the stack's ManualClock")("refresh tokens expire after the client's RefreshTokenValidity", async () => {
-    const tokens = await customSignIn();
-    clock.advance(2 * 3600_000 + 1000);
-    expect(
-      await failure(publicCognito.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: "REFRESH_TOKEN_AUTH", AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! } }))),
-    ).toEqual({ name: "NotAuthorizedException", message: "Refresh Token has expired" });
-    expect(await failure(publicCognito.send(new GetUserCommand({ AccessToken: tokens.AccessToken! })))).toEqual({
-      name: "NotAuthorizedException",
-      message: "Access Token has expired",
-    });
+  movesClock("refresh tokens expire after the client's RefreshTokenValidity", async () => {
+    const stackClock = controlOf(target);
+    try {
+      const tokens = await customSignIn();
+      await stackClock.advanceClock(2 * 3600_000 + 1000);
+      expect(
+        await failure(publicCognito.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: "REFRESH_TOKEN_AUTH", AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! } }))),
+      ).toEqual({ name: "NotAuthorizedException", message: "Refresh Token has expired" });
+      expect(await failure(publicCognito.send(new GetUserCommand({ AccessToken: tokens.AccessToken! })))).toEqual({
+        name: "NotAuthorizedException",
+        message: "Access Token has expired",
+      });
+    } finally {
+      await stackClock.setClock(Date.now());
+    }
   });
 });
 

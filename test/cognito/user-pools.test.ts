@@ -23,14 +23,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../server/core/clock.js";
-import { external, inProcessOnly, runId, testTarget, type TestTarget } from "../support/target.js";
+import { controlOf, external, movesClock, runId, sharesDisk, testTarget, type TestTarget } from "../support/target.js";
 import { clients, deployTrigger, failure, mailbox, recordedEvents, TRIGGER_SOURCES, unsignedCognito } from "./helpers.js";
 
 /**
  * User pools, app clients and users through the unmodified SDK; the mailbox; PreSignUp and
  * PostConfirmation. With REKOGNITO_TEST_ENDPOINT it drives that stack: pool names and the
  * addresses whose mail it reads carry the run id (the mailbox is the stack's, shared); tests that
- * move the clock or read the events the triggers log on the stack's disk skip.
+ * read the events the triggers log on the stack's disk skip against a stack on another machine,
+ * and those that move the clock (POST /_rekognito/clock) against a stack on the system clock.
  */
 let target: TestTarget;
 /** The stack's endpoint (its mailbox is under /_rekognito/mailbox). */
@@ -205,8 +206,8 @@ describe("sign-up, codes and the mailbox", () => {
     expect(confirmed.UserStatus).toBe("CONFIRMED");
     expect(confirmed.UserAttributes).toContainEqual({ Name: "email_verified", Value: "true" });
 
-    if (target.stack) {
-      // The events the triggers log are on the stack's disk: only ours in-process.
+    if (sharesDisk) {
+      // The events the triggers log are on the stack's disk: ours in-process or the against-cli server's.
       const events = recordedEvents(eventLog);
       expect(events.map((e) => e.triggerSource)).toEqual(["PreSignUp_SignUp", "PostConfirmation_ConfirmSignUp"]);
       expect(events[0]).toMatchObject({
@@ -226,11 +227,11 @@ describe("sign-up, codes and the mailbox", () => {
     });
   });
 
-  inProcessOnly("moves the stack's ManualClock")("codes expire after 24 hours; ResendConfirmationCode mails a new one", async () => {
+  movesClock("codes expire after 24 hours; ResendConfirmationCode mails a new one", async () => {
     const { clientId } = await emailPool("resend");
     await publicCognito.send(new SignUpCommand({ ClientId: clientId, Username: "late@example.com", Password: "Passw0rd!" }));
     const [first] = await mailbox(endpoint, "late@example.com");
-    clock.advance(24 * 3600_000 + 1000);
+    await controlOf(target).advanceClock(24 * 3600_000 + 1000);
     expect(await failure(publicCognito.send(new ConfirmSignUpCommand({ ClientId: clientId, Username: "late@example.com", ConfirmationCode: first!.code! })))).toEqual({
       name: "ExpiredCodeException",
       message: "Invalid code provided, please request a code again.",
@@ -239,6 +240,7 @@ describe("sign-up, codes and the mailbox", () => {
     const messages = await mailbox(endpoint, "late@example.com");
     expect(messages).toHaveLength(2);
     await publicCognito.send(new ConfirmSignUpCommand({ ClientId: clientId, Username: "late@example.com", ConfirmationCode: messages[1]!.code! }));
+    await controlOf(target).setClock(Date.now());
   });
 
   it("PreSignUp can auto-confirm and auto-verify, or refuse with UserLambdaValidationException", async () => {
