@@ -26,6 +26,14 @@ describe.skipIf(!docker.available)("rekognito in a container", () => {
     const pools = await rk.clients.cognito.send(new ListUserPoolsCommand({ MaxResults: 10 }));
     expect(pools.UserPools?.map((p) => p.Id)).toContain(rk.resources.userPoolId);
   });
+
+  it("resets to the app it provisioned, and refuses to move a system clock", async () => {
+    const reset = await rk.reset();
+    expect(reset.resources).toEqual(rk.resources);
+    const collections = await rk.clients.rekognition.send(new ListCollectionsCommand({}));
+    expect(collections.CollectionIds).toContain(rk.resources.collectionId);
+    await expect(rk.advanceClock("PT5M")).rejects.toMatchObject({ name: "UnsupportedOperationException", status: 400 });
+  });
 });
 
 describe.skipIf(!docker.available)("rekognito beside LocalStack (Compose)", () => {
