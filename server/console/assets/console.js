@@ -130,7 +130,133 @@ async function overview() {
       h("li", {}, h("a", { href: "/_rekognito/traces" }, "Traces"), ": each sign-in as a timeline (triggers, their events and answers, the Rekognition calls and their scores), Lambda invocations with their logs, S3 events."),
       h("li", {}, h("a", { href: "/_rekognito/resources" }, "Resources"), ": collections and faces, user pools and users, buckets and objects, tables, functions."),
     ),
+    await stackControls(),
   );
+}
+
+// --- the stack's control (server/control/: /_rekognito/reset, /snapshots, /clock, /seed)
+
+const control = async (method, path, body) => {
+  const response = await fetch(path, { method, headers: body === undefined ? {} : { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(answer.message ?? `HTTP ${response.status}`);
+  return answer;
+};
+
+const counted = (contents) =>
+  [
+    [contents?.["cognito-idp"]?.users, "user"],
+    [contents?.rekognition?.faces, "face"],
+    [contents?.s3?.objects, "object"],
+    [contents?.["cognito-idp"]?.mailbox, "mail"],
+  ]
+    .filter(([n]) => typeof n === "number")
+    .map(([n, what]) => `${n} ${what}${n === 1 ? "" : "s"}`)
+    .join(", ");
+
+async function stackControls() {
+  const section = h("section.card", { "aria-labelledby": "stack-heading" });
+  const status = h("p", { id: "stack-status", role: "status" });
+  const done = (text) => {
+    status.textContent = text;
+    announce(text);
+  };
+  const act = (label, run) => async () => {
+    done(`${label}…`);
+    try {
+      done(await run());
+    } catch (error) {
+      done(`${label} failed: ${error.message ?? error}`);
+    }
+    await draw(false);
+  };
+  async function draw(clear = true) {
+    const [clock, listed] = await Promise.all([control("GET", "/_rekognito/clock"), control("GET", "/_rekognito/snapshots").catch(() => ({ snapshots: [] }))]);
+    if (clear) status.textContent = "";
+    const advance = (label, by) => h("button", { type: "button", onclick: act(`Advancing the clock ${label}`, async () => `The stack's time is ${when((await control("POST", "/_rekognito/clock", { advance: by })).now)}.`) }, `+ ${label}`);
+    const name = h("input", { id: "snapshot-name", type: "text", value: "snapshot-1", pattern: "[A-Za-z0-9][A-Za-z0-9._-]*", required: true });
+    section.replaceChildren(
+      h("h2", { id: "stack-heading" }, "The stack"),
+      h(
+        "p",
+        {},
+        "Clock: ",
+        h("strong", {}, when(clock.now)),
+        ` (${clock.mode})`,
+        ...(clock.controllable
+          ? [" ", advance("5 minutes", "PT5M"), " ", advance("1 hour", "PT1H"), " ", advance("1 day", "P1D"), " ", h("button", { type: "button", onclick: act("Setting the clock", async () => `The stack's time is ${when((await control("POST", "/_rekognito/clock", { set: new Date().toISOString() })).now)}.`) }, "Back to now")]
+          : [h("span.muted", {}, " — start rekognito with --clock manual or --clock offset to move it")]),
+      ),
+      h(
+        "p",
+        {},
+        h(
+          "button",
+          {
+            type: "button",
+            onclick: (event) => {
+              if (!confirm("Reset the stack to how it started? Users, faces, objects and mail made since are deleted.")) return;
+              return act("Resetting", async () => {
+                const reset = await control("POST", "/_rekognito/reset");
+                return `Reset in ${reset.ms} ms. Cleared ${counted(reset.cleared) || "nothing"}; now ${counted(reset.now) || "empty"}.`;
+              })(event);
+            },
+          },
+          "Reset the stack",
+        ),
+        " ",
+        h("button", { type: "button", onclick: act("Seeding the personas", async () => `Seeded: ${(await control("POST", "/_rekognito/seed", {})).seeded.map((s) => `${s.email} (${s.outcome})`).join(", ")}.`) }, "Seed the personas"),
+      ),
+      h(
+        "form",
+        {
+          class: "filters",
+          onsubmit: (event) => {
+            event.preventDefault();
+            return act("Saving a snapshot", async () => {
+              const saved = await control("POST", `/_rekognito/snapshots/${encodeURIComponent(name.value)}`);
+              return `Snapshot ${saved.name} saved: ${counted(saved.contents) || "an empty stack"}, ${Math.round(saved.bytes / 1024)} KB.`;
+            })();
+          },
+        },
+        h("label", {}, "Snapshot name", name),
+        h("button", { type: "submit" }, "Save a snapshot"),
+      ),
+      listed.snapshots.length
+        ? h(
+            "table",
+            {},
+            h("thead", {}, h("tr", {}, h("th", {}, "Snapshot"), h("th", {}, "Taken"), h("th", {}, "Holds"), h("th", {}, "Size"), h("th", {}, ""))),
+            h(
+              "tbody",
+              {},
+              listed.snapshots.map((snapshot) =>
+                h(
+                  "tr",
+                  {},
+                  h("td", {}, snapshot.name),
+                  h("td", {}, when(snapshot.createdAt)),
+                  h("td", {}, counted(snapshot.contents) || "an empty stack"),
+                  h("td", {}, `${Math.round(snapshot.bytes / 1024)} KB`),
+                  h(
+                    "td",
+                    {},
+                    h("button", { type: "button", onclick: act(`Restoring ${snapshot.name}`, async () => `Restored ${snapshot.name} in ${(await control("POST", `/_rekognito/snapshots/${encodeURIComponent(snapshot.name)}/restore`)).ms} ms.`) }, `Restore ${snapshot.name}`),
+                    " ",
+                    h("a", { href: `/_rekognito/snapshots/${encodeURIComponent(snapshot.name)}/export`, download: `${snapshot.name}.rekognito.json`, target: "_blank" }, "Export"),
+                    " ",
+                    h("button", { type: "button", onclick: act(`Deleting ${snapshot.name}`, async () => (await control("DELETE", `/_rekognito/snapshots/${encodeURIComponent(snapshot.name)}`), `Deleted ${snapshot.name}.`)) }, `Delete ${snapshot.name}`),
+                  ),
+                ),
+              ),
+            ),
+          )
+        : h("p", { class: "empty" }, "No snapshot yet."),
+      status,
+    );
+  }
+  await draw();
+  return section;
 }
 
 // --- mailbox
