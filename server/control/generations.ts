@@ -45,10 +45,14 @@ export class Generations {
   }
 
   readonly dispatch = (req: IncomingMessage, res: ServerResponse): void => {
-    // The stack's time in the Date header when it is not the system's: the AWS SDKs set their
-    // clock offset from it (as against AWS), so what they sign and presign follows the stack.
-    if (this.options.date) res.setHeader("date", new Date(this.options.date()).toUTCString());
-    if (this.gated && !this.runsInvocation(req)) {
+    const fromInvocation = this.runsInvocation(req);
+    // A Lambda function's own calls are answered with the stack's time in their Date header
+    // when the stack's clock is not the system's: the function's Date follows the stack
+    // (bootstrap.mjs), and its AWS SDK sets its clock offset from that header on every answer,
+    // so it keeps signing and presigning with the stack's time. Other clients keep the system's
+    // Date: past 4 minutes of difference the SDKs would take each error for clock skew and retry.
+    if (this.options.date && fromInvocation) res.setHeader("date", new Date(this.options.date()).toUTCString());
+    if (this.gated && !fromInvocation) {
       this.held.push(() => this.dispatch(req, res));
       return;
     }
