@@ -178,7 +178,8 @@ export class StackControl {
   private readonly snapshots: SnapshotStore | null;
   private readonly fingerprint: string;
   private freshAtStart = false;
-  private startedFrom: string | null = null;
+  /** The snapshot --snapshot started from, and its file's hash. */
+  private startedFrom: { name: string; hash: string } | null = null;
   private closed = false;
 
   private constructor(
@@ -243,20 +244,16 @@ export class StackControl {
       this.snapshots.write(name, content);
       this.snapshots.restoreFiles(name);
       if (this.dynalite) await restoreTables(this.dynalite, content.tables);
-      this.startedFrom = `${name} (${sha256(bytes).slice(0, 12)})`;
+      this.startedFrom = { name, hash: sha256(bytes).slice(0, 12) };
       this.freshAtStart = false;
     }
     const first = await this.build(1, this.options.startReady ?? true);
-    if (this.options.snapshot) Object.assign(first.app.resources, this.snapshots!.meta(this.snapshotNameOfStart())?.resources ?? {});
+    if (this.startedFrom) Object.assign(first.app.resources, this.snapshots!.meta(this.startedFrom.name)?.resources ?? {});
     this.generations = new Generations(first, {
       drainMs: this.options.drainMs ?? DEFAULT_DRAIN_MS,
       // The system's own Date is right for the system clock; any other is the stack's to tell.
       ...(this.clock !== systemClock ? { date: () => this.clock.now() } : {}),
     });
-  }
-
-  private snapshotNameOfStart(): string {
-    return this.startedFrom!.split(" ")[0]!;
   }
 
   private persistence(): Persistence {
@@ -282,7 +279,7 @@ export class StackControl {
         clock: clockModeOf(this.clock),
         snapshots: this.snapshots ? this.snapshots.list().length : null,
         baseline: this.baselineState(),
-        ...(this.startedFrom ? { startedFrom: this.startedFrom } : {}),
+        ...(this.startedFrom ? { startedFrom: `${this.startedFrom.name} (${this.startedFrom.hash})` } : {}),
       }),
       close: async () => {},
     });
@@ -322,7 +319,7 @@ export class StackControl {
     this.app.markReady();
     if (!this.snapshots || !this.stateDir) return;
     if (this.startedFrom) {
-      await this.saveBaseline(`snapshot ${this.startedFrom} ${this.fingerprint}`);
+      await this.saveBaseline(`snapshot ${this.startedFrom.hash} ${this.fingerprint}`);
       return;
     }
     if (this.freshAtStart) {
@@ -439,12 +436,12 @@ export class StackControl {
       const meta = snapshots.meta(name)!;
       const keep = { ...gen.app.resources };
       await this.retire(gen, exempt);
-      snapshots.restoreFiles(name, service);
       const tables = this.dynalite && (!service || service === "dynamodb") ? snapshots.tables(name) : undefined;
-      if (tables) await restoreTables(this.dynalite!, tables);
-      const next = await this.build(gen.number + 1, true);
+      const next = await this.rebuild(gen, async () => {
+        snapshots.restoreFiles(name, service);
+        if (tables) await restoreTables(this.dynalite!, tables);
+      });
       Object.assign(next.app.resources, service ? keep : meta.resources);
-      this.generations.swap(next);
       const now = contentsOf(next.app);
       // The new DynamoDB component counts its tables in the background: say what was restored.
       if (this.dynalite) now.dynamodb = { tables: tables ? tables.length : (before.dynamodb?.tables ?? 0) };
@@ -466,10 +463,14 @@ export class StackControl {
     const { before, next } = await this.generations.exclusive(async (gen) => {
       const before = contentsOf(gen.app);
       await this.retire(gen, exempt);
-      clearState(this.stateDir!);
-      if (this.dynalite) await restoreTables(this.dynalite, []);
-      const next = await this.build(gen.number + 1, !setup?.provision);
-      this.generations.swap(next);
+      const next = await this.rebuild(
+        gen,
+        async () => {
+          clearState(this.stateDir!);
+          if (this.dynalite) await restoreTables(this.dynalite, []);
+        },
+        !setup?.provision,
+      );
       return { before, next };
     }, exempt);
     // Set up as the CLI does at start, through the stack's own APIs: requests pass meanwhile
@@ -505,6 +506,25 @@ export class StackControl {
       if (fn.code.kind === "local" && !existsSync(fn.code.dir)) return true;
     }
     return false;
+  }
+
+  /**
+   * After `old` was retired: puts the new state in place, builds the services over it and
+   * makes them current. Should that fail (a disk error, the DynamoDB engine down), the services
+   * are built over whatever state there is, so the stack keeps answering, and the error is thrown.
+   */
+  private async rebuild(old: Generation, prepare: () => Promise<void>, ready = true): Promise<Generation> {
+    let next: Generation;
+    try {
+      await prepare();
+      next = await this.build(old.number + 1, ready);
+    } catch (error) {
+      (this.options.logger ?? consoleLogger).error(`[control] the state could not be put in place: ${(error as Error).message}; serving what there is`);
+      this.generations.swap(await this.build(old.number + 1, true));
+      throw error;
+    }
+    this.generations.swap(next);
+    return next;
   }
 
   /** Takes a generation out of service: its services close, its journals refuse writes, its streams end. */

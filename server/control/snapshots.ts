@@ -131,7 +131,7 @@ export class SnapshotStore {
     const root = join(this.stateDir, SNAPSHOTS);
     if (!existsSync(root)) return [];
     return readdirSync(root)
-      .filter((name) => options.own || !name.startsWith("."))
+      .filter((name) => (options.own ? !name.startsWith(".saving-") && !name.startsWith(".importing-") : !name.startsWith(".")))
       .map((name) => this.meta(name))
       .filter((meta): meta is SnapshotMeta => meta !== undefined)
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name));
@@ -143,7 +143,8 @@ export class SnapshotStore {
    */
   save(meta: Omit<SnapshotMeta, "files" | "bytes" | "tables" | "items">, tables: TableDump[], options: { files?: boolean } = {}): SnapshotMeta {
     const target = this.dirOf(meta.name);
-    const staging = `${target}.saving-${process.pid}`;
+    // Beside it, under a name no snapshot can have (".": rekognito's own), so list() never sees it half-made.
+    const staging = this.dirOf(`.saving-${meta.name}-${process.pid}`);
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(join(staging, "files"), { recursive: true });
     let bytes = 0;
@@ -208,7 +209,7 @@ export class SnapshotStore {
   /** Writes an imported snapshot under `name` (replacing one of that name). */
   write(name: string, content: SnapshotContent): SnapshotMeta {
     const target = this.dirOf(name);
-    const staging = `${target}.importing-${process.pid}`;
+    const staging = this.dirOf(`.importing-${name}-${process.pid}`);
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(join(staging, "files"), { recursive: true });
     let bytes = 0;
