@@ -208,6 +208,11 @@ describe("the clock", () => {
       const refused = await control(stack.endpoint, "POST", "/_rekognito/clock", { body });
       expect(refused, JSON.stringify(body)).toMatchObject({ status: 400, json: { __type: "InvalidParameterValueException" } });
     }
+    for (const raw of ["{not json", "[1]", "null", '"PT5M"']) {
+      const refused = await control(stack.endpoint, "POST", "/_rekognito/clock", { raw, headers: { "content-type": "application/json" } });
+      expect(refused, raw).toMatchObject({ status: 400, json: { __type: "SerializationException" } });
+    }
+    expect(clock.now()).toBe(start + 301_500 + 25 * 3_600_000);
     expect((await control(stack.endpoint, "POST", "/_rekognito/clock", { body: { set: "2027-01-01T00:00:00Z" } })).json.now).toBe("2027-01-01T00:00:00.000Z");
     expect(clock.now()).toBe(Date.UTC(2027, 0, 1));
     clock.set(Date.now());
