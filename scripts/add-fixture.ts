@@ -36,7 +36,9 @@ import {
   type FixtureManifest,
 } from "../server/faces/fixtures.js";
 import { sniffImage } from "../server/faces/image.js";
-import { faceBox, faceLandmarks, imageEmbedding, lookalikeEmbedding, personaBase, placementForBox, roundEmbedding, stringifyManifest } from "./make-fixtures.js";
+import { imageEmbedding, lookalikeEmbedding, personaBase, roundEmbedding } from "./fixtures/embeddings.js";
+import { faceBox, faceLandmarks, placementForBox } from "./fixtures/face.js";
+import { stringifyManifest } from "./fixtures/manifest.js";
 
 const KINDS: FixtureKind[] = ["document", "selfie", "lookalike", "two-faces", "no-face", "small-face", "corrupt", "not-an-image"];
 /** The drawn faces' height/width; a user's box keeps its own proportions for the box itself. */
