@@ -6,7 +6,8 @@ import { isValidBucketName } from "../../server/storage/s3/objects.js";
 import { resolveOperation } from "../../server/storage/s3/operations.js";
 import { bucketFromHost, checkPresignedExpiry } from "../../server/storage/s3/http.js";
 import { S3Error } from "../../server/storage/s3/errors.js";
-import { expiryOf, type ObjectRecord } from "../../server/storage/s3/store.js";
+import { expiryOf } from "../../server/storage/s3/lifecycle.js";
+import type { ObjectRecord } from "../../server/storage/s3/records.js";
 import { matchCorsRule } from "../../server/storage/s3/configuration.js";
 
 const hex = (b64: string) => Buffer.from(b64, "base64").toString("hex");

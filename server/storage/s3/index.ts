@@ -20,7 +20,8 @@ import {
 } from "./http.js";
 import { Notifier } from "./notifications.js";
 import { resolveOperation, type ImplementedOperation } from "./operations.js";
-import { S3Store, type BucketRecord } from "./store.js";
+import { S3Store } from "./store.js";
+import type { BucketRecord } from "./records.js";
 import { authorize, callerOf, secureTransport, type Authorization, type BucketAccess } from "./access.js";
 import { readStoredPolicy, type BucketPolicy } from "./policy.js";
 import type { S3ActionFactory, S3Request, S3Services } from "./types.js";

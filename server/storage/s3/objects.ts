@@ -1,4 +1,4 @@
-import type { ObjectRecord } from "./store.js";
+import type { ObjectRecord } from "./records.js";
 import { storedContentEncoding } from "./chunked.js";
 
 /** Shared by the object actions: how S3 writes an object's headers and dates. */

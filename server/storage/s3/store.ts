@@ -1,61 +1,22 @@
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Readable } from "node:stream";
-import type {
-  CORSRule,
-  LifecycleRule,
-  NotificationConfiguration,
-  PublicAccessBlockConfiguration,
-  ServerSideEncryptionConfiguration,
-} from "@aws-sdk/client-s3";
+import type { Readable } from "node:stream";
+import type { NotificationConfiguration } from "@aws-sdk/client-s3";
 import type { CoreServices } from "../../core/services.js";
 import type { Journal } from "../../core/persistence.js";
-import type { ChecksumAlgorithm } from "./checksums.js";
+import { FileBodies, MemoryBodies, type BodyStore } from "./bodies.js";
 import { S3Errors } from "./errors.js";
-
-/** What S3 keeps of an object besides its bytes. */
-export interface ObjectRecord {
-  key: string;
-  size: number;
-  /** MD5 hex of the bytes, without quotes. */
-  etag: string;
-  lastModified: number;
-  contentType?: string;
-  contentEncoding?: string;
-  contentDisposition?: string;
-  contentLanguage?: string;
-  cacheControl?: string;
-  expires?: string;
-  storageClass?: string;
-  /** x-amz-meta-* without the prefix, names lower-cased as S3 keeps them. */
-  metadata: Record<string, string>;
-  /** The additional checksum the object was uploaded with, if any (type FULL_OBJECT unless said). */
-  checksum?: { algorithm: ChecksumAlgorithm; value: string; type?: "COMPOSITE" | "FULL_OBJECT" };
-  /** Where the bytes are (a file name under objects/, or a key of the in-memory map). */
-  body: string;
-}
-
-export interface BucketRecord {
-  name: string;
-  region: string;
-  creationDate: number;
-  notification: NotificationConfiguration;
-  /** The bucket's configurations set by Put… (absent: never set, or deleted). */
-  config: BucketConfig;
-  objects: Map<string, ObjectRecord>;
-  /** Keys in byte order, rebuilt lazily after a key is added or removed. */
-  sortedKeys: string[] | null;
-}
-
-/** Bucket configurations kept as AWS's SDK types describe them (the policy as its JSON text). */
-export interface BucketConfig {
-  encryption?: ServerSideEncryptionConfiguration;
-  publicAccessBlock?: PublicAccessBlockConfiguration;
-  cors?: CORSRule[];
-  lifecycle?: LifecycleRule[];
-  policy?: string;
-}
-export type BucketConfigKind = keyof BucketConfig;
+import { abortDueOf, isExpired } from "./lifecycle.js";
+import {
+  compareKeys,
+  newBucket,
+  setConfig,
+  type BucketConfig,
+  type BucketConfigKind,
+  type BucketRecord,
+  type ObjectRecord,
+  type PartRecord,
+  type UploadRecord,
+} from "./records.js";
 
 type JournalEntry =
   | { t: "bucket"; name: string; region: string; creationDate: number }
@@ -67,85 +28,6 @@ type JournalEntry =
   | { t: "upload"; upload: Omit<UploadRecord, "parts"> }
   | { t: "part"; uploadId: string; part: PartRecord }
   | { t: "uploadEnd"; uploadId: string };
-
-/** A part of a multipart upload. */
-export interface PartRecord {
-  partNumber: number;
-  size: number;
-  /** MD5 hex, no quotes. */
-  etag: string;
-  lastModified: number;
-  checksum?: { algorithm: ChecksumAlgorithm; value: string };
-  body: string;
-}
-
-/** A multipart upload in progress: the future object's description and its parts so far. */
-export interface UploadRecord {
-  uploadId: string;
-  bucket: string;
-  key: string;
-  initiated: number;
-  /** The object's description, as CreateMultipartUpload gave it. */
-  object: Omit<ObjectRecord, "body" | "size" | "etag" | "lastModified" | "checksum">;
-  checksumAlgorithm?: ChecksumAlgorithm;
-  checksumType?: "COMPOSITE" | "FULL_OBJECT";
-  parts: Map<number, PartRecord>;
-}
-
-/** Where object bytes live: files in the data directory, or memory for an ephemeral stack. */
-interface BodyStore {
-  write(ref: string, data: Buffer): void;
-  read(ref: string): Buffer;
-  /** Bytes start..end inclusive. */
-  stream(ref: string, start: number, end: number): Readable;
-  remove(ref: string): void;
-  /** Every stored ref (to sweep files no journal entry points to). */
-  refs(): string[];
-}
-
-class MemoryBodies implements BodyStore {
-  private readonly bodies = new Map<string, Buffer>();
-  write(ref: string, data: Buffer) {
-    this.bodies.set(ref, data);
-  }
-  read(ref: string) {
-    return this.bodies.get(ref) ?? Buffer.alloc(0);
-  }
-  stream(ref: string, start: number, end: number) {
-    return Readable.from([this.read(ref).subarray(start, end + 1)]);
-  }
-  remove(ref: string) {
-    this.bodies.delete(ref);
-  }
-  refs() {
-    return [...this.bodies.keys()];
-  }
-}
-
-class FileBodies implements BodyStore {
-  constructor(private readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
-  }
-  write(ref: string, data: Buffer) {
-    const path = join(this.dir, ref);
-    writeFileSync(`${path}.tmp`, data);
-    renameSync(`${path}.tmp`, path);
-  }
-  read(ref: string) {
-    return readFileSync(join(this.dir, ref));
-  }
-  stream(ref: string, start: number, end: number): Readable {
-    if (end < start) return Readable.from([Buffer.alloc(0)]);
-    return createReadStream(join(this.dir, ref), { start, end });
-  }
-  remove(ref: string) {
-    const path = join(this.dir, ref);
-    if (existsSync(path)) unlinkSync(path);
-  }
-  refs() {
-    return readdirSync(this.dir);
-  }
-}
 
 /**
  * S3's state: buckets, objects and notification configurations. Knows nothing of HTTP.
@@ -425,63 +307,4 @@ export class S3Store {
     for (const b of this.buckets.values()) objects += b.objects.size;
     return { buckets: this.buckets.size, objects, multipartUploads: this.uploads.size };
   }
-}
-
-function newBucket(name: string, region: string, creationDate: number): BucketRecord {
-  return { name, region, creationDate, notification: {}, config: {}, objects: new Map(), sortedKeys: null };
-}
-
-function setConfig(config: BucketConfig, kind: BucketConfigKind, value: unknown): void {
-  if (value === undefined) delete config[kind];
-  else (config as Record<string, unknown>)[kind] = value;
-}
-
-const DAY = 86_400_000;
-
-/** Whether an enabled rule's filter (prefix, size) takes in the object. Tag filters match nothing: objects have no tags here. */
-function ruleApplies(rule: LifecycleRule, o: ObjectRecord): boolean {
-  if (rule.Status !== "Enabled") return false;
-  const f = rule.Filter;
-  const and = f?.And;
-  if (f?.Tag || and?.Tags?.length) return false;
-  const prefix = and?.Prefix ?? f?.Prefix ?? rule.Prefix ?? "";
-  if (!o.key.startsWith(prefix)) return false;
-  const greater = and?.ObjectSizeGreaterThan ?? f?.ObjectSizeGreaterThan;
-  const less = and?.ObjectSizeLessThan ?? f?.ObjectSizeLessThan;
-  if (greater !== undefined && !(o.size > greater)) return false;
-  if (less !== undefined && !(o.size < less)) return false;
-  return true;
-}
-
-/**
- * When a rule expires an object, as S3 computes it: Days after creation rounded up to the
- * next midnight UTC, or the rule's Date. Undefined when the rule does not expire it.
- */
-export function expiryOf(rule: LifecycleRule, o: ObjectRecord): number | undefined {
-  if (!ruleApplies(rule, o)) return undefined;
-  const e = rule.Expiration;
-  if (e?.Days !== undefined) return Math.ceil((o.lastModified + e.Days * DAY) / DAY) * DAY;
-  if (e?.Date !== undefined) return new Date(e.Date).getTime();
-  return undefined;
-}
-
-/** When a rule's AbortIncompleteMultipartUpload aborts an upload (prefix filters only, as S3), rounded up to midnight UTC. */
-export function abortDueOf(rule: LifecycleRule, u: Pick<UploadRecord, "key" | "initiated">): number | undefined {
-  const days = rule.AbortIncompleteMultipartUpload?.DaysAfterInitiation;
-  if (rule.Status !== "Enabled" || days === undefined) return undefined;
-  const prefix = rule.Filter?.And?.Prefix ?? rule.Filter?.Prefix ?? rule.Prefix ?? "";
-  if (rule.Filter?.Tag || rule.Filter?.And?.Tags?.length || !u.key.startsWith(prefix)) return undefined;
-  return Math.ceil((u.initiated + days * DAY) / DAY) * DAY;
-}
-
-export function isExpired(rules: LifecycleRule[], o: ObjectRecord, now: number): boolean {
-  return rules.some((rule) => {
-    const due = expiryOf(rule, o);
-    return due !== undefined && now >= due;
-  });
-}
-
-/** S3 lists keys in UTF-8 binary order. */
-export function compareKeys(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 }

@@ -1,6 +1,6 @@
 import type { S3ActionFactory } from "../types.js";
 import { S3Errors } from "../errors.js";
-import { compareKeys } from "../store.js";
+import { compareKeys } from "../records.js";
 import { isoDate } from "../objects.js";
 import { xmlDocument } from "../xml.js";
 

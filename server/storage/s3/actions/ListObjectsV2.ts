@@ -1,5 +1,5 @@
 import type { S3ActionFactory, S3Request, S3Services } from "../types.js";
-import { compareKeys, type ObjectRecord } from "../store.js";
+import { compareKeys, type ObjectRecord } from "../records.js";
 import { S3Errors } from "../errors.js";
 import { isoDate, quotedEtag } from "../objects.js";
 import { xmlDocument, type XmlObject } from "../xml.js";
