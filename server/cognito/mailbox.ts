@@ -1,5 +1,5 @@
 import type { CoreServices } from "../core/services.js";
-import type { Journal } from "../core/persistence.js";
+import type { Journal, JournalRecord } from "../core/persistence.js";
 
 /** A message Cognito would have e-mailed, kept locally instead. */
 export interface MailMessage {
@@ -17,22 +17,26 @@ export interface MailMessage {
   username: string;
 }
 
+/** A message as the `cognito-mailbox` journal keeps it (server/core/persistence.ts: one shape for every journal). */
+type MailRecord = JournalRecord & { op: "send-mail"; message: MailMessage };
+
 /**
  * The local mailbox: every code Cognito would e-mail lands here (and in the log), to be read
  * at GET /_rekognito/mailbox. Kept in the "cognito-mailbox" journal.
  */
 export class Mailbox {
   private readonly messages: MailMessage[];
-  private readonly journal: Journal<MailMessage>;
+  private readonly journal: Journal<MailRecord>;
 
   constructor(private readonly core: CoreServices) {
-    this.journal = core.persistence.journal<MailMessage>("cognito-mailbox");
-    this.messages = this.journal.load();
+    this.journal = core.persistence.journal<MailRecord>("cognito-mailbox");
+    // Data directories written before the one shape of journal records hold the bare messages.
+    this.messages = this.journal.load().flatMap((r: MailRecord | MailMessage) => ("op" in r ? (r.op === "send-mail" ? [r.message] : []) : [r]));
   }
 
   send(message: Omit<MailMessage, "id" | "sentAt">): MailMessage {
     const full: MailMessage = { id: this.core.ids.uuid(), sentAt: new Date(this.core.clock.now()).toISOString(), ...message };
-    this.journal.append(full);
+    this.journal.append({ op: "send-mail", message: full });
     this.messages.push(full);
     // The code once: most subjects already carry it ("Your sign-up code: 478212").
     this.core.logger.info(`mail to ${full.to}: ${full.subject}${full.code && !full.subject.includes(full.code) ? ` (code ${full.code})` : ""}`);

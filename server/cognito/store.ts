@@ -6,7 +6,7 @@ import type {
   UserStatusType,
 } from "@aws-sdk/client-cognito-identity-provider";
 import type { CoreServices } from "../core/services.js";
-import type { Journal } from "../core/persistence.js";
+import type { Journal, JournalRecord } from "../core/persistence.js";
 import { randomString } from "../core/ids.js";
 
 /** A user pool as kept in memory and in the journal. Times are epoch milliseconds. */
@@ -143,7 +143,23 @@ export interface RefreshTokenRecord {
   rotatedAt?: number;
 }
 
-type Change =
+/** A change to Cognito's state as the `cognito` journal keeps it (server/core/persistence.ts: one shape for every journal). */
+type Change = JournalRecord &
+  (
+    | { op: "put-pool"; pool: PoolRecord }
+    | { op: "delete-pool"; poolId: string }
+    | { op: "put-client"; client: ClientRecord }
+    | { op: "delete-client"; clientId: string }
+    | { op: "put-user"; user: UserRecord }
+    | { op: "delete-user"; poolId: string; username: string }
+    | { op: "put-group"; group: GroupRecord }
+    | { op: "delete-group"; poolId: string; groupName: string }
+    | { op: "put-refresh-token"; refreshToken: RefreshTokenRecord }
+    | { op: "revoke-origin"; originJti: string }
+  );
+
+/** The records of data directories written before the one shape (`t`, "pool-" for a deletion). */
+type LegacyChange =
   | { t: "pool"; pool: PoolRecord }
   | { t: "pool-"; id: string }
   | { t: "client"; client: ClientRecord }
@@ -154,6 +170,35 @@ type Change =
   | { t: "group-"; poolId: string; name: string }
   | { t: "refresh"; refresh: RefreshTokenRecord }
   | { t: "revoke"; originJti: string };
+
+/** A record as read from the journal, in today's shape; undefined for one no version wrote. */
+function readCognitoChange(record: Change | LegacyChange): Change | undefined {
+  if ("op" in record) return record;
+  switch (record.t) {
+    case "pool":
+      return { op: "put-pool", pool: record.pool };
+    case "pool-":
+      return { op: "delete-pool", poolId: record.id };
+    case "client":
+      return { op: "put-client", client: record.client };
+    case "client-":
+      return { op: "delete-client", clientId: record.id };
+    case "user":
+      return { op: "put-user", user: record.user };
+    case "user-":
+      return { op: "delete-user", poolId: record.poolId, username: record.username };
+    case "group":
+      return { op: "put-group", group: record.group };
+    case "group-":
+      return { op: "delete-group", poolId: record.poolId, groupName: record.name };
+    case "refresh":
+      return { op: "put-refresh-token", refreshToken: record.refresh };
+    case "revoke":
+      return { op: "revoke-origin", originJti: record.originJti };
+    default:
+      return undefined;
+  }
+}
 
 const LOWER_ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -176,33 +221,36 @@ export class CognitoStore {
 
   constructor(private readonly core: CoreServices) {
     this.journal = core.persistence.journal<Change>("cognito");
-    for (const change of this.journal.load()) this.apply(change);
+    for (const record of this.journal.load()) {
+      const change = readCognitoChange(record);
+      if (change) this.apply(change);
+    }
     const now = core.clock.now();
     for (const [token, r] of this.refreshTokens) if (r.expiresAt < now) this.refreshTokens.delete(token);
     this.journal.rewrite(this.snapshot());
   }
 
   private apply(change: Change): void {
-    switch (change.t) {
-      case "pool":
+    switch (change.op) {
+      case "put-pool":
         this.pools.set(change.pool.id, change.pool);
         if (!this.users.has(change.pool.id)) this.users.set(change.pool.id, new Map());
         return;
-      case "pool-":
-        this.pools.delete(change.id);
-        this.users.delete(change.id);
-        this.byEmail.delete(change.id);
-        this.groups.delete(change.id);
-        for (const [id, c] of this.clients) if (c.poolId === change.id) this.clients.delete(id);
-        for (const [t, r] of this.refreshTokens) if (r.poolId === change.id) this.refreshTokens.delete(t);
+      case "delete-pool":
+        this.pools.delete(change.poolId);
+        this.users.delete(change.poolId);
+        this.byEmail.delete(change.poolId);
+        this.groups.delete(change.poolId);
+        for (const [id, c] of this.clients) if (c.poolId === change.poolId) this.clients.delete(id);
+        for (const [t, r] of this.refreshTokens) if (r.poolId === change.poolId) this.refreshTokens.delete(t);
         return;
-      case "client":
+      case "put-client":
         this.clients.set(change.client.id, change.client);
         return;
-      case "client-":
-        this.clients.delete(change.id);
+      case "delete-client":
+        this.clients.delete(change.clientId);
         return;
-      case "user": {
+      case "put-user": {
         const byName = this.users.get(change.user.poolId);
         if (!byName) return;
         this.unindexEmail(byName.get(change.user.username));
@@ -210,28 +258,28 @@ export class CognitoStore {
         this.indexEmail(change.user);
         return;
       }
-      case "user-":
+      case "delete-user":
         this.unindexEmail(this.users.get(change.poolId)?.get(change.username));
         this.users.get(change.poolId)?.delete(change.username);
         for (const [t, r] of this.refreshTokens) if (r.poolId === change.poolId && r.username === change.username) this.refreshTokens.delete(t);
         return;
-      case "group": {
+      case "put-group": {
         let byName = this.groups.get(change.group.poolId);
         if (!byName) this.groups.set(change.group.poolId, (byName = new Map()));
         byName.set(change.group.name, change.group);
         return;
       }
-      case "group-":
-        this.groups.get(change.poolId)?.delete(change.name);
+      case "delete-group":
+        this.groups.get(change.poolId)?.delete(change.groupName);
         // Deleting a group takes it out of its members too (the journal already holds their records).
         for (const user of this.users.get(change.poolId)?.values() ?? []) {
-          if (user.groups?.includes(change.name)) user.groups = user.groups.filter((g) => g !== change.name);
+          if (user.groups?.includes(change.groupName)) user.groups = user.groups.filter((g) => g !== change.groupName);
         }
         return;
-      case "refresh":
-        this.refreshTokens.set(change.refresh.token, change.refresh);
+      case "put-refresh-token":
+        this.refreshTokens.set(change.refreshToken.token, change.refreshToken);
         return;
-      case "revoke":
+      case "revoke-origin":
         this.revokedOrigins.add(change.originJti);
         for (const r of this.refreshTokens.values()) if (r.originJti === change.originJti) r.revoked = true;
         return;
@@ -265,12 +313,12 @@ export class CognitoStore {
 
   private snapshot(): Change[] {
     const out: Change[] = [];
-    for (const pool of this.pools.values()) out.push({ t: "pool", pool });
-    for (const client of this.clients.values()) out.push({ t: "client", client });
-    for (const byName of this.groups.values()) for (const group of byName.values()) out.push({ t: "group", group });
-    for (const byName of this.users.values()) for (const user of byName.values()) out.push({ t: "user", user });
-    for (const refresh of this.refreshTokens.values()) out.push({ t: "refresh", refresh });
-    for (const originJti of this.revokedOrigins) out.push({ t: "revoke", originJti });
+    for (const pool of this.pools.values()) out.push({ op: "put-pool", pool });
+    for (const client of this.clients.values()) out.push({ op: "put-client", client });
+    for (const byName of this.groups.values()) for (const group of byName.values()) out.push({ op: "put-group", group });
+    for (const byName of this.users.values()) for (const user of byName.values()) out.push({ op: "put-user", user });
+    for (const refresh of this.refreshTokens.values()) out.push({ op: "put-refresh-token", refreshToken: refresh });
+    for (const originJti of this.revokedOrigins) out.push({ op: "revoke-origin", originJti });
     return out;
   }
 
@@ -298,7 +346,7 @@ export class CognitoStore {
 
   // --- pools ---
   putPool(pool: PoolRecord): void {
-    this.commit({ t: "pool", pool });
+    this.commit({ op: "put-pool", pool });
   }
   pool(id: string): PoolRecord | undefined {
     return this.pools.get(id);
@@ -307,7 +355,7 @@ export class CognitoStore {
     return [...this.pools.values()].sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
   }
   deletePool(id: string): void {
-    this.commit({ t: "pool-", id });
+    this.commit({ op: "delete-pool", poolId: id });
   }
   userCount(poolId: string): number {
     return this.users.get(poolId)?.size ?? 0;
@@ -315,7 +363,7 @@ export class CognitoStore {
 
   // --- clients ---
   putClient(client: ClientRecord): void {
-    this.commit({ t: "client", client });
+    this.commit({ op: "put-client", client });
   }
   client(id: string): ClientRecord | undefined {
     return this.clients.get(id);
@@ -324,15 +372,15 @@ export class CognitoStore {
     return [...this.clients.values()].filter((c) => c.poolId === poolId);
   }
   deleteClient(id: string): void {
-    this.commit({ t: "client-", id });
+    this.commit({ op: "delete-client", clientId: id });
   }
 
   // --- users ---
   putUser(user: UserRecord): void {
-    this.commit({ t: "user", user });
+    this.commit({ op: "put-user", user });
   }
   deleteUser(user: UserRecord): void {
-    this.commit({ t: "user-", poolId: user.poolId, username: user.username });
+    this.commit({ op: "delete-user", poolId: user.poolId, username: user.username });
   }
   usersOf(poolId: string): UserRecord[] {
     return [...(this.users.get(poolId)?.values() ?? [])].sort((a, b) => a.createdAt - b.createdAt || a.username.localeCompare(b.username));
@@ -370,7 +418,7 @@ export class CognitoStore {
 
   // --- groups ---
   putGroup(group: GroupRecord): void {
-    this.commit({ t: "group", group });
+    this.commit({ op: "put-group", group });
   }
   group(poolId: string, name: string): GroupRecord | undefined {
     return this.groups.get(poolId)?.get(name);
@@ -380,7 +428,7 @@ export class CognitoStore {
     return [...(this.groups.get(poolId)?.values() ?? [])].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
   deleteGroup(group: GroupRecord): void {
-    this.commit({ t: "group-", poolId: group.poolId, name: group.name });
+    this.commit({ op: "delete-group", poolId: group.poolId, groupName: group.name });
   }
 
   // --- passwords ---
@@ -397,7 +445,7 @@ export class CognitoStore {
 
   // --- refresh tokens and revocation ---
   putRefreshToken(refresh: RefreshTokenRecord): void {
-    this.commit({ t: "refresh", refresh });
+    this.commit({ op: "put-refresh-token", refreshToken: refresh });
   }
   refreshToken(token: string): RefreshTokenRecord | undefined {
     return this.refreshTokens.get(token);
@@ -407,7 +455,7 @@ export class CognitoStore {
   }
   /** Ends every token (refresh, access, id) that descends from one authentication. */
   revokeOrigin(originJti: string): void {
-    if (!this.revokedOrigins.has(originJti)) this.commit({ t: "revoke", originJti });
+    if (!this.revokedOrigins.has(originJti)) this.commit({ op: "revoke-origin", originJti });
   }
   isRevoked(originJti: string): boolean {
     return this.revokedOrigins.has(originJti);

@@ -44,6 +44,16 @@ export interface Persistence {
   seal?(reason: string): void;
 }
 
+/**
+ * The one shape of every journal's records: `op` names the change, a verb and a noun
+ * ("put-object", "delete-pool"), and its other fields are named in full (bucket, poolId, user).
+ * Each store's reader also takes the records it wrote before this shape (`t` with short keys):
+ * data directories outlive upgrades. Stores that compact at start rewrite them in this shape.
+ */
+export interface JournalRecord {
+  op: string;
+}
+
 export interface Journal<T> {
   /** Every record appended so far, in order. */
   load(): T[];

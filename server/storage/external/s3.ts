@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { NotificationConfiguration, PublicAccessBlockConfiguration } from "@aws-sdk/client-s3";
 import type { CoreServices } from "../../core/services.js";
+import type { JournalRecord } from "../../core/persistence.js";
 import { callerFromHeaders } from "../../protocol/sigv4.js";
 import type { StoredObject } from "../types.js";
 import { Forwarder, forwardableHeaders, readAll, relay, UpstreamError } from "../forward.js";
@@ -66,11 +67,38 @@ function encodeKey(key: string): string {
     .join("/");
 }
 
-type Entry =
+/** What rekognito keeps of an external endpoint's buckets, as the `s3-external` journal holds it (server/core/persistence.ts). */
+type Change = JournalRecord &
+  (
+    | { op: "put-region"; bucket: string; region: string }
+    | { op: "put-notification"; bucket: string; configuration: NotificationConfiguration }
+    | { op: "put-policy"; bucket: string; policy: string }
+    | { op: "delete-policy"; bucket: string }
+    | { op: "forget-bucket"; bucket: string }
+  );
+
+/** The records of data directories written before the one shape (`t`). */
+type LegacyChange =
   | { t: "region"; bucket: string; region: string }
   | { t: "notification"; bucket: string; config: NotificationConfiguration }
   | { t: "policy"; bucket: string; policy?: string }
   | { t: "forget"; bucket: string };
+
+function readChange(record: Change | LegacyChange): Change | undefined {
+  if ("op" in record) return record;
+  switch (record.t) {
+    case "region":
+      return { op: "put-region", bucket: record.bucket, region: record.region };
+    case "notification":
+      return { op: "put-notification", bucket: record.bucket, configuration: record.config };
+    case "policy":
+      return record.policy === undefined ? { op: "delete-policy", bucket: record.bucket } : { op: "put-policy", bucket: record.bucket, policy: record.policy };
+    case "forget":
+      return { op: "forget-bucket", bucket: record.bucket };
+    default:
+      return undefined;
+  }
+}
 
 const POLICY_OPERATIONS = new Set(["PutBucketPolicy", "GetBucketPolicy", "DeleteBucketPolicy"]);
 
@@ -113,17 +141,17 @@ export function createExternalS3(core: CoreServices, fastify: FastifyInstance, e
   const forwarder = new Forwarder(endpoint);
   const signer = new ExternalSigner();
   const notifier = new Notifier(core);
-  const journal = core.persistence.journal<Entry>("s3-external");
+  const journal = core.persistence.journal<Change>("s3-external");
   const regions = new Map<string, string>();
   const configs = new Map<string, NotificationConfiguration>();
   const policies = new Map<string, string>();
-  for (const e of journal.load()) {
-    if (e.t === "region") regions.set(e.bucket, e.region);
-    else if (e.t === "notification") configs.set(e.bucket, e.config);
-    else if (e.t === "policy") {
-      if (e.policy === undefined) policies.delete(e.bucket);
-      else policies.set(e.bucket, e.policy);
-    } else {
+  for (const record of journal.load()) {
+    const e = readChange(record);
+    if (e?.op === "put-region") regions.set(e.bucket, e.region);
+    else if (e?.op === "put-notification") configs.set(e.bucket, e.configuration);
+    else if (e?.op === "put-policy") policies.set(e.bucket, e.policy);
+    else if (e?.op === "delete-policy") policies.delete(e.bucket);
+    else if (e?.op === "forget-bucket") {
       regions.delete(e.bucket);
       configs.delete(e.bucket);
       policies.delete(e.bucket);
@@ -151,10 +179,10 @@ export function createExternalS3(core: CoreServices, fastify: FastifyInstance, e
     if (operation === "PutBucketPolicy") {
       const policy = checkPolicy(body ?? Buffer.alloc(0));
       checkPolicyAllowedByBlockPublicAccess(parseBucketPolicy(policy, bucket), (await publicAccessBlockOf(bucket, region)) ?? undefined);
-      journal.append({ t: "policy", bucket, policy });
+      journal.append({ op: "put-policy", bucket, policy });
       policies.set(bucket, policy);
     } else {
-      journal.append({ t: "policy", bucket });
+      journal.append({ op: "delete-policy", bucket });
       policies.delete(bucket);
     }
     return { status: 204 };
@@ -293,7 +321,7 @@ export function createExternalS3(core: CoreServices, fastify: FastifyInstance, e
         if (/Unable to validate the following destination configurations/.test(answer.toString("utf8"))) {
           // LocalStack checks Lambda destinations against its own Lambda service, which cannot see
           // the functions rekognito runs. rekognito is the one delivering: it keeps the configuration.
-          journal.append({ t: "notification", bucket, config });
+          journal.append({ op: "put-notification", bucket, configuration: config });
           configs.set(bucket, config);
           core.logger.warn(
             `s3 ${bucket}: ${base.origin} could not validate the notification destinations (they run in rekognito); rekognito keeps the configuration and raises the events`,
@@ -319,18 +347,18 @@ export function createExternalS3(core: CoreServices, fastify: FastifyInstance, e
           case "CreateBucket": {
             const constraint = body?.length ? /<LocationConstraint>([^<]+)<\/LocationConstraint>/.exec(body.toString("utf8"))?.[1] : undefined;
             const r = constraint === "EU" ? "eu-west-1" : (constraint ?? "us-east-1");
-            journal.append({ t: "region", bucket, region: r });
+            journal.append({ op: "put-region", bucket, region: r });
             regions.set(bucket, r);
             break;
           }
           case "DeleteBucket":
-            journal.append({ t: "forget", bucket });
+            journal.append({ op: "forget-bucket", bucket });
             regions.delete(bucket);
             configs.delete(bucket);
             policies.delete(bucket);
             break;
           case "PutBucketNotificationConfiguration":
-            journal.append({ t: "notification", bucket, config: config! });
+            journal.append({ op: "put-notification", bucket, configuration: config! });
             configs.set(bucket, config!);
             break;
           case "PutObject":

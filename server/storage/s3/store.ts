@@ -5,6 +5,7 @@ import type { CoreServices } from "../../core/services.js";
 import type { Journal } from "../../core/persistence.js";
 import { FileBodies, MemoryBodies, type BodyStore } from "./bodies.js";
 import { S3Errors } from "./errors.js";
+import { readS3Change, type S3Change } from "./journal.js";
 import { abortDueOf, isExpired } from "./lifecycle.js";
 import {
   compareKeys,
@@ -18,17 +19,6 @@ import {
   type UploadRecord,
 } from "./records.js";
 
-type JournalEntry =
-  | { t: "bucket"; name: string; region: string; creationDate: number }
-  | { t: "deleteBucket"; name: string }
-  | { t: "put"; bucket: string; object: ObjectRecord }
-  | { t: "delete"; bucket: string; key: string }
-  | { t: "notification"; bucket: string; config: NotificationConfiguration }
-  | { t: "config"; bucket: string; kind: BucketConfigKind; value?: BucketConfig[BucketConfigKind] }
-  | { t: "upload"; upload: Omit<UploadRecord, "parts"> }
-  | { t: "part"; uploadId: string; part: PartRecord }
-  | { t: "uploadEnd"; uploadId: string };
-
 /**
  * S3's state: buckets, objects and notification configurations. Knows nothing of HTTP.
  * Metadata changes go to the journal `s3`; bytes go to files under the `s3/objects`
@@ -38,11 +28,11 @@ type JournalEntry =
 export class S3Store {
   private readonly buckets = new Map<string, BucketRecord>();
   private readonly uploads = new Map<string, UploadRecord>();
-  private readonly journal: Journal<JournalEntry>;
+  private readonly journal: Journal<S3Change>;
   private readonly bodies: BodyStore;
 
   constructor(private readonly core: CoreServices) {
-    this.journal = core.persistence.journal<JournalEntry>("s3");
+    this.journal = core.persistence.journal<S3Change>("s3");
     const dir = core.persistence.directory("s3");
     this.bodies = dir ? new FileBodies(join(dir, "objects")) : new MemoryBodies();
     this.replay();
@@ -51,67 +41,68 @@ export class S3Store {
   private replay(): void {
     const entries = this.journal.load();
     if (!entries.length) return;
-    for (const e of entries) {
-      switch (e.t) {
-        case "bucket":
-          this.buckets.set(e.name, newBucket(e.name, e.region, e.creationDate));
+    for (const record of entries) {
+      const e = readS3Change(record);
+      switch (e?.op) {
+        case "create-bucket":
+          this.buckets.set(e.bucket, newBucket(e.bucket, e.region, e.creationDate));
           break;
-        case "deleteBucket":
-          this.buckets.delete(e.name);
+        case "delete-bucket":
+          this.buckets.delete(e.bucket);
           break;
-        case "put": {
+        case "put-object": {
           const b = this.buckets.get(e.bucket);
           if (!b) break;
           if (!b.objects.has(e.object.key)) b.sortedKeys = null;
           b.objects.set(e.object.key, e.object);
           break;
         }
-        case "delete": {
+        case "delete-object": {
           const b = this.buckets.get(e.bucket);
           if (b?.objects.delete(e.key)) b.sortedKeys = null;
           break;
         }
-        case "notification": {
+        case "put-notification": {
           const b = this.buckets.get(e.bucket);
-          if (b) b.notification = e.config;
+          if (b) b.notification = e.configuration;
           break;
         }
-        case "config": {
+        case "put-config": {
           const b = this.buckets.get(e.bucket);
           if (b) setConfig(b.config, e.kind, e.value);
           break;
         }
-        case "upload":
+        case "create-upload":
           if (this.buckets.has(e.upload.bucket)) this.uploads.set(e.upload.uploadId, { ...e.upload, parts: new Map() });
           break;
-        case "part":
+        case "put-part":
           this.uploads.get(e.uploadId)?.parts.set(e.part.partNumber, e.part);
           break;
-        case "uploadEnd":
+        case "end-upload":
           this.uploads.delete(e.uploadId);
           break;
       }
     }
     // Compact: one entry per live bucket, object and configuration; drop unreferenced bytes.
-    const compacted: JournalEntry[] = [];
+    const compacted: S3Change[] = [];
     const live = new Set<string>();
     for (const b of this.buckets.values()) {
-      compacted.push({ t: "bucket", name: b.name, region: b.region, creationDate: b.creationDate });
-      if (Object.keys(b.notification).length) compacted.push({ t: "notification", bucket: b.name, config: b.notification });
+      compacted.push({ op: "create-bucket", bucket: b.name, region: b.region, creationDate: b.creationDate });
+      if (Object.keys(b.notification).length) compacted.push({ op: "put-notification", bucket: b.name, configuration: b.notification });
       for (const [kind, value] of Object.entries(b.config)) {
-        if (value !== undefined) compacted.push({ t: "config", bucket: b.name, kind: kind as BucketConfigKind, value });
+        if (value !== undefined) compacted.push({ op: "put-config", bucket: b.name, kind: kind as BucketConfigKind, value });
       }
       for (const o of b.objects.values()) {
-        compacted.push({ t: "put", bucket: b.name, object: o });
+        compacted.push({ op: "put-object", bucket: b.name, object: o });
         live.add(o.body);
       }
     }
     for (const u of this.uploads.values()) {
       if (!this.buckets.has(u.bucket)) continue;
       const { parts, ...upload } = u;
-      compacted.push({ t: "upload", upload });
+      compacted.push({ op: "create-upload", upload });
       for (const part of parts.values()) {
-        compacted.push({ t: "part", uploadId: u.uploadId, part });
+        compacted.push({ op: "put-part", uploadId: u.uploadId, part });
         live.add(part.body);
       }
     }
@@ -137,7 +128,7 @@ export class S3Store {
   createBucket(name: string, region: string): BucketRecord {
     const b = newBucket(name, region, this.core.clock.now());
     // Journal first, here and below: a change the disk refused (ENOSPC) fails the request and never reaches memory.
-    this.journal.append({ t: "bucket", name, region, creationDate: b.creationDate });
+    this.journal.append({ op: "create-bucket", bucket: name, region, creationDate: b.creationDate });
     this.buckets.set(name, b);
     return b;
   }
@@ -147,7 +138,7 @@ export class S3Store {
     const b = this.bucket(name);
     if (b.objects.size) throw S3Errors.bucketNotEmpty(name);
     for (const u of [...this.uploads.values()]) if (u.bucket === name) this.abortUpload(u.uploadId);
-    this.journal.append({ t: "deleteBucket", name });
+    this.journal.append({ op: "delete-bucket", bucket: name });
     this.buckets.delete(name);
   }
 
@@ -160,7 +151,7 @@ export class S3Store {
       parts: new Map(),
     };
     const { parts: _parts, ...entry } = record;
-    this.journal.append({ t: "upload", upload: entry });
+    this.journal.append({ op: "create-upload", upload: entry });
     this.uploads.set(record.uploadId, record);
     return record;
   }
@@ -196,7 +187,7 @@ export class S3Store {
     const record: PartRecord = { ...part, body: this.core.ids.uuid() };
     this.bodies.write(record.body, data);
     const previous = u.parts.get(part.partNumber);
-    this.appendOrDrop({ t: "part", uploadId, part: record }, record.body);
+    this.appendOrDrop({ op: "put-part", uploadId, part: record }, record.body);
     u.parts.set(part.partNumber, record);
     if (previous) this.bodies.remove(previous.body);
     return record;
@@ -210,21 +201,21 @@ export class S3Store {
   abortUpload(uploadId: string): void {
     const u = this.uploads.get(uploadId);
     if (!u) throw S3Errors.noSuchUpload(uploadId);
-    this.journal.append({ t: "uploadEnd", uploadId });
+    this.journal.append({ op: "end-upload", uploadId });
     this.uploads.delete(uploadId);
     for (const part of u.parts.values()) this.bodies.remove(part.body);
   }
 
   setNotification(name: string, config: NotificationConfiguration): void {
     const b = this.bucket(name);
-    this.journal.append({ t: "notification", bucket: name, config });
+    this.journal.append({ op: "put-notification", bucket: name, configuration: config });
     b.notification = config;
   }
 
   /** Sets (value) or deletes (undefined) one configuration of a bucket. */
   setConfig<K extends BucketConfigKind>(name: string, kind: K, value: BucketConfig[K] | undefined): void {
     const b = this.bucket(name);
-    this.journal.append({ t: "config", bucket: name, kind, ...(value === undefined ? {} : { value }) });
+    this.journal.append({ op: "put-config", bucket: name, kind, ...(value === undefined ? {} : { value }) });
     setConfig(b.config, kind, value);
   }
 
@@ -257,7 +248,7 @@ export class S3Store {
     const record: ObjectRecord = { ...object, body: this.core.ids.uuid() };
     this.bodies.write(record.body, data);
     const previous = b.objects.get(record.key);
-    this.appendOrDrop({ t: "put", bucket, object: record }, record.body);
+    this.appendOrDrop({ op: "put-object", bucket, object: record }, record.body);
     if (!previous) b.sortedKeys = null;
     b.objects.set(record.key, record);
     if (previous) this.bodies.remove(previous.body);
@@ -269,7 +260,7 @@ export class S3Store {
     const b = this.bucket(bucket);
     const previous = b.objects.get(key);
     if (!previous) return false;
-    this.journal.append({ t: "delete", bucket, key });
+    this.journal.append({ op: "delete-object", bucket, key });
     b.objects.delete(key);
     b.sortedKeys = null;
     this.bodies.remove(previous.body);
@@ -277,7 +268,7 @@ export class S3Store {
   }
 
   /** Journals an entry that points at bytes just written; when the journal refuses it, the bytes go too. */
-  private appendOrDrop(entry: JournalEntry, body: string): void {
+  private appendOrDrop(entry: S3Change, body: string): void {
     try {
       this.journal.append(entry);
     } catch (error) {
