@@ -1,20 +1,32 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
 import { createRequire } from "node:module";
 import { delimiter, join } from "node:path";
-import type { FunctionConfiguration } from "@aws-sdk/client-lambda";
+import type { AliasConfiguration, FunctionConfiguration } from "@aws-sdk/client-lambda";
 import type { CoreServices } from "../core/services.js";
-import { checkLocalDirectory, codeSha256, HOT_RELOAD_BUCKET, MAX_UNZIPPED_BYTES, removeDirectory, unpackZip } from "./code.js";
+import { EMULATED_AWS_HOST_PATTERN } from "../protocol/aws-hosts.js";
+import { prepareHandler } from "./builds.js";
+import { checkLocalDirectory, codeSha256, fingerprint, HOT_RELOAD_BUCKET, MAX_UNZIPPED_BYTES, removeDirectory, unpackZip } from "./code.js";
+import type { EnvironmentSpec, Launch } from "./environment.js";
 import { LambdaError, LambdaErrors } from "./errors.js";
-import { FunctionRegistry, type FunctionCodeSource, type PolicyStatement, type StoredFunction } from "./functions.js";
+import {
+  FunctionRegistry,
+  type FunctionCodeSource,
+  type FunctionState,
+  type PolicyStatement,
+  type StoredAlias,
+  type StoredFunction,
+  type StoredVersion,
+} from "./functions.js";
+import { Layers } from "./layers.js";
 import { Runner, type RunOutcome } from "./runner.js";
+import { checkRuntime, customBootstrap, defaultPython, familyOf, layerPaths, prependPath, PYTHON_BOOTSTRAP, pythonInstallation, pythonMissing } from "./runtimes.js";
 import type { Timers } from "./timers.js";
 import type { InvokeResult, LambdaInvoker } from "./types.js";
 import type { TraceLink } from "../core/traces.js";
 
-/** The Node.js runtimes rekognito runs (the node running rekognito runs them all). */
-export const SUPPORTED_RUNTIMES = ["nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x"] as const;
+export { SUPPORTED_RUNTIMES } from "./runtimes.js";
 
 /** Keys AWS keeps for itself in a function's environment. */
 const RESERVED_ENV = new Set([
@@ -56,6 +68,15 @@ const PROVIDED_MODULES = (() => {
 })();
 
 export const DEFAULT_TIMEOUT_SECONDS = 3;
+/**
+ * How long an execution environment stays warm with nothing to do before it is reclaimed,
+ * seconds (--lambda-idle-seconds). AWS reclaims idle environments within minutes (not
+ * documented to the second); five minutes keeps a developer's next try warm.
+ */
+export const DEFAULT_IDLE_SECONDS = 300;
+/** The account's concurrency (AWS's default quota) and the share reservations must leave. */
+const ACCOUNT_CONCURRENCY = 1000;
+const MIN_UNRESERVED_CONCURRENCY = 100;
 export const MAX_TIMEOUT_SECONDS = 900;
 export const DEFAULT_MEMORY_MB = 128;
 /** Synchronous invocation request payload limit, bytes (6 MB). */
@@ -104,12 +125,28 @@ export interface ConfigurationInput {
 export interface LambdaBackendOptions {
   /** Warm execution environments one function may keep; concurrent invocations beyond it queue. Default 4. */
   maxEnvironmentsPerFunction?: number;
+  /**
+   * Execution environments the whole stack may keep (default: what fits a quarter of the
+   * machine's memory at ~128 MB each, 4 to 32). When they are all in use, a new one takes the
+   * place of the least recently used idle one; with none idle, invocations wait.
+   */
+  maxEnvironments?: number;
+  /** Seconds an idle environment stays before it is reclaimed (default DEFAULT_IDLE_SECONDS). */
+  idleSeconds?: number;
   /** What an environment may hold beyond its MemorySize, MB (default RUNTIME_MEMORY_ALLOWANCE_MB). */
   memoryAllowanceMb?: number;
   /** Bytes of a handler's output printed to the server log per invocation (default 256 KiB). */
   printedLogBytesPerInvocation?: number;
   /** The timers deadlines run on (tests pass ManualTimers and move time). */
   timers?: Timers;
+  /** The python3 Python functions run on (default: REKOGNITO_PYTHON, or python3 on PATH). */
+  python?: string;
+}
+
+/** The stack-wide cap on environments that fits a laptop: a quarter of its memory at ~128 MB each, 4 to 32. */
+export function defaultMaxEnvironments(): number {
+  const byMemory = Math.floor(totalmem() / 4 / (128 * 1048576));
+  return Math.max(4, Math.min(32, byMemory, cpus().length * 8));
 }
 
 export interface ParsedName {
@@ -117,24 +154,80 @@ export interface ParsedName {
   qualifier?: string;
 }
 
+/** What an invocation runs: a function at $LATEST, at a published version, or through an alias. */
+export interface Target {
+  fn: StoredFunction;
+  /** Its configuration and code at that version. */
+  state: FunctionState;
+  /** "$LATEST" or the version number (an alias resolved). */
+  version: string;
+  /** The qualifier the caller named (a version, an alias), if any. */
+  qualifier?: string;
+  /** The ARN invoked: qualified when the caller qualified it. */
+  arn: string;
+}
+
 const NAME = /^(?:arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:|\d{12}:function:)?([a-zA-Z0-9_.-]+)(?::(\$LATEST|[a-zA-Z0-9_-]+))?$/;
+const VERSION = /^\d+$/;
 
 /** AWS's LastModified: 2024-01-01T12:00:00.000+0000 */
 function lastModified(ms: number): string {
   return new Date(ms).toISOString().replace("Z", "+0000");
 }
 
+/** The fields of a function's state that make it a new version when they change. */
+function versionSignature(state: FunctionState): string {
+  return JSON.stringify([
+    state.codeSha256,
+    state.runtime,
+    state.role,
+    state.handler,
+    state.description,
+    state.timeout,
+    state.memorySize,
+    state.environment,
+    state.architectures,
+    state.layers ?? [],
+    state.code,
+  ]);
+}
+
+function stateOf(fn: StoredFunction): FunctionState {
+  return {
+    runtime: fn.runtime,
+    role: fn.role,
+    handler: fn.handler,
+    description: fn.description,
+    timeout: fn.timeout,
+    memorySize: fn.memorySize,
+    environment: { ...fn.environment },
+    architectures: [...fn.architectures],
+    codeSha256: fn.codeSha256,
+    codeSize: fn.codeSize,
+    lastModified: fn.lastModified,
+    revisionId: fn.revisionId,
+    code: fn.code,
+    ...(fn.layers?.length ? { layers: [...fn.layers] } : {}),
+  };
+}
+
 /**
  * Lambda's state and rules, one method per action, no HTTP: the function registry (journaled),
- * the code on disk and the worker runner.
+ * versions, aliases and layers, the code on disk and the runner of execution environments.
  */
 export class LambdaBackend implements LambdaInvoker {
   readonly registry: FunctionRegistry;
+  readonly layers: Layers;
   readonly runner: Runner;
   /** Where zip packages are unpacked: the data directory's lambda/ or a temporary directory. */
   readonly codeRoot: string;
+  /** Signs Code.Location URLs (a fresh key per stack: a URL outlives neither it nor its expiry). */
+  readonly locationKey: Buffer;
   private readonly temporary: boolean;
   private readonly pendingAsync = new Set<Promise<unknown>>();
+  /** Alias routing's running tally per alias ARN (weighted, deterministic). */
+  private readonly routed = new Map<string, number>();
+  private readonly python: string;
 
   constructor(
     private readonly core: CoreServices,
@@ -144,14 +237,19 @@ export class LambdaBackend implements LambdaInvoker {
     this.temporary = dir === null;
     this.codeRoot = dir ?? mkdtempSync(join(tmpdir(), "rekognito-lambda-"));
     this.registry = new FunctionRegistry(core.persistence.journal("lambda-functions"));
+    this.layers = new Layers(core, this.codeRoot);
+    this.locationKey = core.ids.bytes(32);
+    this.python = options.python ?? defaultPython();
     this.runner = new Runner({
       logger: core.logger,
       now: () => new Date(core.clock.now()).toISOString(),
-      logStreamName: () => {
+      logStreamName: (version) => {
         const day = new Date(core.clock.now()).toISOString().slice(0, 10).replace(/-/g, "/");
-        return `${day}/[$LATEST]${core.ids.bytes(16).toString("hex")}`;
+        return `${day}/[${version}]${core.ids.bytes(16).toString("hex")}`;
       },
       maxEnvironmentsPerFunction: options.maxEnvironmentsPerFunction ?? 4,
+      maxEnvironments: options.maxEnvironments ?? defaultMaxEnvironments(),
+      idleMs: (options.idleSeconds ?? DEFAULT_IDLE_SECONDS) * 1000,
       memoryAllowanceMb: options.memoryAllowanceMb ?? RUNTIME_MEMORY_ALLOWANCE_MB,
       maxResponseBytes: MAX_RESPONSE_PAYLOAD,
       printedLogBytesPerInvocation: options.printedLogBytesPerInvocation ?? PRINTED_LOG_BYTES,
@@ -172,26 +270,75 @@ export class LambdaBackend implements LambdaInvoker {
     return `arn:aws:lambda:${region}:${this.core.accountId}:function:${name}`;
   }
 
-  /** The function, or ResourceNotFoundException worded as AWS words it. */
-  require(nameOrArn: string, region?: string, qualifier?: string): StoredFunction {
+  /** The qualifier of a name or ARN and a Qualifier parameter, which must agree (AWS's check). */
+  private qualifierOf(nameOrArn: string, qualifier: string | undefined): { name: string; qualifier?: string } {
     const parsed = this.parseName(nameOrArn);
-    const q = qualifier ?? parsed.qualifier;
-    const fn = this.registry.get(parsed.name);
-    if (!fn || (q !== undefined && q !== "$LATEST")) {
-      const arn = this.arnOf(parsed.name, fn?.region ?? region);
-      throw LambdaErrors.functionNotFound(q !== undefined && q !== "$LATEST" ? `${arn}:${q}` : arn);
+    if (qualifier !== undefined && parsed.qualifier !== undefined && qualifier !== parsed.qualifier) {
+      throw LambdaErrors.invalidParameter("The derived qualifier from the function name does not match the specified qualifier.");
     }
-    return fn;
+    const q = qualifier ?? parsed.qualifier;
+    return q === undefined ? { name: parsed.name } : { name: parsed.name, qualifier: q };
+  }
+
+  /** The function, or ResourceNotFoundException worded as AWS words it; a qualifier must name $LATEST, a version or an alias. */
+  require(nameOrArn: string, region?: string, qualifier?: string): StoredFunction {
+    return this.resolve(nameOrArn, region, qualifier).fn;
+  }
+
+  /** What a name, ARN or qualifier designates: the function at $LATEST, a version, or an alias's version. */
+  resolve(nameOrArn: string, region?: string, qualifier?: string, options: { route?: boolean } = {}): Target {
+    const { name, qualifier: q } = this.qualifierOf(nameOrArn, qualifier);
+    const fn = this.registry.get(name);
+    const arn = this.arnOf(name, fn?.region ?? region);
+    if (!fn) throw LambdaErrors.functionNotFound(q !== undefined && q !== "$LATEST" ? `${arn}:${q}` : arn);
+    if (q === undefined || q === "$LATEST") {
+      return { fn, state: fn, version: "$LATEST", ...(q ? { qualifier: q } : {}), arn: q ? `${fn.arn}:${q}` : fn.arn };
+    }
+    if (VERSION.test(q)) {
+      const version = fn.versions?.find((v) => v.version === q);
+      if (!version) throw LambdaErrors.functionNotFound(`${fn.arn}:${q}`);
+      return { fn, state: version, version: q, qualifier: q, arn: `${fn.arn}:${q}` };
+    }
+    const alias = fn.aliases?.find((a) => a.name === q);
+    if (!alias) throw LambdaErrors.functionNotFound(`${fn.arn}:${q}`);
+    const versionName = options.route ? this.route(fn, alias) : alias.functionVersion;
+    const state = versionName === "$LATEST" ? fn : fn.versions?.find((v) => v.version === versionName);
+    if (!state) throw LambdaErrors.functionNotFound(`${fn.arn}:${versionName}`);
+    return { fn, state, version: versionName, qualifier: q, arn: `${fn.arn}:${q}` };
+  }
+
+  /**
+   * The version an alias sends this call to: its AdditionalVersionWeights share the calls with
+   * its main version, in proportion, deterministically (a running tally rather than a coin).
+   */
+  private route(fn: StoredFunction, alias: StoredAlias): string {
+    const weights = Object.entries(alias.weights ?? {});
+    if (!weights.length) return alias.functionVersion;
+    const key = `${fn.arn}:${alias.name}`;
+    const n = (this.routed.get(key) ?? 0) + 1;
+    this.routed.set(key, n);
+    // Call n goes to the version whose cumulative share first exceeds the fractional position.
+    const position = ((n * 0.6180339887498949) % 1 + 1) % 1;
+    let cumulative = 0;
+    for (const [version, weight] of weights) {
+      cumulative += weight;
+      if (position < cumulative) return version;
+    }
+    return alias.functionVersion;
   }
 
   exists(nameOrArn: string): boolean {
-    const parsed = this.parseName(nameOrArn);
-    return this.registry.get(parsed.name) !== undefined && (parsed.qualifier ?? "$LATEST") === "$LATEST";
+    try {
+      this.resolve(nameOrArn);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   // --- functions ---
 
-  async createFunction(name: string, region: string, input: ConfigurationInput & { Code: CodeInput; Tags?: Record<string, string> }): Promise<StoredFunction> {
+  async createFunction(name: string, region: string, input: ConfigurationInput & { Code: CodeInput; Tags?: Record<string, string>; Publish?: boolean }): Promise<StoredFunction> {
     if (this.registry.get(name)) throw LambdaErrors.functionExists(name);
     this.checkConfiguration(input);
     if (!input.Runtime || !input.Handler) {
@@ -199,7 +346,7 @@ export class LambdaBackend implements LambdaInvoker {
     }
     const revisionId = this.core.ids.uuid();
     const code = await this.installCode(name, revisionId, input.Code);
-    const fn: StoredFunction = {
+    let fn: StoredFunction = {
       name,
       arn: this.arnOf(name, region),
       region,
@@ -216,18 +363,22 @@ export class LambdaBackend implements LambdaInvoker {
       lastModified: this.core.clock.now(),
       revisionId,
       code: code.source,
+      ...(input.Layers?.length ? { layers: [...input.Layers] } : {}),
       policy: [],
       tags: { ...(input.Tags ?? {}) },
     };
     this.registry.put(fn);
+    if (input.Publish) fn = this.publish(fn, "").fn;
+    this.prepare(fn);
     return fn;
   }
 
-  async updateFunctionCode(nameOrArn: string, region: string, input: CodeInput & { DryRun?: boolean; Architectures?: string[] }): Promise<StoredFunction> {
+  async updateFunctionCode(nameOrArn: string, region: string, input: CodeInput & { DryRun?: boolean; Architectures?: string[]; Publish?: boolean; RevisionId?: string }): Promise<{ fn: StoredFunction; version?: StoredVersion }> {
     const fn = this.require(nameOrArn, region);
+    this.checkRevision(fn, input.RevisionId);
     if (input.DryRun) {
       this.checkCodeInput(input);
-      return fn;
+      return { fn };
     }
     const revisionId = this.core.ids.uuid();
     const code = await this.installCode(fn.name, revisionId, input);
@@ -242,9 +393,14 @@ export class LambdaBackend implements LambdaInvoker {
       revisionId,
     };
     this.registry.put(updated);
-    this.runner.reset(fn.name);
-    this.removeCode(previous);
-    return updated;
+    this.runner.reset(this.poolOf(fn.name, "$LATEST"));
+    this.removeCodeUnlessUsed(updated, previous);
+    this.prepare(updated);
+    if (input.Publish) {
+      const published = this.publish(updated, "");
+      return { fn: published.fn, version: published.version };
+    }
+    return { fn: updated };
   }
 
   updateFunctionConfiguration(nameOrArn: string, region: string, input: ConfigurationInput & { RevisionId?: string }): StoredFunction {
@@ -263,67 +419,271 @@ export class LambdaBackend implements LambdaInvoker {
       lastModified: this.core.clock.now(),
       revisionId: this.core.ids.uuid(),
     };
+    if (input.Layers !== undefined) {
+      if (input.Layers.length) updated.layers = [...input.Layers];
+      else delete updated.layers;
+    }
     this.registry.put(updated);
-    this.runner.reset(fn.name);
+    this.runner.reset(this.poolOf(fn.name, "$LATEST"));
+    this.prepare(updated);
     return updated;
   }
 
+  /** Deletes the function (every version and alias), or one version with a qualifier. */
   deleteFunction(nameOrArn: string, region: string, qualifier?: string): void {
-    const fn = this.require(nameOrArn, region, qualifier);
+    const { name, qualifier: q } = this.qualifierOf(nameOrArn, qualifier);
+    const fn = this.registry.get(name);
+    if (!fn) throw LambdaErrors.functionNotFound(this.arnOf(name, region));
+    if (q === "$LATEST") throw LambdaErrors.invalidParameter("$LATEST version cannot be deleted without deleting the function.");
+    if (q !== undefined) {
+      if (!VERSION.test(q)) {
+        // An alias is deleted with DeleteAlias; AWS refuses it here.
+        throw LambdaErrors.invalidParameter(`Deletion of aliases is not supported via DeleteFunction. Use DeleteAlias instead.`);
+      }
+      const version = fn.versions?.find((v) => v.version === q);
+      // A version that does not exist: nothing to do, as AWS answers (204).
+      if (!version) return;
+      const users = (fn.aliases ?? []).filter((a) => a.functionVersion === q || a.weights?.[q] !== undefined).map((a) => a.name);
+      if (users.length) throw LambdaErrors.versionInUse(users);
+      const rest = { ...fn, versions: fn.versions!.filter((v) => v !== version) };
+      this.registry.put(rest);
+      this.runner.reset(this.poolOf(fn.name, q));
+      this.removeCodeUnlessUsed(rest, version.code);
+      this.releaseLayers(version.layers);
+      return;
+    }
     this.registry.delete(fn.name);
-    this.runner.reset(fn.name);
-    this.removeCode(fn.code);
+    for (const version of ["$LATEST", ...(fn.versions ?? []).map((v) => v.version)]) this.runner.reset(this.poolOf(fn.name, version));
+    for (const state of [fn, ...(fn.versions ?? [])]) {
+      this.removeCodeUnlessUsed(undefined, state.code);
+      this.releaseLayers(state.layers);
+    }
   }
 
-  /** AWS's FunctionConfiguration for a stored function. */
-  configuration(fn: StoredFunction): FunctionConfiguration {
+  /** AWS's FunctionConfiguration of a function at $LATEST or at a version (`arn`: the ARN as asked, an alias's). */
+  configuration(fn: StoredFunction, version: StoredVersion | null = null, arn?: string): FunctionConfiguration {
+    const state: FunctionState = version ?? fn;
     const config: FunctionConfiguration = {
       FunctionName: fn.name,
-      FunctionArn: fn.arn,
-      Runtime: fn.runtime as FunctionConfiguration["Runtime"],
-      Role: fn.role,
-      Handler: fn.handler,
-      CodeSize: fn.codeSize,
-      Description: fn.description,
-      Timeout: fn.timeout,
-      MemorySize: fn.memorySize,
-      LastModified: lastModified(fn.lastModified),
-      CodeSha256: fn.codeSha256,
-      Version: "$LATEST",
+      FunctionArn: arn ?? (version ? `${fn.arn}:${version.version}` : fn.arn),
+      Runtime: state.runtime as FunctionConfiguration["Runtime"],
+      Role: state.role,
+      Handler: state.handler,
+      CodeSize: state.codeSize,
+      Description: state.description,
+      Timeout: state.timeout,
+      MemorySize: state.memorySize,
+      LastModified: lastModified(state.lastModified),
+      CodeSha256: state.codeSha256,
+      Version: version ? version.version : "$LATEST",
       TracingConfig: { Mode: "PassThrough" },
-      RevisionId: fn.revisionId,
+      RevisionId: state.revisionId,
       State: "Active",
       LastUpdateStatus: "Successful",
       PackageType: "Zip",
-      Architectures: fn.architectures as FunctionConfiguration["Architectures"],
+      Architectures: state.architectures as FunctionConfiguration["Architectures"],
       EphemeralStorage: { Size: 512 },
       SnapStart: { ApplyOn: "None", OptimizationStatus: "Off" },
       LoggingConfig: { LogFormat: "Text", LogGroup: `/aws/lambda/${fn.name}` },
     };
-    if (Object.keys(fn.environment).length) config.Environment = { Variables: { ...fn.environment } };
+    if (Object.keys(state.environment).length) config.Environment = { Variables: { ...state.environment } };
+    if (state.layers?.length) {
+      config.Layers = state.layers.map((layerArn) => {
+        const found = this.layers.byArn(layerArn);
+        return { Arn: layerArn, CodeSize: found?.version.codeSize ?? 0 };
+      });
+    }
     return config;
   }
 
-  /** The deployment package of a zip function, for GetFunction's Code.Location. */
-  zipOf(fn: StoredFunction): Buffer | undefined {
-    if (fn.code.kind !== "zip") return undefined;
+  /** The configuration a resolved target answers with (GetFunction with a qualifier). */
+  configurationOf(target: Target): FunctionConfiguration {
+    const version = target.version === "$LATEST" ? null : (target.state as StoredVersion);
+    return this.configuration(target.fn, version, target.qualifier && target.qualifier !== target.version ? target.arn : undefined);
+  }
+
+  /** The deployment package of a zip function (or version), for GetFunction's Code.Location. */
+  zipOf(state: FunctionState): Buffer | undefined {
+    if (state.code.kind !== "zip") return undefined;
     try {
-      return readFileSync(join(this.codeRoot, fn.code.zipPath));
+      return readFileSync(join(this.codeRoot, state.code.zipPath));
     } catch {
       return undefined;
     }
   }
 
+  // --- versions ---
+
+  /**
+   * PublishVersion: a snapshot of $LATEST's code and configuration as version N. As AWS, when
+   * neither changed since the last version, that version is returned and no new one made.
+   */
+  publishVersion(nameOrArn: string, region: string, input: { CodeSha256?: string; Description?: string; RevisionId?: string }): StoredVersion {
+    const fn = this.require(nameOrArn, region);
+    this.checkRevision(fn, input.RevisionId);
+    if (input.CodeSha256 !== undefined && input.CodeSha256 !== fn.codeSha256) {
+      throw LambdaErrors.invalidParameter(
+        `CodeSHA256 (${input.CodeSha256}) is different from current CodeSHA256 in $LATEST (${fn.codeSha256}). Please try again with the CodeSHA256 in $LATEST.`,
+      );
+    }
+    return this.publish(fn, input.Description).version;
+  }
+
+  private publish(fn: StoredFunction, description: string | undefined): { fn: StoredFunction; version: StoredVersion } {
+    const last = fn.versions?.[fn.versions.length - 1];
+    if (last && versionSignature(last) === versionSignature({ ...stateOf(fn), description: last.description })) return { fn, version: last };
+    const number = fn.nextVersion ?? (fn.versions?.length ? Math.max(...fn.versions.map((v) => Number(v.version))) + 1 : 1);
+    const version: StoredVersion = {
+      ...stateOf(fn),
+      version: String(number),
+      description: description ?? fn.description,
+      lastModified: this.core.clock.now(),
+      revisionId: this.core.ids.uuid(),
+    };
+    const updated: StoredFunction = { ...fn, versions: [...(fn.versions ?? []), version], nextVersion: number + 1, revisionId: this.core.ids.uuid() };
+    this.registry.put(updated);
+    return { fn: updated, version };
+  }
+
+  /** $LATEST and every published version, oldest first (ListVersionsByFunction). */
+  versionsOf(fn: StoredFunction): FunctionConfiguration[] {
+    return [this.configuration(fn), ...(fn.versions ?? []).map((v) => this.configuration(fn, v))];
+  }
+
+  // --- aliases ---
+
+  createAlias(nameOrArn: string, region: string, input: { Name: string; FunctionVersion: string; Description?: string; RoutingConfig?: { AdditionalVersionWeights?: Record<string, number> } }): AliasConfiguration {
+    const fn = this.require(nameOrArn, region);
+    const arn = `${fn.arn}:${input.Name}`;
+    if (fn.aliases?.some((a) => a.name === input.Name)) throw LambdaErrors.aliasExists(arn);
+    this.checkAliasTarget(fn, input.FunctionVersion, input.RoutingConfig?.AdditionalVersionWeights);
+    const alias: StoredAlias = {
+      name: input.Name,
+      functionVersion: input.FunctionVersion,
+      description: input.Description ?? "",
+      revisionId: this.core.ids.uuid(),
+      ...(input.RoutingConfig?.AdditionalVersionWeights && Object.keys(input.RoutingConfig.AdditionalVersionWeights).length
+        ? { weights: { ...input.RoutingConfig.AdditionalVersionWeights } }
+        : {}),
+    };
+    this.registry.put({ ...fn, aliases: [...(fn.aliases ?? []), alias] });
+    return this.aliasConfiguration(fn, alias);
+  }
+
+  getAlias(nameOrArn: string, region: string, name: string): AliasConfiguration {
+    const fn = this.require(nameOrArn, region);
+    const alias = fn.aliases?.find((a) => a.name === name);
+    if (!alias) throw LambdaErrors.aliasNotFound(`${fn.arn}:${name}`);
+    return this.aliasConfiguration(fn, alias);
+  }
+
+  updateAlias(
+    nameOrArn: string,
+    region: string,
+    name: string,
+    input: { FunctionVersion?: string; Description?: string; RoutingConfig?: { AdditionalVersionWeights?: Record<string, number> }; RevisionId?: string },
+  ): AliasConfiguration {
+    const fn = this.require(nameOrArn, region);
+    const alias = fn.aliases?.find((a) => a.name === name);
+    if (!alias) throw LambdaErrors.aliasNotFound(`${fn.arn}:${name}`);
+    if (input.RevisionId !== undefined && input.RevisionId !== alias.revisionId) throw LambdaErrors.preconditionFailed();
+    const functionVersion = input.FunctionVersion ?? alias.functionVersion;
+    const weights = input.RoutingConfig ? input.RoutingConfig.AdditionalVersionWeights ?? {} : (alias.weights ?? {});
+    this.checkAliasTarget(fn, functionVersion, weights);
+    const updated: StoredAlias = {
+      name,
+      functionVersion,
+      description: input.Description ?? alias.description,
+      revisionId: this.core.ids.uuid(),
+      ...(Object.keys(weights).length ? { weights: { ...weights } } : {}),
+    };
+    this.registry.put({ ...fn, aliases: fn.aliases!.map((a) => (a === alias ? updated : a)) });
+    this.routed.delete(`${fn.arn}:${name}`);
+    return this.aliasConfiguration(fn, updated);
+  }
+
+  /** Deleting an alias that does not exist succeeds, as on AWS (204). */
+  deleteAlias(nameOrArn: string, region: string, name: string): void {
+    const fn = this.require(nameOrArn, region);
+    if (!fn.aliases?.some((a) => a.name === name)) return;
+    const policies = { ...(fn.qualifiedPolicies ?? {}) };
+    delete policies[name];
+    this.registry.put({ ...fn, aliases: fn.aliases.filter((a) => a.name !== name), qualifiedPolicies: policies });
+  }
+
+  aliasesOf(fn: StoredFunction, functionVersion?: string): AliasConfiguration[] {
+    return (fn.aliases ?? []).filter((a) => functionVersion === undefined || a.functionVersion === functionVersion).map((a) => this.aliasConfiguration(fn, a));
+  }
+
+  aliasConfiguration(fn: StoredFunction, alias: StoredAlias): AliasConfiguration {
+    return {
+      AliasArn: `${fn.arn}:${alias.name}`,
+      Name: alias.name,
+      FunctionVersion: alias.functionVersion,
+      Description: alias.description,
+      RevisionId: alias.revisionId,
+      ...(alias.weights ? { RoutingConfig: { AdditionalVersionWeights: { ...alias.weights } } } : {}),
+    };
+  }
+
+  private checkAliasTarget(fn: StoredFunction, functionVersion: string, weights: Record<string, number> | undefined): void {
+    const exists = (v: string) => v === "$LATEST" || fn.versions?.some((x) => x.version === v);
+    if (!exists(functionVersion)) throw LambdaErrors.functionNotFound(`${fn.arn}:${functionVersion}`);
+    const entries = Object.entries(weights ?? {});
+    if (!entries.length) return;
+    if (entries.length > 1) throw LambdaErrors.invalidParameter("Number of items in AdditionalVersionWeights cannot be greater than 1");
+    const [version, weight] = entries[0]!;
+    if (functionVersion === "$LATEST" || version === "$LATEST") {
+      throw LambdaErrors.invalidParameter("$LATEST is not supported for an alias pointing to more than 1 version");
+    }
+    if (version === functionVersion) throw LambdaErrors.invalidParameter(`Invalid function version ${version}. Function version ${version} is already included in routing configuration.`);
+    if (!exists(version)) throw LambdaErrors.functionNotFound(`${fn.arn}:${version}`);
+    if (!(weight >= 0 && weight <= 1)) throw LambdaErrors.invalidParameter("Invalid value for the version weight: it must be between 0.0 and 1.0.");
+  }
+
+  // --- concurrency ---
+
+  putConcurrency(nameOrArn: string, region: string, reserved: number): number {
+    const fn = this.require(nameOrArn, region);
+    const others = this.registry.list().reduce((sum, f) => (f.name === fn.name ? sum : sum + (f.reservedConcurrency ?? 0)), 0);
+    if (ACCOUNT_CONCURRENCY - others - reserved < MIN_UNRESERVED_CONCURRENCY) {
+      throw LambdaErrors.invalidParameter(
+        `Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [${MIN_UNRESERVED_CONCURRENCY}].`,
+      );
+    }
+    this.registry.put({ ...fn, reservedConcurrency: reserved });
+    return reserved;
+  }
+
+  getConcurrency(nameOrArn: string, region: string): number | undefined {
+    return this.require(nameOrArn, region).reservedConcurrency;
+  }
+
+  deleteConcurrency(nameOrArn: string, region: string): void {
+    const fn = this.require(nameOrArn, region);
+    const { reservedConcurrency: _, ...rest } = fn;
+    this.registry.put(rest);
+  }
+
   // --- permissions ---
+
+  /** The resource policy of a function, or of one of its versions or aliases. */
+  policyOf(fn: StoredFunction, qualifier?: string): PolicyStatement[] {
+    if (qualifier === undefined || qualifier === "$LATEST") return fn.policy;
+    return fn.qualifiedPolicies?.[qualifier] ?? [];
+  }
 
   addPermission(
     nameOrArn: string,
     region: string,
     input: { StatementId: string; Action: string; Principal: string; SourceArn?: string; SourceAccount?: string; RevisionId?: string; Qualifier?: string },
   ): PolicyStatement {
-    const fn = this.require(nameOrArn, region, input.Qualifier);
+    const target = this.resolve(nameOrArn, region, input.Qualifier);
+    const fn = target.fn;
     this.checkRevision(fn, input.RevisionId);
-    if (fn.policy.some((s) => s.Sid === input.StatementId)) throw LambdaErrors.statementExists(input.StatementId);
+    const qualifier = target.qualifier === "$LATEST" ? undefined : target.qualifier;
+    const existing = this.policyOf(fn, qualifier);
+    if (existing.some((s) => s.Sid === input.StatementId)) throw LambdaErrors.statementExists(input.StatementId);
     const principal = /^\d{12}$/.test(input.Principal)
       ? { AWS: `arn:aws:iam::${input.Principal}:root` }
       : input.Principal.includes(".")
@@ -336,73 +696,91 @@ export class LambdaBackend implements LambdaInvoker {
       Effect: "Allow",
       Principal: principal,
       Action: input.Action,
-      Resource: fn.arn,
+      Resource: qualifier ? `${fn.arn}:${qualifier}` : fn.arn,
     };
     const condition: Record<string, Record<string, string>> = {};
     if (input.SourceAccount) condition["StringEquals"] = { "AWS:SourceAccount": input.SourceAccount };
     if (input.SourceArn) condition["ArnLike"] = { "AWS:SourceArn": input.SourceArn };
     if (Object.keys(condition).length) statement.Condition = condition;
-    this.registry.put({ ...fn, policy: [...fn.policy, statement], revisionId: this.core.ids.uuid() });
+    const revisionId = this.core.ids.uuid();
+    if (qualifier) this.registry.put({ ...fn, qualifiedPolicies: { ...(fn.qualifiedPolicies ?? {}), [qualifier]: [...existing, statement] }, revisionId });
+    else this.registry.put({ ...fn, policy: [...fn.policy, statement], revisionId });
     return statement;
   }
 
   removePermission(nameOrArn: string, region: string, statementId: string, qualifier?: string, revisionId?: string): void {
-    const fn = this.require(nameOrArn, region, qualifier);
+    const target = this.resolve(nameOrArn, region, qualifier);
+    const fn = target.fn;
     this.checkRevision(fn, revisionId);
-    if (!fn.policy.some((s) => s.Sid === statementId)) throw LambdaErrors.statementNotFound(statementId, fn.arn);
-    this.registry.put({ ...fn, policy: fn.policy.filter((s) => s.Sid !== statementId), revisionId: this.core.ids.uuid() });
+    const q = target.qualifier === "$LATEST" ? undefined : target.qualifier;
+    const existing = this.policyOf(fn, q);
+    if (!existing.some((s) => s.Sid === statementId)) throw LambdaErrors.statementNotFound(statementId, fn.arn);
+    const rest = existing.filter((s) => s.Sid !== statementId);
+    const next = this.core.ids.uuid();
+    if (q) this.registry.put({ ...fn, qualifiedPolicies: { ...(fn.qualifiedPolicies ?? {}), [q]: rest }, revisionId: next });
+    else this.registry.put({ ...fn, policy: rest, revisionId: next });
   }
 
   // --- invocation ---
 
+  /** How many invocations of this function (any version) are running or waiting: its concurrency. */
+  private concurrencyOf(fn: StoredFunction): number {
+    let n = 0;
+    for (const version of ["$LATEST", ...(fn.versions ?? []).map((v) => v.version)]) {
+      const stats = this.runner.poolStats(this.poolOf(fn.name, version));
+      if (stats) n += stats.busy + stats.waiting;
+    }
+    return n;
+  }
+
   /**
-   * Runs a stored function; the payload is JSON text. `timeoutMs` lowers the function's own
-   * timeout; `callerTimeoutMs` is how long the caller waits at most, everything included.
-   * `trace`: where the console records the invocation (a trigger's step, an S3 event); `source`
-   * names what invoked it when it is a trace of its own.
+   * Runs a function (at the target's version); the payload is JSON text. `timeoutMs` lowers the
+   * function's own timeout; `callerTimeoutMs` is how long the caller waits at most, everything
+   * included. `trace`: where the console records the invocation (a trigger's step, an S3 event);
+   * `source` names what invoked it when it is a trace of its own. `queue`: an asynchronous
+   * invocation waits out a full reserved concurrency instead of being throttled.
    */
-  run(
-    fn: StoredFunction,
+  async run(
+    target: Target | StoredFunction,
     payload: string,
-    options: { timeoutMs?: number; callerTimeoutMs?: number; clientContext?: unknown; invokedArn?: string; requestId?: string; trace?: TraceLink; source?: string } = {},
+    options: {
+      timeoutMs?: number;
+      callerTimeoutMs?: number;
+      clientContext?: unknown;
+      invokedArn?: string;
+      requestId?: string;
+      trace?: TraceLink;
+      source?: string;
+      queue?: boolean;
+    } = {},
   ): Promise<RunOutcome & { requestId: string }> {
+    const resolved: Target = "fn" in target ? target : { fn: target, state: target, version: "$LATEST", arn: target.arn };
+    const { fn, state, version } = resolved;
     const requestId = options.requestId ?? this.core.ids.uuid();
-    const ownTimeout = fn.timeout * 1000;
+    const reserved = fn.reservedConcurrency;
+    if (reserved !== undefined && !options.queue && this.concurrencyOf(fn) >= reserved) {
+      return { ...THROTTLED, requestId };
+    }
+    const ownTimeout = state.timeout * 1000;
     const timeoutMs = options.timeoutMs !== undefined ? Math.min(ownTimeout, Math.max(1, options.timeoutMs)) : ownTimeout;
-    const codeDir = fn.code.kind === "zip" ? join(this.codeRoot, fn.code.dir) : fn.code.dir;
-    const key = fn.code.kind === "local" ? `${fn.revisionId}:${fingerprint(fn.code.dir)}` : fn.revisionId;
-    const spec = {
-      functionName: fn.name,
-      functionVersion: "$LATEST",
-      runtime: fn.runtime,
-      codeDir,
-      handler: fn.handler,
-      memorySize: fn.memorySize,
-      logGroupName: `/aws/lambda/${fn.name}`,
-      env: this.environmentOf(fn, codeDir),
-      sdkHook: !resolvesSdk(codeDir),
-    };
     const span = this.core.traces?.invocation(fn.name, requestId, options.trace, options.source ?? "Invoke");
-    return this.runner
-      .run(key, spec, {
+    try {
+      const { key, spec } = await this.specOf(fn, state, version);
+      const outcome = await this.runner.run(this.poolOf(fn.name, version), key, spec, {
         requestId,
         payload,
         timeoutMs,
         callerTimeoutMs: options.callerTimeoutMs,
-        invokedFunctionArn: options.invokedArn ?? fn.arn,
+        invokedFunctionArn: options.invokedArn ?? resolved.arn,
         clientContext: options.clientContext,
         traceId: span?.header,
-      })
-      .then(
-        (outcome) => {
-          span?.end(outcome);
-          return { ...outcome, requestId };
-        },
-        (error: unknown) => {
-          span?.end({ ok: false, errorType: "Runtime.Error", errorMessage: error instanceof Error ? error.message : String(error), log: "" });
-          throw error;
-        },
-      );
+      }, { maxEnvironments: reserved !== undefined ? Math.max(reserved, 0) : undefined });
+      span?.end(outcome);
+      return { ...outcome, requestId };
+    } catch (error) {
+      span?.end({ ok: false, errorType: "Runtime.Error", errorMessage: error instanceof Error ? error.message : String(error), log: "" });
+      throw error;
+    }
   }
 
   /**
@@ -411,8 +789,8 @@ export class LambdaBackend implements LambdaInvoker {
    * function's own timeout is a function error (Sandbox.Timedout), as Cognito sees it on AWS.
    */
   async invoke(nameOrArn: string, payload: unknown, options: { timeoutMs?: number; trace?: TraceLink } = {}): Promise<InvokeResult> {
-    const fn = this.require(nameOrArn);
-    const outcome = await this.run(fn, JSON.stringify(payload ?? {}), { callerTimeoutMs: options.timeoutMs, trace: options.trace, source: "a Cognito trigger" });
+    const target = this.resolve(nameOrArn, undefined, undefined, { route: true });
+    const outcome = await this.run(target, JSON.stringify(payload ?? {}), { callerTimeoutMs: options.timeoutMs, trace: options.trace, source: "a Cognito trigger" });
     if (outcome.ok) {
       let value: unknown = null;
       try {
@@ -433,9 +811,15 @@ export class LambdaBackend implements LambdaInvoker {
   }
 
   /** An asynchronous (Event) invocation: runs in the background; failures are logged. */
-  invokeAsync(fn: StoredFunction, payload: string, source: string, trace?: TraceLink): string {
+  invokeAsync(target: Target | StoredFunction, payload: string, source: string, trace?: TraceLink): string {
     const requestId = this.core.ids.uuid();
-    const done = this.run(fn, payload, { requestId, trace, source })
+    const fn = "fn" in target ? target.fn : target;
+    if (fn.reservedConcurrency === 0) {
+      // AWS throttles every event of a function whose reserved concurrency is 0, and drops it in the end.
+      this.core.logger.warn(`[${fn.name} ${requestId}] ${source} invocation throttled: the function's reserved concurrency is 0`);
+      return requestId;
+    }
+    const done = this.run(target, payload, { requestId, trace, source, queue: true })
       .then((outcome) => {
         if (!outcome.ok) {
           this.core.logger.warn(`[${fn.name} ${outcome.requestId}] ${source} invocation failed: ${outcome.errorType}: ${outcome.errorMessage}`);
@@ -459,44 +843,131 @@ export class LambdaBackend implements LambdaInvoker {
     if (this.temporary) removeDirectory(this.codeRoot);
   }
 
-  // --- helpers ---
+  // --- execution environments ---
 
-  private environmentOf(fn: StoredFunction, codeDir: string): Record<string, string> {
+  /** The pool of environments of one version of a function ($LATEST's is named after the function). */
+  poolOf(name: string, version: string): string {
+    return version === "$LATEST" ? name : `${name}:${version}`;
+  }
+
+  /** Compiles a TypeScript handler ahead of its first invocation (in the background; errors wait for the invocation). */
+  private prepare(fn: StoredFunction): void {
+    if (familyOf(fn.runtime) !== "nodejs") return;
+    const codeDir = this.codeDirOf(fn);
+    if (!existsSync(codeDir)) return;
+    void prepareHandler(codeDir, fn.handler, this.nodePaths(fn, codeDir)).catch(() => {});
+  }
+
+  private codeDirOf(state: FunctionState): string {
+    return state.code.kind === "zip" ? join(this.codeRoot, state.code.dir) : state.code.dir;
+  }
+
+  private nodePaths(state: FunctionState, codeDir: string): string[] {
+    const layers = layerPaths(this.layers.directories(state.layers), "nodejs", state.runtime);
+    return [...layers.modules, PROVIDED_MODULES, codeDir].filter(Boolean);
+  }
+
+  /** What an environment of this version runs, and the key that says when its environments are stale. */
+  private async specOf(fn: StoredFunction, state: FunctionState, version: string): Promise<{ key: string; spec: EnvironmentSpec }> {
+    const codeDir = this.codeDirOf(state);
+    const layerDirs = this.layers.directories(state.layers);
+    const family = familyOf(state.runtime) ?? "nodejs";
+    const paths = layerPaths(layerDirs, family, state.runtime);
+    const env = this.environmentOf(fn, state, version, codeDir, paths);
+    const endpoint = new URL(this.core.endpoint());
+    const redirect = { host: endpoint.hostname, port: Number(endpoint.port || 80), pattern: EMULATED_AWS_HOST_PATTERN };
+    let key = state.code.kind === "local" ? `${state.revisionId}:${fingerprint(state.code.dir)}` : state.revisionId;
+    let launch: Launch;
+    if (family === "nodejs") {
+      const prepared = await prepareHandler(codeDir, state.handler, this.nodePaths(state, codeDir));
+      if (prepared.kind === "failed") {
+        launch = { kind: "runtime-api", argv: [], missing: { errorType: prepared.errorType, errorMessage: prepared.errorMessage, withRequestId: false } };
+      } else {
+        launch = {
+          kind: "node",
+          execArgv: prepared.kind === "compiled" ? ["--enable-source-maps"] : [],
+          settings: {
+            redirect,
+            ...(prepared.kind === "compiled" ? { entry: prepared.entry } : {}),
+            ...(paths.modules.length ? { moduleDirs: paths.modules } : {}),
+          },
+        };
+        if (prepared.kind === "compiled") key += `:${prepared.entry}`;
+      }
+    } else if (family === "python") {
+      const python = pythonInstallation(this.python);
+      launch = python
+        ? { kind: "runtime-api", argv: [python.executable, "-u", PYTHON_BOOTSTRAP, "--stack", this.core.endpoint(), "--aws-hosts", EMULATED_AWS_HOST_PATTERN] }
+        : { kind: "runtime-api", argv: [], missing: { errorType: "Runtime.InvalidEntrypoint", errorMessage: pythonMissing(state.runtime, this.python)! } };
+    } else {
+      const bootstrap = customBootstrap(codeDir, layerDirs);
+      launch = "path" in bootstrap ? { kind: "runtime-api", argv: [bootstrap.path] } : { kind: "runtime-api", argv: [], missing: bootstrap.missing };
+    }
+    if (layerDirs.length) key += `:${layerDirs.join(",")}`;
+    const spec: EnvironmentSpec = {
+      functionName: fn.name,
+      functionVersion: version,
+      runtime: state.runtime,
+      codeDir,
+      handler: state.handler,
+      memorySize: state.memorySize,
+      logGroupName: `/aws/lambda/${fn.name}`,
+      env,
+      sdkHook: family === "nodejs" && !resolvesSdk(codeDir),
+      launch,
+    };
+    return { key, spec };
+  }
+
+  private environmentOf(fn: StoredFunction, state: FunctionState, version: string, codeDir: string, paths: ReturnType<typeof layerPaths>): Record<string, string> {
+    const family = familyOf(state.runtime) ?? "nodejs";
     const env: Record<string, string> = {
-      PATH: process.env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
-      NODE_PATH: [PROVIDED_MODULES, codeDir].filter(Boolean).join(delimiter),
+      PATH: prependPath(paths.bin, process.env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"),
       LANG: "en_US.UTF-8",
       TZ: ":UTC",
       AWS_ENDPOINT_URL: this.core.endpoint(),
+    };
+    if (paths.lib.length) env["LD_LIBRARY_PATH"] = prependPath(paths.lib, process.env["LD_LIBRARY_PATH"]);
+    if (family === "nodejs") {
+      env["NODE_PATH"] = [...paths.modules, PROVIDED_MODULES, codeDir].filter(Boolean).join(delimiter);
       // Every function runs on this server's Node (20), whatever its declared runtime: the
       // SDK's notice that its 2027 releases need Node 22 would only be noise in the log.
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-      ...fn.environment,
+      env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] = "true";
+    }
+    if (family === "python") {
+      if (paths.python.length) env["PYTHONPATH"] = paths.python.join(delimiter);
+      // Compiled modules go to a cache of rekognito's, not into the function's own folder.
+      env["PYTHONPYCACHEPREFIX"] = join(tmpdir(), "rekognito-pycache");
+      env["PYTHONIOENCODING"] = "utf-8";
+    }
+    Object.assign(env, state.environment, {
       AWS_REGION: fn.region,
       AWS_DEFAULT_REGION: fn.region,
       AWS_LAMBDA_FUNCTION_NAME: fn.name,
-      AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
-      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
+      AWS_LAMBDA_FUNCTION_VERSION: version,
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(state.memorySize),
       AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.name}`,
       AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
-      AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}`,
       LAMBDA_TASK_ROOT: codeDir,
-      _HANDLER: fn.handler,
+      _HANDLER: state.handler,
       AWS_ACCESS_KEY_ID: "test",
       AWS_SECRET_ACCESS_KEY: "test",
       AWS_SESSION_TOKEN: "test",
-    };
+    });
+    // AWS sets it for its managed runtimes, not for OS-only ones.
+    if (family !== "provided") env["AWS_EXECUTION_ENV"] = `AWS_Lambda_${state.runtime}`;
     return env;
   }
 
+  // --- helpers ---
+
   private checkConfiguration(input: ConfigurationInput): void {
-    if (input.Runtime !== undefined && !(SUPPORTED_RUNTIMES as readonly string[]).includes(input.Runtime)) {
-      const old = /^nodejs(\d+\.(?:x|\d+)(?:-edge)?)?$/.exec(input.Runtime);
-      throw LambdaErrors.invalidParameter(
-        old
-          ? `The runtime parameter of ${input.Runtime} is no longer supported for creating or updating AWS Lambda functions. We recommend you use the new runtime (nodejs22.x) while creating or updating functions.`
-          : `rekognito runs Node.js functions only (${SUPPORTED_RUNTIMES.join(", ")}); the runtime ${input.Runtime} is not supported.`,
-      );
+    if (input.Runtime !== undefined) {
+      checkRuntime(input.Runtime);
+      if (familyOf(input.Runtime) === "python") {
+        const missing = pythonMissing(input.Runtime, this.python);
+        if (missing) throw LambdaErrors.invalidParameter(missing);
+      }
     }
     if (input.Timeout !== undefined && input.Timeout > MAX_TIMEOUT_SECONDS) {
       throw LambdaErrors.validation(
@@ -504,7 +975,7 @@ export class LambdaBackend implements LambdaInvoker {
       );
     }
     if (input.PackageType === "Image" || input.ImageConfig) throw LambdaErrors.notImplemented("container image functions (PackageType Image)");
-    if (input.Layers?.length) throw LambdaErrors.notImplemented("layers");
+    if (input.Layers?.length) this.layers.check(input.Layers);
     if (input.FileSystemConfigs?.length) throw LambdaErrors.notImplemented("file system configs (EFS)");
     const vars = input.Environment?.Variables;
     if (vars) {
@@ -542,6 +1013,12 @@ export class LambdaBackend implements LambdaInvoker {
     }
   }
 
+  /** A package's bytes: inline, or from the stack's own S3. */
+  async packageBytes(code: CodeInput): Promise<Buffer> {
+    if (code.ZipFile !== undefined) return Buffer.isBuffer(code.ZipFile) ? code.ZipFile : Buffer.from(code.ZipFile, "base64");
+    return this.fetchFromS3(code.S3Bucket!, code.S3Key!, code.S3ObjectVersion);
+  }
+
   private async installCode(name: string, revisionId: string, code: CodeInput): Promise<{ source: FunctionCodeSource; sha256: string; size: number }> {
     this.checkCodeInput(code);
     if (code.S3Bucket === HOT_RELOAD_BUCKET) {
@@ -552,12 +1029,7 @@ export class LambdaBackend implements LambdaInvoker {
         size: 0,
       };
     }
-    let zip: Buffer;
-    if (code.ZipFile !== undefined) {
-      zip = Buffer.isBuffer(code.ZipFile) ? code.ZipFile : Buffer.from(code.ZipFile, "base64");
-    } else {
-      zip = await this.fetchFromS3(code.S3Bucket!, code.S3Key!, code.S3ObjectVersion);
-    }
+    const zip = await this.packageBytes(code);
     const dir = join(name, revisionId);
     const zipPath = `${dir}.zip`;
     await unpackZip(zip, join(this.codeRoot, dir));
@@ -593,12 +1065,36 @@ export class LambdaBackend implements LambdaInvoker {
     }
   }
 
-  private removeCode(code: FunctionCodeSource): void {
+  /** Removes an unpacked package unless the function (its $LATEST or a version) still runs it. */
+  private removeCodeUnlessUsed(fn: StoredFunction | undefined, code: FunctionCodeSource): void {
     if (code.kind !== "zip") return;
+    const states = fn ? [fn, ...(fn.versions ?? [])] : [];
+    if (states.some((s) => s.code.kind === "zip" && s.code.dir === code.dir)) return;
     removeDirectory(join(this.codeRoot, code.dir));
     removeDirectory(join(this.codeRoot, code.zipPath));
   }
+
+  /** A deleted layer version's files go once no function or version uses them. */
+  private releaseLayers(arns: readonly string[] | undefined): void {
+    for (const arn of arns ?? []) if (!this.layerInUse(arn)) this.layers.release(arn);
+  }
+
+  layerInUse(arn: string): boolean {
+    return this.registry.list().some((fn) => fn.layers?.includes(arn) || fn.versions?.some((v) => v.layers?.includes(arn)));
+  }
 }
+
+/** A synchronous invocation refused for the function's reserved concurrency. */
+const THROTTLED: RunOutcome = {
+  ok: false,
+  functionError: "Unhandled",
+  errorType: "TooManyRequestsException",
+  errorMessage: "Rate Exceeded.",
+  trace: [],
+  timedOut: false,
+  log: "",
+  throttled: true,
+};
 
 /**
  * Links rekognito's AWS SDK packages into `<codeRoot>/node_modules`, so that an ESM import of
@@ -644,36 +1140,4 @@ function resolvesSdk(dir: string): boolean {
     sdkResolution.set(dir, found);
   }
   return found;
-}
-
-/**
- * A cheap signature of a local code directory (paths, sizes, mtimes; node_modules and dot
- * folders skipped), so that edited files take effect on the next invocation.
- */
-export function fingerprint(dir: string): string {
-  const hash = createHash("sha1");
-  const walk = (d: string, depth: number) => {
-    if (depth > 8) return;
-    let entries;
-    try {
-      entries = readdirSync(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
-      const path = join(d, entry.name);
-      if (entry.isDirectory()) walk(path, depth + 1);
-      else if (entry.isFile()) {
-        try {
-          const s = statSync(path);
-          hash.update(`${path}\0${s.size}\0${s.mtimeMs}\n`);
-        } catch {
-          // vanished while walking
-        }
-      }
-    }
-  };
-  walk(dir, 0);
-  return hash.digest("hex");
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { isAbsolute, join, normalize, sep } from "node:path";
 import { LambdaErrors } from "./errors.js";
 import { unpack, ZipRefusal } from "./zip.js";
@@ -62,4 +62,36 @@ export function checkLocalDirectory(path: string): void {
 
 export function removeDirectory(path: string): void {
   rmSync(path, { recursive: true, force: true });
+}
+
+/**
+ * A cheap signature of a local code directory (paths, sizes, mtimes; node_modules and dot
+ * folders skipped), so that edited files take effect on the next invocation.
+ */
+export function fingerprint(dir: string): string {
+  const hash = createHash("sha1");
+  const walk = (d: string, depth: number) => {
+    if (depth > 8) return;
+    let entries;
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
+      const path = join(d, entry.name);
+      if (entry.isDirectory()) walk(path, depth + 1);
+      else if (entry.isFile()) {
+        try {
+          const s = statSync(path);
+          hash.update(`${path}\0${s.size}\0${s.mtimeMs}\n`);
+        } catch {
+          // vanished while walking
+        }
+      }
+    }
+  };
+  walk(dir, 0);
+  return hash.digest("hex");
 }

@@ -5,7 +5,20 @@ import type { Readable, Writable } from "node:stream";
 import type { Logger } from "../core/logger.js";
 import { EnvironmentLog, type LogLimits } from "./logs.js";
 import { childrenOf, processMemorySupported, treeResidentBytes } from "./memory.js";
+import { RuntimeApi } from "./runtime-api.js";
 import type { Timers } from "./timers.js";
+
+/**
+ * How an environment's runtime is started and spoken to.
+ *   - node: rekognito's Node.js runtime (runtime/bootstrap.mjs) on the server's own node, over a
+ *     framed channel on fd 3 (cheaper per invoke than HTTP; see runtime-api.ts).
+ *   - runtime-api: any program that speaks the Lambda Runtime API at AWS_LAMBDA_RUNTIME_API (the
+ *     Python bootstrap, a custom runtime's `bootstrap`). `missing`: why it cannot start, reported
+ *     at its first invocation as AWS reports it (Runtime.InvalidEntrypoint).
+ */
+export type Launch =
+  | { kind: "node"; execArgv?: string[]; settings?: Record<string, unknown> }
+  | { kind: "runtime-api"; argv: string[]; missing?: { errorType: string; errorMessage: string; withRequestId?: boolean } };
 
 /** What an execution environment runs (fixed for its life). */
 export interface EnvironmentSpec {
@@ -20,6 +33,8 @@ export interface EnvironmentSpec {
   env: Record<string, string>;
   /** The code cannot find the AWS SDK on its own: the runtime resolves it from rekognito's. */
   sdkHook: boolean;
+  /** How the runtime runs (default: rekognito's Node.js runtime). */
+  launch?: Launch;
 }
 
 /** One invocation as an environment runs it. */
@@ -52,6 +67,10 @@ export type RunOutcome =
       /** "function": its own timeout; "caller": the caller stopped waiting (Cognito's 5 s). */
       timedOut: false | "function" | "caller";
       log: string;
+      /** The error document as the runtime posted it (Runtime API runtimes): what Invoke answers. */
+      document?: string;
+      /** The caller was refused before anything ran (reserved concurrency): TooManyRequestsException. */
+      throttled?: boolean;
     };
 
 export interface EnvironmentOptions {
@@ -90,6 +109,7 @@ const NANNY: "job" | "session" | "none" = process.platform === "win32" ? "none" 
 
 /** Frames from the runtime larger than this end the environment (a response over AWS's limit). */
 const FRAME_SLACK = 256 * 1024;
+const EMPTY = Buffer.alloc(0);
 
 /** Go's names for signals, which AWS's runtime interface prints ("signal: killed"). */
 const SIGNAL_NAMES: Record<string, string> = {
@@ -149,9 +169,26 @@ function track(env: ExecutionEnvironment): void {
 type RuntimeMessage =
   | { type: "hello"; pid: number }
   | { type: "ready" }
-  | { type: "init-error"; errorType: string; errorMessage: string; trace: string[] }
+  | { type: "init-error"; errorType: string; errorMessage: string; trace: string[]; document?: string }
   | { type: "result"; requestId: string }
-  | { type: "error"; requestId: string | null; errorType: string; errorMessage: string; trace: string[]; unhandled: boolean; fatal?: boolean };
+  | { type: "error"; requestId: string | null; errorType: string; errorMessage: string; trace: string[]; unhandled: boolean; fatal?: boolean; document?: string };
+
+/** An error document a runtime posted to the Runtime API ({errorMessage, errorType, stackTrace}), read leniently. */
+function errorDocument(body: Buffer, headerType: string | undefined): { errorType: string; errorMessage: string; trace: string[]; document: string } {
+  const text = body.toString("utf8");
+  let parsed: { errorType?: unknown; errorMessage?: unknown; stackTrace?: unknown } = {};
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (value && typeof value === "object" && !Array.isArray(value)) parsed = value as typeof parsed;
+  } catch {
+    // not JSON: AWS builds the error from the Lambda-Runtime-Function-Error-Type header
+  }
+  const errorType = typeof parsed.errorType === "string" && parsed.errorType ? parsed.errorType : (headerType ?? "Unhandled");
+  const errorMessage = typeof parsed.errorMessage === "string" ? parsed.errorMessage : text;
+  const trace = Array.isArray(parsed.stackTrace) ? parsed.stackTrace.map(String) : [];
+  const document = typeof parsed.errorType === "string" || typeof parsed.errorMessage === "string" ? text : JSON.stringify({ errorMessage, errorType });
+  return { errorType, errorMessage, trace, document };
+}
 
 export type EnvironmentState = "init" | "idle" | "busy" | "dead";
 
@@ -173,8 +210,10 @@ export class ExecutionEnvironment {
   /** How long the init took, ms, once it is done. */
   initMs: number | null = null;
   private initTimer: unknown = null;
-  private readonly child: ChildProcess;
-  private readonly channel: Writable & Readable;
+  private child: ChildProcess | null = null;
+  private channel: (Writable & Readable) | null = null;
+  /** The Runtime API this environment serves (runtimes other than rekognito's Node.js one). */
+  private api: RuntimeApi | null = null;
   private readonly nanny: boolean;
   private runtimePid: number | null = null;
   private killedFor: "memory" | "timeout" | "frame" | "close" | null = null;
@@ -186,6 +225,9 @@ export class ExecutionEnvironment {
   private frameParts: Buffer[] = [];
   private frameBytes = 0;
   private readonly exited: Promise<void>;
+  private markExited!: () => void;
+  /** The runtime could not be started (Launch.missing). */
+  private cannotStart = false;
 
   constructor(
     readonly spec: EnvironmentSpec,
@@ -195,39 +237,79 @@ export class ExecutionEnvironment {
   ) {
     this.log = new EnvironmentLog(spec.functionName, options.logger, options.log);
     this.initStarted = performance.now();
+    this.nanny = NANNY !== "none";
+    this.exited = new Promise((resolve) => (this.markExited = resolve));
+    this.initTimer = options.timers.set(() => this.onInitTimeout(), options.initTimeoutMs);
+    track(this);
+    const launch = spec.launch ?? { kind: "node" };
+    if (launch.kind === "node") {
+      this.startNode(launch);
+      return;
+    }
+    if (launch.missing) {
+      // Nothing to start (no bootstrap, no python3): the init fails as AWS's does, with its words.
+      const missing = launch.missing;
+      this.cannotStart = missing.withRequestId !== false;
+      this.initError = { type: "init-error", errorType: missing.errorType, errorMessage: missing.errorMessage, trace: [] };
+      this.markExited();
+      setImmediate(() => this.onExit(null, null));
+      return;
+    }
+    RuntimeApi.listen(
+      {
+        next: () => this.onMessage({ type: "ready" }, EMPTY),
+        response: (requestId, body) => this.onMessage({ type: "result", requestId }, body),
+        error: (requestId, errorType, body) => this.onMessage({ type: "error", requestId, unhandled: false, ...errorDocument(body, errorType) }, EMPTY),
+        initError: (errorType, body) => {
+          this.onMessage({ type: "init-error", ...errorDocument(body, errorType) }, EMPTY);
+          // "Runtime should exit after reporting the error": this one does, now.
+          this.signalAll();
+        },
+        tooLarge: (requestId) => {
+          if (this.current?.requestId === requestId && this.state === "busy") this.complete(responseTooLarge(options.maxResponseBytes), "error", "Function.ResponseSizeTooLarge");
+        },
+      },
+      options.maxResponseBytes,
+    ).then(
+      (api) => {
+        this.api = api;
+        if (this.killedFor !== null || this.state === "dead") {
+          api.close();
+          this.markExited();
+          setImmediate(() => this.onExit(null, "SIGKILL"));
+          return;
+        }
+        this.spawnRuntime(launch.argv, { AWS_LAMBDA_RUNTIME_API: api.address }, ["ignore", "pipe", "pipe"]);
+      },
+      (error: Error) => {
+        options.logger.error(`[${spec.functionName}] could not serve its Runtime API: ${error.message}`);
+        this.markExited();
+        setImmediate(() => this.onExit(127, null));
+      },
+    );
+  }
+
+  /** rekognito's Node.js runtime, configured over its channel. */
+  private startNode(launch: Extract<Launch, { kind: "node" }>): void {
+    const spec = this.spec;
+    const options = this.options;
     const semiSpace = Math.max(1, Math.floor((spec.memorySize * 5) / 100));
     const oldSpace = Math.max(16, Math.floor(options.memoryLimitBytes / 1048576));
     // As AWS's Node.js bootstrap: the young generation at 5% of the memory size, and the heap
     // limit at the environment's limit (so that the resident-set watch, not V8, ends a runaway
     // heap, as AWS's sandbox does: "signal: killed").
-    const node = [process.execPath, "--expose-gc", "--max-http-header-size=81920", `--max-semi-space-size=${semiSpace}`, `--max-old-space-size=${oldSpace}`, BOOTSTRAP];
-    const env = { ...spec.env, AWS_LAMBDA_LOG_STREAM_NAME: options.logStreamName };
-    this.nanny = NANNY !== "none";
-    const stdio: ("ignore" | "pipe")[] = ["ignore", "pipe", "pipe", "pipe"];
-    this.child =
-      NANNY === "job"
-        ? spawn("/bin/bash", ["-c", NANNY_JOB, "rekognito-lambda", ...node], { env, cwd: spec.codeDir, stdio })
-        : NANNY === "session"
-          ? spawn("/bin/sh", ["-c", NANNY_SESSION, "rekognito-lambda", ...node], { env, cwd: spec.codeDir, stdio, detached: true })
-          : spawn(node[0]!, node.slice(1), { env, cwd: spec.codeDir, stdio, detached: true });
-    if (NANNY !== "job") this.runtimePid = NANNY === "none" ? (this.child.pid ?? null) : null;
-    this.channel = this.child.stdio[3] as Writable & Readable;
-    let exited!: () => void;
-    this.exited = new Promise((resolve) => (exited = resolve));
-    this.child.once("exit", (code, signal) => {
-      exited();
-      setImmediate(() => this.onExit(code, signal));
-    });
-    this.child.once("error", (error) => {
-      options.logger.error(`[${spec.functionName}] could not start its runtime: ${error.message}`);
-      // Never started (no shell, no node): no exit will come, so end it here as "not found".
-      if (this.child.pid === undefined) {
-        exited();
-        setImmediate(() => this.onExit(127, null));
-      }
-    });
-    this.child.stdout!.on("data", (chunk: Buffer) => this.log.output("stdout", chunk));
-    this.child.stderr!.on("data", (chunk: Buffer) => this.log.output("stderr", chunk));
+    const node = [
+      process.execPath,
+      "--expose-gc",
+      "--max-http-header-size=81920",
+      `--max-semi-space-size=${semiSpace}`,
+      `--max-old-space-size=${oldSpace}`,
+      ...(launch.execArgv ?? []),
+      BOOTSTRAP,
+    ];
+    this.spawnRuntime(node, {}, ["ignore", "pipe", "pipe", "pipe"]);
+    const child = this.child!;
+    this.channel = child.stdio[3] as Writable & Readable;
     this.channel.on("data", (chunk: Buffer) => this.onFrames(chunk));
     this.channel.on("error", () => {});
     this.send({
@@ -241,19 +323,60 @@ export class ExecutionEnvironment {
       logStreamName: options.logStreamName,
       sdkHook: spec.sdkHook,
       maxResponseBytes: options.maxResponseBytes,
+      ...(launch.settings ?? {}),
     });
-    this.initTimer = options.timers.set(() => this.onInitTimeout(), options.initTimeoutMs);
-    track(this);
+  }
+
+  /** Starts the runtime's process under its nanny, in the function's directory, with its environment. */
+  private spawnRuntime(argv: string[], extraEnv: Record<string, string>, stdio: ("ignore" | "pipe")[]): void {
+    const env = { ...this.spec.env, ...extraEnv, AWS_LAMBDA_LOG_STREAM_NAME: this.options.logStreamName };
+    const cwd = this.spec.codeDir;
+    const child =
+      NANNY === "job"
+        ? spawn("/bin/bash", ["-c", NANNY_JOB, "rekognito-lambda", ...argv], { env, cwd, stdio })
+        : NANNY === "session"
+          ? spawn("/bin/sh", ["-c", NANNY_SESSION, "rekognito-lambda", ...argv], { env, cwd, stdio, detached: true })
+          : spawn(argv[0]!, argv.slice(1), { env, cwd, stdio, detached: true });
+    this.child = child;
+    if (NANNY !== "job") this.runtimePid = NANNY === "none" ? (child.pid ?? null) : null;
+    child.once("exit", (code, signal) => {
+      this.api?.close();
+      this.markExited();
+      setImmediate(() => this.onExit(code, signal));
+    });
+    child.once("error", (error) => {
+      this.options.logger.error(`[${this.spec.functionName}] could not start its runtime: ${error.message}`);
+      // Never started (no shell, no node): no exit will come, so end it here as "not found".
+      if (child.pid === undefined) {
+        this.api?.close();
+        this.markExited();
+        setImmediate(() => this.onExit(127, null));
+      }
+    });
+    child.stdout!.on("data", (chunk: Buffer) => this.log.output("stdout", chunk));
+    child.stderr!.on("data", (chunk: Buffer) => this.log.output("stderr", chunk));
   }
 
   get pid(): number | undefined {
-    return this.child.pid;
+    return this.child?.pid;
+  }
+
+  /** The runtime's process (under the nanny shell), found from the nanny when it did not say. */
+  private runtimeProcess(): number | undefined {
+    const pid = this.child?.pid;
+    if (!pid) return undefined;
+    if (this.runtimePid !== null) return this.runtimePid;
+    if (!this.nanny) return pid;
+    const found = childrenOf(pid)[0];
+    // A runtime that cannot say its pid (any Runtime API one): its first child of the nanny.
+    if (found !== undefined && this.api) this.runtimePid = found;
+    return found;
   }
 
   /** Resident bytes of the runtime and what it started (the nanny shell excluded). */
   residentBytes(): number {
-    if (!processMemorySupported || !this.child.pid) return 0;
-    const pid = this.runtimePid ?? (this.nanny ? childrenOf(this.child.pid)[0] : this.child.pid);
+    if (!processMemorySupported || !this.child?.pid) return 0;
+    const pid = this.runtimeProcess();
     return pid ? treeResidentBytes(pid) : 0;
   }
 
@@ -309,9 +432,10 @@ export class ExecutionEnvironment {
 
   /** SIGKILL to the runtime's process group and to the nanny. */
   private signalAll(): void {
-    const pid = this.child.pid;
+    const pid = this.child?.pid;
     if (!pid) return;
-    const targets = NANNY === "job" ? [this.runtimePid === null ? null : -this.runtimePid, pid] : NANNY === "session" ? [-pid] : [pid];
+    const runtime = NANNY === "job" ? this.runtimeProcess() : undefined;
+    const targets = NANNY === "job" ? [runtime === undefined || runtime === pid ? null : -runtime, pid] : NANNY === "session" ? [-pid] : [pid];
     for (const target of targets) {
       if (target === null) continue;
       try {
@@ -330,6 +454,7 @@ export class ExecutionEnvironment {
   }
 
   private send(header: Record<string, unknown>, body?: Buffer): void {
+    if (!this.channel) return;
     const head = Buffer.from(JSON.stringify(header));
     const payload = body ?? Buffer.alloc(0);
     const prefix = Buffer.alloc(8);
@@ -347,11 +472,19 @@ export class ExecutionEnvironment {
     invocation.started();
     this.log.begin(invocation.requestId);
     this.log.line(`START RequestId: ${invocation.requestId} Version: ${this.spec.functionVersion}`);
+    const deadlineMs = Date.now() + invocation.remainingMs();
+    if (this.api) {
+      this.api.deliver(
+        { requestId: invocation.requestId, deadlineMs, invokedFunctionArn: invocation.invokedFunctionArn, traceId: invocation.traceId, clientContext: invocation.clientContext },
+        Buffer.from(invocation.payload),
+      );
+      return;
+    }
     this.send(
       {
         type: "invoke",
         requestId: invocation.requestId,
-        deadlineMs: Date.now() + invocation.remainingMs(),
+        deadlineMs,
         invokedFunctionArn: invocation.invokedFunctionArn,
         clientContext: invocation.clientContext,
         traceId: invocation.traceId,
@@ -409,10 +542,11 @@ export class ExecutionEnvironment {
         return;
       }
       case "ready": {
+        // A Runtime API runtime asks for its next event after every one: only the first ends the init.
+        if (this.state !== "init" || this.initMs !== null) return;
         this.options.timers.clear(this.initTimer);
         this.initDuration = performance.now() - this.initStarted;
         this.initMs = this.initDuration;
-        if (this.state !== "init") return;
         this.state = "idle";
         if (this.current) this.start();
         // Either way the pool may act: hand this one work, or start the next init.
@@ -443,7 +577,8 @@ export class ExecutionEnvironment {
         const invocation = this.current;
         if (!invocation || this.state !== "busy" || message.requestId !== invocation.requestId) return;
         setImmediate(() => {
-          this.logError(message);
+          // A Runtime API runtime logs its own errors (AWS's Python runtime prints "[ERROR] ...").
+          if (message.document === undefined) this.logError(message);
           this.complete(
             {
               ok: false,
@@ -453,6 +588,7 @@ export class ExecutionEnvironment {
               trace: message.trace,
               timedOut: false,
               log: "",
+              ...(message.document !== undefined ? { document: message.document } : {}),
             },
             "error",
             message.unhandled ? message.errorType : undefined,
@@ -506,13 +642,19 @@ export class ExecutionEnvironment {
       const id = invocation.requestId;
       const error = memory ? null : (this.initError ?? this.fatal);
       const errorType = error?.errorType ?? (memory ? "Runtime.OutOfMemory" : "Runtime.ExitError");
-      const errorMessage = error?.errorMessage ?? reason(id);
+      // A runtime that could not start at all is reported with the request id, as AWS does.
+      const errorMessage = this.cannotStart ? `RequestId: ${id} Error: ${error!.errorMessage}` : (error?.errorMessage ?? reason(id));
       this.log.begin(id);
       this.log.line(`START RequestId: ${id} Version: ${this.spec.functionVersion}`);
       this.log.line(`${this.options.now()}\t${id}\tERROR\t${`${errorType}: ${errorMessage}`.replace(/\n/g, "\r")}`);
       this.log.print(`${errorType}: ${errorMessage}`);
       this.started = performance.now();
-      this.complete({ ok: false, functionError: "Unhandled", errorType, errorMessage, trace: error?.trace ?? [], timedOut: false, log: "" }, "error", errorType);
+      const document = error?.document;
+      this.complete(
+        { ok: false, functionError: "Unhandled", errorType, errorMessage, trace: error?.trace ?? [], timedOut: false, log: "", ...(document !== undefined ? { document } : {}) },
+        "error",
+        errorType,
+      );
     } else if (invocation) {
       const fatal = memory ? null : this.fatal;
       if (fatal) {

@@ -6,8 +6,8 @@ import { AwsError } from "../protocol/errors.js";
  * and the body is {"Type":"User","message":...} (or "Message" where the model spells it so).
  */
 export class LambdaError extends AwsError {
-  constructor(type: string, message: string, status: number, readonly fault: "User" | "Service" = "User") {
-    super(type, message, status);
+  constructor(type: string, message: string, status: number, readonly fault: "User" | "Service" = "User", extra: Record<string, unknown> = {}) {
+    super(type, message, status, extra);
   }
 }
 
@@ -15,6 +15,14 @@ export const LambdaErrors = {
   functionNotFound: (arn: string) => new LambdaError("ResourceNotFoundException", `Function not found: ${arn}`, 404),
   policyNotFound: () =>
     new LambdaError("ResourceNotFoundException", "The resource you requested does not exist.", 404),
+  resourceNotFound: () => new LambdaError("ResourceNotFoundException", "The resource you requested does not exist.", 404),
+  aliasNotFound: (arn: string) => new LambdaError("ResourceNotFoundException", `Alias not found: ${arn}`, 404),
+  aliasExists: (arn: string) => new LambdaError("ResourceConflictException", `Alias already exists: ${arn}`, 409),
+  versionInUse: (aliases: string[]) =>
+    new LambdaError("ResourceConflictException", `Unable to delete version because the following aliases reference it: [${aliases.join(", ")}]`, 409),
+  /** A synchronous invocation beyond the function's reserved concurrency (429, with AWS's Reason). */
+  throttled: () =>
+    new LambdaError("TooManyRequestsException", "Rate Exceeded.", 429, "User", { Reason: "ReservedFunctionConcurrentInvocationLimitExceeded" }),
   statementNotFound: (statementId: string, arn: string) =>
     new LambdaError("ResourceNotFoundException", `Statement ${statementId} is not found in resource policy.`, 404),
   functionExists: (name: string) => new LambdaError("ResourceConflictException", `Function already exist: ${name}`, 409),

@@ -17,11 +17,8 @@ export type FunctionCodeSource =
   /** A local directory run in place (hot reload). */
   | { kind: "local"; dir: string };
 
-/** A function as rekognito keeps it (AWS's FunctionConfiguration is derived from it). */
-export interface StoredFunction {
-  name: string;
-  arn: string;
-  region: string;
+/** What a function version fixes: its configuration and code ($LATEST's can change, a published version's cannot). */
+export interface FunctionState {
   runtime: string;
   role: string;
   handler: string;
@@ -36,8 +33,41 @@ export interface StoredFunction {
   lastModified: number;
   revisionId: string;
   code: FunctionCodeSource;
+  /** Layer version ARNs, in order. */
+  layers?: string[];
+}
+
+/** A published version (PublishVersion): "1", "2", ... */
+export interface StoredVersion extends FunctionState {
+  version: string;
+}
+
+/** An alias (CreateAlias): a name for a version, optionally routing a share of calls to another. */
+export interface StoredAlias {
+  name: string;
+  functionVersion: string;
+  description: string;
+  revisionId: string;
+  /** AdditionalVersionWeights: version → share (0-1) of the calls. */
+  weights?: Record<string, number>;
+}
+
+/** A function as rekognito keeps it (AWS's FunctionConfiguration is derived from it). */
+export interface StoredFunction extends FunctionState {
+  name: string;
+  arn: string;
+  region: string;
   policy: PolicyStatement[];
   tags: Record<string, string>;
+  /** Published versions, oldest first. */
+  versions?: StoredVersion[];
+  /** The number the next published version gets (AWS never reuses one). */
+  nextVersion?: number;
+  aliases?: StoredAlias[];
+  /** Resource policies of versions and aliases (AddPermission with a Qualifier), by qualifier. */
+  qualifiedPolicies?: Record<string, PolicyStatement[]>;
+  /** PutFunctionConcurrency's ReservedConcurrentExecutions. */
+  reservedConcurrency?: number;
 }
 
 type JournalRecord = { type: "put"; fn: StoredFunction } | { type: "delete"; name: string };
@@ -74,5 +104,61 @@ export class FunctionRegistry {
 
   get size(): number {
     return this.functions.size;
+  }
+}
+
+/** A published layer version (PublishLayerVersion), unpacked under the lambda data directory. */
+export interface StoredLayerVersion {
+  version: number;
+  description: string;
+  compatibleRuntimes: string[];
+  compatibleArchitectures: string[];
+  licenseInfo?: string;
+  /** Epoch milliseconds. */
+  createdDate: number;
+  codeSha256: string;
+  codeSize: number;
+  /** Relative to the lambda data directory: the unpacked files and the zip as uploaded. */
+  dir: string;
+  zipPath: string;
+}
+
+export interface StoredLayer {
+  name: string;
+  region: string;
+  versions: StoredLayerVersion[];
+  nextVersion: number;
+}
+
+type LayerRecord = { type: "put"; layer: StoredLayer } | { type: "delete"; name: string };
+
+/** The published layers, by name; every change is journaled. */
+export class LayerRegistry {
+  private readonly layers = new Map<string, StoredLayer>();
+
+  constructor(private readonly journal: Journal<LayerRecord>) {
+    for (const record of journal.load()) {
+      if (record.type === "put") this.layers.set(record.layer.name, record.layer);
+      else this.layers.delete(record.name);
+    }
+    journal.rewrite([...this.layers.values()].map((layer) => ({ type: "put", layer })));
+  }
+
+  get(name: string): StoredLayer | undefined {
+    return this.layers.get(name);
+  }
+
+  list(): StoredLayer[] {
+    return [...this.layers.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  put(layer: StoredLayer): void {
+    this.journal.append({ type: "put", layer });
+    this.layers.set(layer.name, layer);
+  }
+
+  delete(name: string): void {
+    this.journal.append({ type: "delete", name });
+    this.layers.delete(name);
   }
 }

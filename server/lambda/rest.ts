@@ -92,35 +92,54 @@ export function sendRestError(reply: FastifyReply, model: ServiceModel, error: A
  */
 export function registerRestService(fastify: FastifyInstance, service: RestService): void {
   const { model } = service;
-  const seen = new Set<string>();
+  // Operations by route: some share a method and path and differ by a literal in the query
+  // (GetLayerVersionByArn is GET /2018-10-31/layers?find=LayerVersion, ListLayers the same path).
+  const routes = new Map<string, { method: string; url: string; operations: { name: string; query?: [string, string] }[] }>();
   const prefixes = new Set<string>();
   for (const [name, operation] of Object.entries(model.operations)) {
     const method = (operation.http.method ?? "POST").toUpperCase();
     const uri = operation.http.requestUri ?? "/";
-    const url = routePath(uri);
+    const [path = "/", literal] = uri.split("?");
+    const url = routePath(path).replace(/(.)\/$/, "$1");
     prefixes.add(`/${uri.split("/")[1]}`);
     const key = `${method} ${url.replace(/:[^/]+/g, ":")}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const bodyLimit = service.bodyLimits?.[name];
-    fastify.route({
-      method: method as "GET",
-      url,
-      ...(bodyLimit !== undefined ? { bodyLimit } : {}),
-      handler: (request, reply) => handle(service, name, request, reply),
-      // A body over the route's limit never reaches the handler: answer it as AWS does.
-      errorHandler: (error, request, reply) => {
-        const requestId = service.requestId();
-        request.awsLog = { service: service.name, action: name };
-        const code = (error as { code?: string }).code;
-        if (code === "FST_ERR_CTP_BODY_TOO_LARGE" && bodyLimit !== undefined && service.tooLarge) {
-          return sendRestError(reply, model, service.tooLarge(name, bodyLimit, request.headers), requestId);
-        }
-        if (error instanceof AwsError) return sendRestError(reply, model, error, requestId);
-        request.awsLog.fault = error instanceof Error ? (error.stack ?? error.message) : String(error);
-        return sendRestError(reply, model, LambdaErrors.internal(), requestId);
-      },
-    });
+    const query = literal ? (literal.split("&")[0]!.split("=") as [string, string]) : undefined;
+    const route = routes.get(key) ?? { method, url, operations: [] };
+    route.operations.push(query ? { name, query } : { name });
+    routes.set(key, route);
+  }
+  for (const { method, url, operations } of routes.values()) {
+    const pick = (request: FastifyRequest): string => {
+      const query = (request.query ?? {}) as Record<string, unknown>;
+      const matched = operations.find((o) => o.query && query[o.query[0]] === (o.query[1] ?? ""));
+      return (matched ?? operations.find((o) => !o.query) ?? operations[0]!).name;
+    };
+    const limits = operations.map((o) => service.bodyLimits?.[o.name]).filter((n): n is number => n !== undefined);
+    const bodyLimit = limits.length ? Math.max(...limits) : undefined;
+    // The AWS CLI v2 sends some paths with a trailing slash (GET /2015-03-31/functions/ for
+    // ListFunctions): every route answers both ways.
+    for (const variant of url === "/" ? [url] : [url, `${url}/`]) {
+      fastify.route({
+        method: method as "GET",
+        url: variant,
+        ...(bodyLimit !== undefined ? { bodyLimit } : {}),
+        handler: (request, reply) => handle(service, pick(request), request, reply),
+        // A body over the route's limit never reaches the handler: answer it as AWS does.
+        errorHandler: (error, request, reply) => {
+          const requestId = service.requestId();
+          const name = pick(request);
+          request.awsLog = { service: service.name, action: name };
+          const code = (error as { code?: string }).code;
+          const limit = service.bodyLimits?.[name] ?? bodyLimit;
+          if (code === "FST_ERR_CTP_BODY_TOO_LARGE" && limit !== undefined && service.tooLarge) {
+            return sendRestError(reply, model, service.tooLarge(name, limit, request.headers), requestId);
+          }
+          if (error instanceof AwsError) return sendRestError(reply, model, error, requestId);
+          request.awsLog.fault = error instanceof Error ? (error.stack ?? error.message) : String(error);
+          return sendRestError(reply, model, LambdaErrors.internal(), requestId);
+        },
+      });
+    }
   }
   for (const prefix of prefixes) {
     fastify.all(`${prefix}/*`, async (request, reply) => {

@@ -51,10 +51,14 @@ export interface RunnerOptions {
   logger: Logger;
   /** ISO time of now, from the injected clock. */
   now: () => string;
-  /** A fresh log stream name for a new environment. */
-  logStreamName: () => string;
+  /** A fresh log stream name for a new environment of this version ("$LATEST", "3"). */
+  logStreamName: (version: string) => string;
   /** Most environments one function may keep; more invocations queue. */
   maxEnvironmentsPerFunction: number;
+  /** Most environments the whole stack may keep (idle ones of other functions make way). Default: no limit. */
+  maxEnvironments?: number;
+  /** How long an environment stays idle before it is reclaimed, ms (on `timers`). Default: never. */
+  idleMs?: number;
   /** What an environment may hold beyond its MemorySize (the runtime's own share), MB. */
   memoryAllowanceMb: number;
   /** Largest response, bytes (AWS: 6291556). */
@@ -129,13 +133,24 @@ class FunctionPool {
   private recheck: unknown = null;
   private closed = false;
 
+  /** When each environment last finished (or began) its work, for the stack's least-recently-used choice. */
+  readonly lastUsed = new Map<ExecutionEnvironment, number>();
+  private readonly idleTimers = new Map<ExecutionEnvironment, unknown>();
+  /** Most environments this pool may have (the function's reserved concurrency, or the per-function cap). */
+  limit: number;
+
   constructor(
+    readonly id: string,
     private readonly spec: EnvironmentSpec,
     private readonly options: RunnerOptions & { timers: Timers },
     private readonly onChange: () => void,
     /** The server's event-loop utilisation lately (0-1). */
     private readonly serverLoad: () => number,
-  ) {}
+    /** The stack's say on one more environment: true when there is room (an idle one elsewhere may be reclaimed for it). */
+    private readonly room: (pool: FunctionPool) => boolean,
+  ) {
+    this.limit = options.maxEnvironmentsPerFunction;
+  }
 
   submit(request: RunRequest, resolve: (outcome: RunOutcome) => void): void {
     const timers = this.options.timers;
@@ -200,14 +215,18 @@ class FunctionPool {
       for (const e of this.environments) if (e.state === "idle" && !e.current) idle = e;
       if (idle) {
         const pending = this.queue.shift() ?? this.steal();
-        if (!pending) return;
+        if (!pending) {
+          for (const e of this.idleOnes()) this.sleepLater(e);
+          return;
+        }
         pending.env = idle;
+        this.wake(idle);
         idle.run(pending.invocation);
         // The memory watch reads running environments often: wake it if it sleeps long.
         this.onChange();
         continue;
       }
-      if (!this.queue.length || !this.worthANewOne()) return;
+      if (!this.queue.length || !this.worthANewOne() || !this.room(this)) return;
       // A cold start: the invocation waits for this environment's init, its own clock stopped
       // (AWS does not count the init phase against the function's timeout).
       const pending = this.queue.shift()!;
@@ -234,7 +253,7 @@ class FunctionPool {
   private worthANewOne(): boolean {
     const live = this.live();
     if (live === 0) return true;
-    if (live >= this.options.maxEnvironmentsPerFunction || this.initializing() > 0) return false;
+    if (live >= this.limit || this.initializing() > 0) return false;
     const now = performance.now();
     // How long a run takes: the average so far, or at least what the oldest running one has taken.
     let perRun = this.runMs ?? 0;
@@ -275,6 +294,53 @@ class FunctionPool {
     return n;
   }
 
+  /**
+   * An idle environment is reclaimed after options.idleMs with nothing to do, as AWS reclaims
+   * idle sandboxes (its next invocation is a cold start again, Init Duration and all).
+   */
+  private sleepLater(env: ExecutionEnvironment): void {
+    if (this.lastUsed.has(env)) return;
+    this.lastUsed.set(env, this.options.timers.now());
+    if (this.options.idleMs === undefined) return;
+    this.idleTimers.set(
+      env,
+      this.options.timers.set(() => {
+        this.idleTimers.delete(env);
+        if (env.state !== "idle" || env.current) return;
+        this.options.logger.debug?.(`[${this.spec.functionName}] execution environment reclaimed after ${(this.options.idleMs! / 1000).toFixed(0)} s idle`);
+        this.reclaim(env);
+      }, this.options.idleMs),
+    );
+  }
+
+  private wake(env: ExecutionEnvironment): void {
+    this.lastUsed.delete(env);
+    const timer = this.idleTimers.get(env);
+    if (timer !== undefined) {
+      this.options.timers.clear(timer);
+      this.idleTimers.delete(env);
+    }
+  }
+
+  /** Ends an idle environment now (its idle period is over, or the stack needs its place). */
+  reclaim(env: ExecutionEnvironment): void {
+    this.wake(env);
+    this.lastUsed.delete(env);
+    this.environments.delete(env);
+    env.kill("close");
+    this.onChange();
+  }
+
+  /** This pool's idle environments. */
+  idleOnes(): ExecutionEnvironment[] {
+    return [...this.environments].filter((e) => e.state === "idle" && !e.current);
+  }
+
+  /** Asks again for an environment (the stack found room). */
+  retry(): void {
+    this.dispatch();
+  }
+
   private create(): ExecutionEnvironment {
     const env = new ExecutionEnvironment(
       this.spec,
@@ -282,7 +348,7 @@ class FunctionPool {
         logger: this.options.logger,
         timers: this.options.timers,
         now: this.options.now,
-        logStreamName: this.options.logStreamName(),
+        logStreamName: this.options.logStreamName(this.spec.functionVersion),
         memoryLimitBytes: (this.spec.memorySize + this.options.memoryAllowanceMb) * 1048576,
         maxResponseBytes: this.options.maxResponseBytes,
         log: { printedBytesPerInvocation: this.options.printedLogBytesPerInvocation },
@@ -295,8 +361,12 @@ class FunctionPool {
             this.initMs = this.initMs === null ? e.initMs : (this.initMs + e.initMs) / 2;
           }
           this.dispatch();
+          // Another function may be waiting for the stack to have room: this one may now be idle.
+          if (e.state === "idle" && !e.current) this.onChange();
         },
         gone: (e) => {
+          this.wake(e);
+          this.lastUsed.delete(e);
           this.environments.delete(e);
           this.onChange();
           this.dispatch();
@@ -356,7 +426,7 @@ class FunctionPool {
       if (at >= 0) this.queue.splice(at, 1);
     }
     this.options.logger.warn(
-      `[${this.spec.functionName} ${pending.request.requestId}] Task timed out after ${seconds} seconds, waiting for an execution environment (${this.busy} of ${this.options.maxEnvironmentsPerFunction} busy)`,
+      `[${this.spec.functionName} ${pending.request.requestId}] Task timed out after ${seconds} seconds, waiting for an execution environment (${this.busy} of ${this.limit} busy)`,
     );
     this.settle(pending, this.timedOut(pending, kind, seconds));
   }
@@ -421,6 +491,7 @@ class FunctionPool {
   sweep(): void {
     for (const env of [...this.environments]) {
       if (!env.current) {
+        this.wake(env);
         env.kill("close");
         this.environments.delete(env);
       }
@@ -430,6 +501,7 @@ class FunctionPool {
   async close(): Promise<void> {
     this.closed = true;
     this.options.timers.clear(this.recheck);
+    for (const env of this.environments) this.wake(env);
     for (const pending of this.queue.splice(0)) this.settle(pending, RETIRED(pending.request.requestId));
     const all = [...this.environments];
     this.environments.clear();
@@ -458,16 +530,21 @@ export class Runner {
     this.options = { ...options, timers: options.timers ?? realTimers };
   }
 
-  /** `key` identifies the configuration: a different key replaces the function's environments. */
-  run(key: string, spec: EnvironmentSpec, request: RunRequest): Promise<RunOutcome> {
-    let entry = this.pools.get(spec.functionName);
+  /**
+   * Runs an invocation in the pool `poolId` (one function version's environments). `key`
+   * identifies the configuration: a different key replaces the pool's environments. `limits`:
+   * the pool's own cap on environments (a reserved concurrency), else maxEnvironmentsPerFunction.
+   */
+  run(poolId: string, key: string, spec: EnvironmentSpec, request: RunRequest, limits: { maxEnvironments?: number } = {}): Promise<RunOutcome> {
+    let entry = this.pools.get(poolId);
     if (!entry || entry.key !== key) {
-      const pool = new FunctionPool(spec, this.options, () => this.watchMemory(), () => this.load);
+      const pool = new FunctionPool(poolId, spec, this.options, () => this.changed(), () => this.load, (p) => this.room(p));
       if (entry) this.retire(entry.pool, pool);
       entry = { key, pool };
-      this.pools.set(spec.functionName, entry);
+      this.pools.set(poolId, entry);
     }
     const pool = entry.pool;
+    pool.limit = Math.max(1, Math.min(limits.maxEnvironments ?? this.options.maxEnvironmentsPerFunction, this.options.maxEnvironments ?? Infinity));
     return new Promise<RunOutcome>((resolve) => {
       pool.submit(request, (outcome) => {
         resolve(outcome);
@@ -476,16 +553,72 @@ export class Runner {
     });
   }
 
-  /** Drops a function's environments (deleted, or its code changed on disk). */
-  reset(functionName: string): void {
-    const entry = this.pools.get(functionName);
+  /** Drops a pool's environments (its function deleted, or its code changed on disk). */
+  reset(poolId: string): void {
+    const entry = this.pools.get(poolId);
     if (!entry) return;
-    this.pools.delete(functionName);
+    this.pools.delete(poolId);
     this.retire(entry.pool, null);
   }
 
   stats(): Record<string, { environments: number; busy: number; waiting: number }> {
     return Object.fromEntries([...this.pools].map(([name, e]) => [name, { environments: e.pool.size, busy: e.pool.busy, waiting: e.pool.waiting }]));
+  }
+
+  /** One pool's figures (undefined: it has none yet). */
+  poolStats(poolId: string): { environments: number; busy: number; waiting: number } | undefined {
+    const entry = this.pools.get(poolId);
+    return entry ? { environments: entry.pool.size, busy: entry.pool.busy, waiting: entry.pool.waiting } : undefined;
+  }
+
+  /** Pools waiting for the stack to have room for another environment. */
+  private readonly starving = new Set<FunctionPool>();
+
+  /**
+   * Whether `pool` may start one more environment under the stack-wide cap. At the cap, the
+   * least recently used idle environment of any other pool is reclaimed to make room (a laptop
+   * holds a few dozen environments at most, and an idle one is the cheapest to give up); with
+   * none idle, the pool waits until one frees up or ends.
+   */
+  private room(pool: FunctionPool): boolean {
+    const max = this.options.maxEnvironments;
+    if (max === undefined) return true;
+    const live = this.environments().filter((e) => e.state !== "dead").length;
+    if (live < max) {
+      this.starving.delete(pool);
+      return true;
+    }
+    let oldest: { pool: FunctionPool; env: ExecutionEnvironment; at: number } | undefined;
+    for (const other of this.allPools()) {
+      if (other === pool) continue;
+      for (const env of other.idleOnes()) {
+        const at = other.lastUsed.get(env) ?? -Infinity;
+        if (!oldest || at < oldest.at) oldest = { pool: other, env, at };
+      }
+    }
+    if (!oldest) {
+      this.starving.add(pool);
+      return false;
+    }
+    oldest.pool.reclaim(oldest.env);
+    this.starving.delete(pool);
+    return true;
+  }
+
+  /** An environment came, went or changed state: the memory watch adapts, and starving pools try again. */
+  private changed(): void {
+    this.watchMemory();
+    if (!this.starving.size) return;
+    setImmediate(() => {
+      for (const pool of [...this.starving]) {
+        this.starving.delete(pool);
+        pool.retry();
+      }
+    });
+  }
+
+  private allPools(): FunctionPool[] {
+    return [...[...this.pools.values()].map((e) => e.pool), ...this.retired];
   }
 
   /** Every live environment (for the memory watch and the bench). */

@@ -6,6 +6,7 @@ import { checkPresignedExpiry, sendS3Error } from "../storage/s3/http.js";
 import { AuthErrors, AwsError } from "./errors.js";
 import { sendAwsError, type JsonService } from "./json.js";
 import { preflight, responseCors, type BucketCors } from "./cors.js";
+import { emulatedAwsHost } from "./aws-hosts.js";
 import {
   formatAmzDate,
   headerMap,
@@ -124,6 +125,9 @@ export class RequestPolicy {
     const name = hostnameOf(hostHeader);
     // An IP address cannot be a rebound name: DNS rebinding needs the attacker's own host name.
     if (isLoopbackName(name) || isIP(name) !== 0) return undefined;
+    // Nor can AWS's own names: an emulated service's endpoint is what a Lambda function's
+    // environment sends here when its SDK ignores AWS_ENDPOINT_URL (server/protocol/aws-hosts.ts).
+    if (emulatedAwsHost(name)) return undefined;
     if (this.allowHosts.some((p) => (p.startsWith("*.") ? name.endsWith(p.slice(1)) : matchesPattern(p, name)))) return undefined;
     const message =
       `rekognito refused this request: its Host header "${hostHeader}" is not a loopback name (localhost, *.localhost, 127.0.0.1, [::1]), ` +

@@ -10,7 +10,7 @@ import {
   GetPolicyCommand,
   InvokeCommand,
   LambdaClient,
-  ListAliasesCommand,
+  ListEventSourceMappingsCommand,
   ListFunctionsCommand,
   RemovePermissionCommand,
   ResourceConflictException,
@@ -457,8 +457,13 @@ describe("API errors", () => {
     const badTimeout = await create("too-slow", { "index.mjs": ECHO }, { Timeout: 901 }).catch((e) => e);
     expect(badTimeout.name).toBe("ValidationException");
 
-    const python = await create("py", { "index.py": "" }, { Runtime: "python3.12" }).catch((e) => e);
-    expect(python).toBeInstanceOf(InvalidParameterValueException);
+    const java = await create("java", { "index.py": "" }, { Runtime: "java21" }).catch((e) => e);
+    expect(java).toBeInstanceOf(InvalidParameterValueException);
+    expect(java.message).toContain("the runtime java21 is not supported");
+    const retired = await create("py38", { "index.py": "" }, { Runtime: "python3.8" }).catch((e) => e);
+    expect(retired.message).toBe(
+      "The runtime parameter of python3.8 is no longer supported for creating or updating AWS Lambda functions. We recommend you use the new runtime (python3.13) while creating or updating functions.",
+    );
 
     const badZip = await client
       .send(new CreateFunctionCommand({ FunctionName: "bad-zip", Runtime: "nodejs20.x", Role: ROLE, Handler: "index.handler", Code: { ZipFile: Buffer.from("not a zip") } }))
@@ -472,9 +477,9 @@ describe("API errors", () => {
     const badPayload = await client.send(new InvokeCommand({ FunctionName: fn("exists"), Payload: Buffer.from("{not json") })).catch((e) => e);
     expect(badPayload).toBeInstanceOf(InvalidRequestContentException);
 
-    const unimplemented = await client.send(new ListAliasesCommand({ FunctionName: fn("exists") })).catch((e) => e);
+    const unimplemented = await client.send(new ListEventSourceMappingsCommand({ FunctionName: fn("exists") })).catch((e) => e);
     expect(unimplemented.name).toBe("NotImplementedException");
-    expect(unimplemented.message).toContain("ListAliases");
+    expect(unimplemented.message).toContain("ListEventSourceMappings");
   });
 
   it("puts errors on the wire as AWS's REST-JSON does", async () => {

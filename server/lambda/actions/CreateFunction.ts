@@ -11,12 +11,14 @@ export const createFunction =
   async (input: Input, ctx: RestRequestContext): Promise<FunctionConfiguration> => {
     const parsed = backend.parseName(input.FunctionName!);
     if (parsed.qualifier !== undefined) throw LambdaErrors.invalidParameter("Unsupported function name with qualifier.");
-    if (input.Publish) throw LambdaErrors.notImplemented("CreateFunction with Publish (function versions)");
     const fn = await backend.createFunction(parsed.name, ctx.region, {
       ...input,
       Code: input.Code as never,
       Environment: input.Environment as never,
       FileSystemConfigs: input.FileSystemConfigs,
+      Publish: input.Publish,
     });
-    return backend.configuration(fn);
+    // With Publish, AWS answers the version it published ("Version": "1").
+    const version = input.Publish ? (fn.versions?.[fn.versions.length - 1] ?? null) : null;
+    return backend.configuration(fn, version);
   };

@@ -5,4 +5,4 @@ import type { RestRequestContext } from "../rest.js";
 export const getFunctionConfiguration =
   (backend: LambdaBackend) =>
   (input: GetFunctionConfigurationRequest, ctx: RestRequestContext): FunctionConfiguration =>
-    backend.configuration(backend.require(input.FunctionName!, ctx.region, input.Qualifier));
+    backend.configurationOf(backend.resolve(input.FunctionName!, ctx.region, input.Qualifier));

@@ -6,10 +6,11 @@ import type { RestRequestContext } from "../rest.js";
 export const getPolicy =
   (backend: LambdaBackend) =>
   (input: GetPolicyRequest, ctx: RestRequestContext): GetPolicyResponse => {
-    const fn = backend.require(input.FunctionName!, ctx.region, input.Qualifier);
-    if (!fn.policy.length) throw LambdaErrors.policyNotFound();
+    const target = backend.resolve(input.FunctionName!, ctx.region, input.Qualifier);
+    const statements = backend.policyOf(target.fn, target.qualifier);
+    if (!statements.length) throw LambdaErrors.policyNotFound();
     return {
-      Policy: JSON.stringify({ Version: "2012-10-17", Id: "default", Statement: fn.policy }),
-      RevisionId: fn.revisionId,
+      Policy: JSON.stringify({ Version: "2012-10-17", Id: "default", Statement: statements }),
+      RevisionId: target.fn.revisionId,
     };
   };

@@ -8,13 +8,14 @@ import { RestReply, type RestRequestContext } from "../rest.js";
 type Input = Omit<InvocationRequest, "Payload"> & { Payload: Buffer };
 
 /** Errors whose payload AWS sends without a trace (the runtime, not the handler, failed). */
-const NO_TRACE = new Set(["Sandbox.Timedout", "Runtime.ExitError", "Runtime.OutOfMemory", "Function.ResponseSizeTooLarge"]);
+const NO_TRACE = new Set(["Sandbox.Timedout", "Runtime.ExitError", "Runtime.OutOfMemory", "Function.ResponseSizeTooLarge", "Runtime.InvalidEntrypoint"]);
 
 export const invoke =
   (backend: LambdaBackend) =>
   async (input: Input, ctx: RestRequestContext): Promise<RestReply> => {
     const type = input.InvocationType ?? "RequestResponse";
-    const fn = backend.require(input.FunctionName!, ctx.region, input.Qualifier);
+    // A version, an alias (its routing decides the version) or $LATEST.
+    const target = backend.resolve(input.FunctionName!, ctx.region, input.Qualifier, { route: type !== "DryRun" });
     if (type === "Event" && input.Payload.length > MAX_ASYNC_PAYLOAD) throw LambdaErrors.eventTooLarge(input.Payload.length, MAX_ASYNC_PAYLOAD);
     if (input.Payload.length > MAX_SYNC_PAYLOAD) throw LambdaErrors.requestTooLarge(MAX_SYNC_PAYLOAD, "InvokeFunction");
     const text = input.Payload.length ? input.Payload.toString("utf8") : "{}";
@@ -25,7 +26,7 @@ export const invoke =
     }
     if (type === "DryRun") return new RestReply(204, {}, null);
     if (type === "Event") {
-      backend.invokeAsync(fn, text, "Event");
+      backend.invokeAsync(target, text, "Event");
       return new RestReply(202, {}, null);
     }
     let clientContext: unknown;
@@ -36,10 +37,11 @@ export const invoke =
         throw LambdaErrors.invalidRequestContent("Client context must be a valid Base64-encoded JSON object.");
       }
     }
-    const outcome = await backend.run(fn, text, { clientContext, invokedArn: input.FunctionName!.startsWith("arn:") ? input.FunctionName! : fn.arn });
+    const outcome = await backend.run(target, text, { clientContext });
+    if (!outcome.ok && outcome.throttled) throw LambdaErrors.throttled();
     const headers: Record<string, string> = {
       "content-type": "application/json",
-      "x-amz-executed-version": "$LATEST",
+      "x-amz-executed-version": target.version,
     };
     if (input.LogType === "Tail") {
       const log = Buffer.from(outcome.log, "utf8");
@@ -49,6 +51,8 @@ export const invoke =
     if (outcome.ok) return new RestReply(200, headers, outcome.payload);
     // AWS marks every function error "Unhandled" on the wire, thrown errors included.
     headers["x-amz-function-error"] = "Unhandled";
+    // A Runtime API runtime's own error document ({errorMessage, errorType, requestId, stackTrace}) as it posted it.
+    if (outcome.document !== undefined) return new RestReply(200, headers, outcome.document);
     const body: Record<string, unknown> = { errorType: outcome.errorType, errorMessage: outcome.errorMessage };
     if (!NO_TRACE.has(outcome.errorType)) body["trace"] = outcome.trace;
     return new RestReply(200, headers, JSON.stringify(body));

@@ -1,4 +1,4 @@
-import type { ListFunctionsRequest, ListFunctionsResponse } from "@aws-sdk/client-lambda";
+import type { FunctionConfiguration, ListFunctionsRequest, ListFunctionsResponse } from "@aws-sdk/client-lambda";
 import type { LambdaBackend } from "../backend.js";
 import { LambdaErrors } from "../errors.js";
 
@@ -11,16 +11,18 @@ export const listFunctions =
     if (input.FunctionVersion !== undefined && input.FunctionVersion !== "ALL") {
       throw LambdaErrors.invalidParameter("Invalid value for FunctionVersion: only ALL is supported.");
     }
-    const all = backend.registry.list();
+    // FunctionVersion=ALL lists every published version too, after its $LATEST.
+    const all: FunctionConfiguration[] = backend.registry.list().flatMap((fn) => (input.FunctionVersion === "ALL" ? backend.versionsOf(fn) : [backend.configuration(fn)]));
+    const keyOf = (c: FunctionConfiguration) => `${c.FunctionName}\u0000${c.Version === "$LATEST" ? "" : String(c.Version).padStart(12, "0")}`;
     let start = 0;
     if (input.Marker) {
       const after = Buffer.from(input.Marker, "base64url").toString("utf8");
-      start = all.findIndex((fn) => fn.name > after);
+      start = all.findIndex((c) => keyOf(c) > after);
       if (start < 0) start = all.length;
     }
     const size = input.MaxItems ?? DEFAULT_PAGE;
     const page = all.slice(start, start + size);
-    const out: ListFunctionsResponse = { Functions: page.map((fn) => backend.configuration(fn)) };
-    if (start + size < all.length) out.NextMarker = Buffer.from(page[page.length - 1]!.name).toString("base64url");
+    const out: ListFunctionsResponse = { Functions: page };
+    if (start + size < all.length) out.NextMarker = Buffer.from(keyOf(page[page.length - 1]!)).toString("base64url");
     return out;
   };

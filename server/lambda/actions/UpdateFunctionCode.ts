@@ -1,6 +1,5 @@
 import type { FunctionConfiguration, UpdateFunctionCodeRequest } from "@aws-sdk/client-lambda";
 import type { LambdaBackend } from "../backend.js";
-import { LambdaErrors } from "../errors.js";
 import type { RestRequestContext } from "../rest.js";
 
 type Input = Omit<UpdateFunctionCodeRequest, "ZipFile"> & { ZipFile?: string };
@@ -8,10 +7,7 @@ type Input = Omit<UpdateFunctionCodeRequest, "ZipFile"> & { ZipFile?: string };
 export const updateFunctionCode =
   (backend: LambdaBackend) =>
   async (input: Input, ctx: RestRequestContext): Promise<FunctionConfiguration> => {
-    if (input.Publish) throw LambdaErrors.notImplemented("UpdateFunctionCode with Publish (function versions)");
-    const current = backend.require(input.FunctionName!, ctx.region);
-    if (input.RevisionId !== undefined && input.RevisionId !== current.revisionId) throw LambdaErrors.preconditionFailed();
-    const fn = await backend.updateFunctionCode(input.FunctionName!, ctx.region, {
+    const { fn, version } = await backend.updateFunctionCode(input.FunctionName!, ctx.region, {
       ZipFile: input.ZipFile,
       S3Bucket: input.S3Bucket,
       S3Key: input.S3Key,
@@ -19,6 +15,9 @@ export const updateFunctionCode =
       ImageUri: input.ImageUri,
       DryRun: input.DryRun,
       Architectures: input.Architectures,
+      Publish: input.Publish,
+      RevisionId: input.RevisionId,
     });
-    return backend.configuration(fn);
+    // With Publish, AWS answers the version it published.
+    return backend.configuration(fn, version ?? null);
   };

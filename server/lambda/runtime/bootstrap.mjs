@@ -2,13 +2,16 @@
 // see runner.ts for why a process), which loads the function's handler once (the init phase),
 // then runs one invocation at a time, as AWS's Node.js runtime does.
 //
-// Plain JavaScript on purpose: it starts on bare Node, and registers tsx only for a TypeScript
-// handler (tsx costs ~30 MB and ~300 ms an environment, so a JavaScript handler goes without).
+// Plain JavaScript on purpose: it starts on bare Node. A TypeScript handler arrives compiled:
+// the runner bundles its own code with esbuild once per version of it (builds.ts), so no
+// environment carries a TypeScript loader (tsx cost ~30 MB and ~300 ms each).
 //
 // It speaks to the runner over fd 3 in frames: a big-endian u32 length of the rest, a u32 length
 // of a JSON header, the header, then the body bytes (an event or a response, as they are).
 //   in:  { type: "configure", handler, codeDir, functionName, functionVersion, memorySize,
-//          logGroupName, logStreamName, sdkHook, maxResponseBytes }
+//          logGroupName, logStreamName, sdkHook, maxResponseBytes, entry?, moduleDirs?, redirect? }
+//        (entry: the compiled file of a TypeScript handler; moduleDirs: layers' node_modules for
+//        ES module imports; redirect: { host, port, pattern }, see "AWS endpoints" below)
 //        { type: "invoke", requestId, deadlineMs, invokedFunctionArn, clientContext?, traceId?, clockMs? }  body: event
 //   out: { type: "hello", pid }                             (first: the runtime's process)
 //        { type: "ready" }                                  (init done: ask for the next event)
@@ -20,7 +23,8 @@
 // that floods its log is slowed to the pace the runner reads, it does not buffer without bound.
 import { existsSync, statSync, writeSync } from "node:fs";
 import { register } from "node:module";
-import { Socket } from "node:net";
+import net, { Socket } from "node:net";
+import tls from "node:tls";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { pathToFileURL } from "node:url";
@@ -174,25 +178,30 @@ async function loadHandler() {
   const moduleName = rest.slice(0, dot);
   const exportPath = rest.slice(dot + 1).split(".");
   const base = join(config.codeDir, folder + moduleName);
-  const file = [".js", ".mjs", ".cjs", ".ts", ".mts", ".cts"]
-    .map((ext) => base + ext)
-    .find((path) => existsSync(path) && statSync(path).isFile());
+  const file =
+    config.entry ??
+    [".js", ".mjs", ".cjs"].map((ext) => base + ext).find((path) => existsSync(path) && statSync(path).isFile());
   if (!file) {
     throw new RuntimeError("Runtime.ImportModuleError", `Error: Cannot find module '${moduleName}'`);
   }
-  // AWS's Node.js runtimes ship the AWS SDK v3. A zip function finds rekognito's through the
-  // code root's node_modules; a local directory outside any node_modules tree needs this hook.
-  if (config.sdkHook) register("./runtime-modules.mjs", import.meta.url);
+  // AWS's Node.js runtimes ship the AWS SDK v3, and find layers' packages in /opt/nodejs. A zip
+  // function finds rekognito's SDK through the code root's node_modules; a local directory
+  // outside any node_modules tree, and ES module imports of layers' packages, need this hook.
+  if (config.sdkHook || config.moduleDirs?.length) {
+    register("./runtime-modules.mjs", import.meta.url, { data: { moduleDirs: config.moduleDirs ?? [] } });
+  }
   let mod;
   try {
-    if (/\.[mc]?ts$/.test(file)) {
-      const { tsImport } = await import("tsx/esm/api");
-      mod = await tsImport(pathToFileURL(file).href, import.meta.url);
-    } else {
-      mod = await import(pathToFileURL(file).href);
-    }
+    mod = await import(pathToFileURL(file).href);
   } catch (error) {
     if (error instanceof SyntaxError) throw new RuntimeError("Runtime.UserCodeSyntaxError", `SyntaxError: ${error.message}`);
+    // A dependency the package does not carry: AWS's words, "Error: Cannot find module 'aws-sdk'"
+    // (CommonJS, with its require stack) or "Error: Cannot find package 'x' imported from ...".
+    if (error && (error.code === "MODULE_NOT_FOUND" || error.code === "ERR_MODULE_NOT_FOUND")) {
+      const failure = new RuntimeError("Runtime.ImportModuleError", `Error: ${error.message}`);
+      failure.stack = `Runtime.ImportModuleError: Error: ${error.message}`;
+      throw failure;
+    }
     throw error;
   }
   const pick = (root) => exportPath.reduce((value, key) => (value == null ? undefined : value[key]), root);
@@ -204,8 +213,47 @@ async function loadHandler() {
   return fn;
 }
 
+// ---------------------------------------------------------------- AWS endpoints
+
+// Code that ignores AWS_ENDPOINT_URL (the AWS SDK for JavaScript v2, a client given no
+// endpoint by an old library) calls an emulated service at its AWS name over TLS, e.g.
+// https://dynamodb.us-east-1.amazonaws.com/. Such a connection goes to the stack instead, as
+// plain TCP: the request above it is untouched, Host header and SigV4 signature included, and
+// the gateway accepts AWS's names for this (server/protocol/aws-hosts.ts gives the pattern).
+// Everything else (other hosts, other AWS services) connects as it would.
+function redirectAwsEndpoints(redirect) {
+  const hosts = new RegExp(redirect.pattern);
+  const connect = tls.connect;
+  tls.connect = function rekognitoConnect(...args) {
+    const callback = typeof args[args.length - 1] === "function" ? args[args.length - 1] : undefined;
+    let options;
+    if (args[0] && typeof args[0] === "object") options = args[0];
+    else if (typeof args[0] === "number" || (typeof args[0] === "string" && /^\d+$/.test(args[0]))) {
+      options = { port: Number(args[0]), host: typeof args[1] === "string" ? args[1] : undefined, ...(args.find((a, i) => i > 0 && a && typeof a === "object") ?? {}) };
+    }
+    const host = String(options?.servername || options?.host || "").toLowerCase().replace(/\.$/, "");
+    const port = options?.port === undefined ? 443 : Number(options.port);
+    if (!options || port !== 443 || !hosts.test(host)) return connect.apply(this, args);
+    const socket = net.connect({ host: redirect.host, port: redirect.port });
+    // What callers of a TLS socket read of it (undici waits for secureConnect; agents ask for the session).
+    socket.encrypted = true;
+    socket.authorized = true;
+    socket.alpnProtocol = false;
+    socket.servername = host;
+    socket.getPeerCertificate = () => ({});
+    socket.getSession = () => undefined;
+    socket.getProtocol = () => "TLSv1.3";
+    socket.getCipher = () => ({ name: "TLS_AES_128_GCM_SHA256", standardName: "TLS_AES_128_GCM_SHA256", version: "TLSv1.3" });
+    socket.isSessionReused = () => false;
+    socket.once("connect", () => socket.emit("secureConnect"));
+    if (callback) socket.once("secureConnect", callback);
+    return socket;
+  };
+}
+
 handlers.configure = async (header) => {
   config = header;
+  if (config.redirect) redirectAwsEndpoints(config.redirect);
   try {
     handlerFn = await loadHandler();
   } catch (error) {

@@ -2,6 +2,7 @@ import type { FastifyRequest } from "fastify";
 import type { Caller } from "../../protocol/sigv4.js";
 import type { PublicAccessBlockConfiguration } from "@aws-sdk/client-s3";
 import { S3Errors } from "./errors.js";
+import { emulatedAwsHost } from "../../protocol/aws-hosts.js";
 import type { ImplementedOperation } from "./operations.js";
 import { evaluate, isPublicPolicy, type BucketPolicy, type PolicyPrincipal } from "./policy.js";
 
@@ -116,9 +117,17 @@ export function isLoopbackHost(host: string | undefined): boolean {
  * container's service name with `--host 0.0.0.0`) is plain http over a network: false, and the
  * statement denies it as AWS would.
  */
-export function secureTransport(request: Pick<FastifyRequest, "protocol" | "headers">): boolean {
+export function secureTransport(request: Pick<FastifyRequest, "protocol" | "headers"> & { ip?: string }): boolean {
   if (request.protocol === "https") return true;
-  return isLoopbackHost(request.headers.host);
+  if (isLoopbackHost(request.headers.host)) return true;
+  // AWS's own name, from this machine: a Lambda function's https call to S3 that its
+  // environment sent here (server/protocol/aws-hosts.ts); it never crossed a network.
+  const host = (request.headers.host ?? "").replace(/:\d+$/, "");
+  return emulatedAwsHost(host) !== undefined && request.ip !== undefined && isLoopbackAddress(request.ip);
+}
+
+function isLoopbackAddress(ip: string): boolean {
+  return ip === "::1" || ip.startsWith("127.") || ip.startsWith("::ffff:127.");
 }
 
 /** Who the policy sees: the account's principal for any signed caller. */

@@ -4,6 +4,7 @@ import type { CoreServices } from "../../core/services.js";
 import { S3Error, S3Errors } from "./errors.js";
 import { escapeXml } from "./xml.js";
 import type { S3Response } from "./types.js";
+import { emulatedAwsHost } from "../../protocol/aws-hosts.js";
 
 /**
  * The S3 wire, shared by the embedded engine and the pass-through to an external endpoint:
@@ -21,6 +22,9 @@ export interface Located {
 /** The bucket a Host header names: `photos.localhost:4566`, `photos.s3.localhost`. */
 export function bucketFromHost(hostHeader: string | undefined): string | undefined {
   const host = (hostHeader ?? "").toLowerCase().replace(/:\d+$/, "");
+  // AWS's own virtual-hosted names (photos.s3.amazonaws.com), as a Lambda function's SDK sends
+  // them when it ignores AWS_ENDPOINT_URL (server/protocol/aws-hosts.ts).
+  if (host.endsWith(".amazonaws.com")) return emulatedAwsHost(host)?.bucket;
   if (!host.endsWith(".localhost")) return undefined;
   let prefix = host.slice(0, -".localhost".length);
   if (prefix.endsWith(".s3")) prefix = prefix.slice(0, -3);
