@@ -5,6 +5,7 @@ import type {
   TokenValidityUnitsType,
   UserStatusType,
 } from "@aws-sdk/client-cognito-identity-provider";
+import type { Scope } from "../core/scope.js";
 import type { CoreServices } from "../core/services.js";
 import type { Journal, JournalRecord } from "../core/persistence.js";
 import { randomString } from "../core/ids.js";
@@ -351,8 +352,10 @@ export class CognitoStore {
   pool(id: string): PoolRecord | undefined {
     return this.pools.get(id);
   }
-  listPools(): PoolRecord[] {
-    return [...this.pools.values()].sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+  /** Every pool, or (given a scope) the pools of that region: user pools are regional, as their ids say. */
+  listPools(scope?: Scope): PoolRecord[] {
+    const pools = [...this.pools.values()].filter((p) => !scope || p.region === scope.region);
+    return pools.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
   }
   deletePool(id: string): void {
     this.commit({ op: "delete-pool", poolId: id });

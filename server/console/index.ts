@@ -4,7 +4,7 @@ import type { CoreServices, StackComponent } from "../core/services.js";
 import type { CognitoService } from "../cognito/index.js";
 import type { LambdaService } from "../lambda/index.js";
 import type { RekognitionService } from "../rekognition/index.js";
-import type { ObjectReader } from "../storage/types.js";
+import type { ObjectReader } from "../storage/object-reader.js";
 import { baseUrlOf } from "../protocol/json.js";
 import { VERSION } from "../version.js";
 import { amplifyOutputs } from "../../web/outputs.js";

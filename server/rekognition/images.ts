@@ -3,7 +3,7 @@ import type { Image } from "@aws-sdk/client-rekognition";
 import type { DetectedFace, FaceAnalysis, FaceEngine } from "../faces/engine.js";
 import { sniffImage } from "../faces/image.js";
 import type { Logger } from "../core/logger.js";
-import type { ObjectReader } from "../storage/types.js";
+import type { ObjectReader } from "../storage/object-reader.js";
 import { RekognitionErrors } from "./errors.js";
 
 /** Image.Bytes: the model's limit (5 MB of raw bytes). */

@@ -2,7 +2,7 @@ import type { CoreServices, StackComponent } from "../core/services.js";
 import type { FaceEngine } from "../faces/engine.js";
 import type { ActionHandler, JsonService } from "../protocol/json.js";
 import { loadModel } from "../protocol/model.js";
-import type { ObjectReader } from "../storage/types.js";
+import type { ObjectReader } from "../storage/object-reader.js";
 import { CompareFaces } from "./actions/CompareFaces.js";
 import { CreateCollection } from "./actions/CreateCollection.js";
 import { DeleteCollection } from "./actions/DeleteCollection.js";
@@ -14,7 +14,8 @@ import { ListCollections } from "./actions/ListCollections.js";
 import { ListFaces } from "./actions/ListFaces.js";
 import { SearchFaces } from "./actions/SearchFaces.js";
 import { SearchFacesByImage } from "./actions/SearchFacesByImage.js";
-import type { RekognitionServices } from "./context.js";
+import { collectionsOf } from "./collections.js";
+import type { RekognitionServices } from "./services.js";
 import { RekognitionStore } from "./store.js";
 
 export { RekognitionStore, FACE_MODEL_VERSION } from "./store.js";
@@ -65,7 +66,7 @@ export type RekognitionService = JsonService & StackComponent & { store: Rekogni
 export function createRekognition(core: CoreServices, deps: RekognitionDeps): RekognitionService {
   const store = new RekognitionStore(core.persistence, core.logger);
   const services: RekognitionServices = {
-    store,
+    collections: collectionsOf(store),
     engine: deps.engine,
     objects: deps.objects,
     clock: core.clock,

@@ -16,13 +16,14 @@ import {
   SignUpCommand,
   UpdateUserPoolClientCommand,
   UpdateUserPoolCommand,
-  type CognitoIdentityProviderClient,
+  CognitoIdentityProviderClient,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../server/core/clock.js";
+import { TEST_CREDENTIALS } from "../support/sign.js";
 import { controlOf, external, movesClock, runId, sharesDisk, testTarget, type TestTarget } from "../support/target.js";
 import { clients, deployTrigger, failure, mailbox, recordedEvents, TRIGGER_SOURCES, unsignedCognito } from "./helpers.js";
 
@@ -132,6 +133,21 @@ describe("user pools and app clients", () => {
     expect(first.UserPools).toHaveLength(2);
     const rest = await allPools(first.NextToken);
     expect([...first.UserPools!, ...rest].map((p) => p.Name)).toEqual(expect.arrayContaining(names));
+  });
+
+  it("lists the pools of the caller's region only", async () => {
+    const east = await cognito.send(new CreateUserPoolCommand({ PoolName: `east-${runId}` }));
+    const west = new CognitoIdentityProviderClient({ endpoint, region: "us-west-2", credentials: TEST_CREDENTIALS });
+    const westPool = await west.send(new CreateUserPoolCommand({ PoolName: `west-${runId}` }));
+    expect(westPool.UserPool!.Id).toMatch(/^us-west-2_/);
+    const listed = async (client: CognitoIdentityProviderClient) => (await client.send(new ListUserPoolsCommand({ MaxResults: 60 }))).UserPools!.map((p) => p.Id);
+    expect(await listed(west)).toContain(westPool.UserPool!.Id);
+    expect(await listed(west)).not.toContain(east.UserPool!.Id);
+    expect(await listed(cognito)).toContain(east.UserPool!.Id);
+    expect(await listed(cognito)).not.toContain(westPool.UserPool!.Id);
+    // A pool is found by its id from any region: the id says where it lives.
+    expect((await cognito.send(new DescribeUserPoolCommand({ UserPoolId: westPool.UserPool!.Id! }))).UserPool?.Name).toBe(`west-${runId}`);
+    await west.send(new DeleteUserPoolCommand({ UserPoolId: westPool.UserPool!.Id! }));
   });
 
   it("answers InvalidParameterException for a request that breaks the model's constraints", async () => {

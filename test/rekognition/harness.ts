@@ -13,7 +13,7 @@ import type { DetectedFace, FaceAnalysis, FaceEngine, ImageInfo } from "../../se
 import { similarity } from "../../server/faces/similarity.js";
 import { JsonGateway } from "../../server/protocol/json.js";
 import { createRekognition, type RekognitionService } from "../../server/rekognition/index.js";
-import type { ObjectReader, StoredObject } from "../../server/storage/types.js";
+import type { ObjectReader, StoredObject } from "../../server/storage/object-reader.js";
 
 /**
  * A small stand-in engine for Rekognition's own tests: images are registered with their faces,

@@ -33,7 +33,7 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { startStack, type Stack } from "../../server/stack.js";
 import { ManualClock } from "../../server/core/clock.js";
 import type { S3Notification } from "../../server/core/events.js";
-import type { ObjectReader } from "../../server/storage/types.js";
+import type { ObjectReader } from "../../server/storage/object-reader.js";
 import { createFacesTable } from "./helpers.js";
 import { freePort, motoUnavailable, startMoto, type Moto } from "../support/moto.js";
 

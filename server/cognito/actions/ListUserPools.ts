@@ -1,12 +1,14 @@
 import type { ListUserPoolsRequest, ListUserPoolsResponse } from "@aws-sdk/client-cognito-identity-provider";
+import type { RequestContext } from "../../protocol/json.js";
 import { CognitoErrors } from "../errors.js";
 import type { CognitoServices } from "../services.js";
 import { epochSeconds, type Wire } from "../wire.js";
 
 export const ListUserPools =
   ({ store }: Pick<CognitoServices, "store">) =>
-  async (input: ListUserPoolsRequest): Promise<Wire<ListUserPoolsResponse>> => {
-    const pools = store.listPools();
+  async (input: ListUserPoolsRequest, ctx: RequestContext): Promise<Wire<ListUserPoolsResponse>> => {
+    // The pools of the caller's region, as AWS's regional endpoint lists them.
+    const pools = store.listPools(ctx);
     let start = 0;
     if (input.NextToken) {
       start = pools.findIndex((p) => p.id === Buffer.from(input.NextToken!, "base64url").toString("utf8"));

@@ -1,7 +1,7 @@
 import type { CompareFacesMatch, CompareFacesRequest, CompareFacesResponse, ComparedFace } from "@aws-sdk/client-rekognition";
 import { qualityReasons, type QualityFilter } from "../../faces/quality.js";
 import type { RequestContext } from "../../protocol/json.js";
-import { DEFAULT_SIMILARITY_THRESHOLD, type RekognitionServices } from "../context.js";
+import { DEFAULT_SIMILARITY_THRESHOLD, type RekognitionServices } from "../services.js";
 import { RekognitionErrors } from "../errors.js";
 import { analyzeImage, largestFirst, type WireImage } from "../images.js";
 import { comparedFace } from "../shapes.js";

@@ -1,6 +1,6 @@
 import type { CreateCollectionRequest, CreateCollectionResponse } from "@aws-sdk/client-rekognition";
 import type { RequestContext } from "../../protocol/json.js";
-import type { RekognitionServices } from "../context.js";
+import type { RekognitionServices } from "../services.js";
 import { RekognitionErrors } from "../errors.js";
 
 /**
@@ -9,10 +9,10 @@ import { RekognitionErrors } from "../errors.js";
  * while DescribeCollection's CollectionARN has it; rekognito answers both as AWS does.
  */
 export const CreateCollection =
-  ({ store, clock }: Pick<RekognitionServices, "store" | "clock">) =>
+  ({ collections, clock }: Pick<RekognitionServices, "collections" | "clock">) =>
   (input: CreateCollectionRequest, ctx: RequestContext): CreateCollectionResponse => {
     const id = input.CollectionId!;
-    const created = store.createCollection(ctx.accountId, ctx.region, id, clock.now(), input.Tags ?? {});
+    const created = collections.of(ctx).create(id, clock.now(), input.Tags ?? {});
     if (!created) throw RekognitionErrors.collectionAlreadyExists(id);
     return {
       StatusCode: 200,

@@ -1,13 +1,13 @@
 import type { DeleteCollectionRequest, DeleteCollectionResponse } from "@aws-sdk/client-rekognition";
 import type { RequestContext } from "../../protocol/json.js";
-import type { RekognitionServices } from "../context.js";
+import type { RekognitionServices } from "../services.js";
 import { RekognitionErrors } from "../errors.js";
 
 /** Deletes a collection and every face in it. */
 export const DeleteCollection =
-  ({ store }: Pick<RekognitionServices, "store">) =>
+  ({ collections }: Pick<RekognitionServices, "collections">) =>
   (input: DeleteCollectionRequest, ctx: RequestContext): DeleteCollectionResponse => {
     const id = input.CollectionId!;
-    if (!store.deleteCollection(ctx.accountId, ctx.region, id)) throw RekognitionErrors.collectionNotFound(id);
+    if (!collections.of(ctx).delete(id)) throw RekognitionErrors.collectionNotFound(id);
     return { StatusCode: 200 };
   };

@@ -1,6 +1,6 @@
 import type { DeleteFacesRequest, DeleteFacesResponse } from "@aws-sdk/client-rekognition";
 import type { RequestContext } from "../../protocol/json.js";
-import type { RekognitionServices } from "../context.js";
+import type { RekognitionServices } from "../services.js";
 import { RekognitionErrors } from "../errors.js";
 
 /**
@@ -8,12 +8,13 @@ import { RekognitionErrors } from "../errors.js";
  * out of DeletedFaces and reports them in UnsuccessfulFaceDeletions with FACE_NOT_FOUND.
  */
 export const DeleteFaces =
-  ({ store }: Pick<RekognitionServices, "store">) =>
+  ({ collections }: Pick<RekognitionServices, "collections">) =>
   (input: DeleteFacesRequest, ctx: RequestContext): DeleteFacesResponse => {
     const id = input.CollectionId!;
-    if (!store.getCollection(ctx.accountId, ctx.region, id)) throw RekognitionErrors.collectionNotFound(id);
+    const here = collections.of(ctx);
+    if (!here.get(id)) throw RekognitionErrors.collectionNotFound(id);
     const asked = input.FaceIds ?? [];
-    const deleted = store.deleteFaces(ctx.accountId, ctx.region, id, asked);
+    const deleted = here.collection(id).delete(asked);
     const gone = new Set(deleted);
     const missing = [...new Set(asked)].filter((faceId) => !gone.has(faceId));
     return {

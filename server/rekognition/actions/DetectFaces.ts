@@ -1,6 +1,6 @@
 import type { DetectFacesRequest, DetectFacesResponse } from "@aws-sdk/client-rekognition";
 import type { RequestContext } from "../../protocol/json.js";
-import type { RekognitionServices } from "../context.js";
+import type { RekognitionServices } from "../services.js";
 import { analyzeImage, largestFirst, type WireImage } from "../images.js";
 import { faceDetail, wantsAttributes } from "../shapes.js";
 

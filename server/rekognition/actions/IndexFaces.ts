@@ -2,9 +2,9 @@ import type { FaceRecord, IndexFacesRequest, IndexFacesResponse, UnindexedFace }
 import type { DetectedFace, ImageInfo } from "../../faces/engine.js";
 import { qualityReasons, type QualityFilter } from "../../faces/quality.js";
 import type { RequestContext } from "../../protocol/json.js";
-import { INDEX_FACES_LIMIT, type RekognitionServices } from "../context.js";
+import type { RekognitionServices } from "../services.js";
 import { RekognitionErrors } from "../errors.js";
-import { analyzeImage, largestFirst, type WireImage } from "../images.js";
+import { analyzeImage, largestFirst, MAX_DETECTED_FACES, type WireImage } from "../images.js";
 import { faceDetail, storedFace, wantsAttributes } from "../shapes.js";
 import { FACE_MODEL_VERSION, type NewFace, type StoredFace } from "../store.js";
 
@@ -52,17 +52,19 @@ function keepBest(faces: DetectedFace[], maxFaces: number, image: ImageInfo): De
  *   is a success with empty FaceRecords, as on AWS.
  */
 export const IndexFaces =
-  (services: Pick<RekognitionServices, "store" | "engine" | "objects" | "logger" | "ids">) =>
+  (services: Pick<RekognitionServices, "collections" | "engine" | "objects" | "logger" | "ids">) =>
   async (input: IndexFacesWire, ctx: RequestContext): Promise<IndexFacesResponse> => {
-    const { store, ids } = services;
+    const { ids } = services;
+    const here = services.collections.of(ctx);
     const collectionId = input.CollectionId!;
-    if (!store.getCollection(ctx.accountId, ctx.region, collectionId)) throw RekognitionErrors.collectionNotFound(collectionId);
+    if (!here.get(collectionId)) throw RekognitionErrors.collectionNotFound(collectionId);
     const image = await analyzeImage(input.Image, "image", services, "IndexFaces", { attributes: wantsAttributes(input.DetectionAttributes) });
     // The collection may have gone while the image was read.
-    if (!store.getCollection(ctx.accountId, ctx.region, collectionId)) throw RekognitionErrors.collectionNotFound(collectionId);
+    if (!here.get(collectionId)) throw RekognitionErrors.collectionNotFound(collectionId);
+    const collection = here.collection(collectionId);
 
     const filter = (input.QualityFilter ?? "AUTO") as QualityFilter;
-    const maxFaces = Math.min(input.MaxFaces ?? INDEX_FACES_LIMIT, INDEX_FACES_LIMIT);
+    const maxFaces = Math.min(input.MaxFaces ?? MAX_DETECTED_FACES, MAX_DETECTED_FACES);
     const attributes = input.DetectionAttributes;
     const externalImageId = input.ExternalImageId;
 
@@ -79,7 +81,7 @@ export const IndexFaces =
       if (!kept.has(face)) unindexed.push({ Reasons: ["EXCEEDS_MAX_FACES"], FaceDetail: faceDetail(face, attributes) });
     }
 
-    const existing = store.facesOfImage(ctx.accountId, ctx.region, collectionId, image.imageId, externalImageId);
+    const existing = collection.ofImage(image.imageId, externalImageId);
     const used = new Set<string>();
     const records: FaceRecord[] = [];
     const added: NewFace[] = [];
@@ -103,7 +105,7 @@ export const IndexFaces =
       }
       records.push({ Face: storedFace(stored), FaceDetail: faceDetail(face, attributes) });
     }
-    store.addFaces(ctx.accountId, ctx.region, collectionId, added);
+    collection.add(added);
 
     return { FaceRecords: records, FaceModelVersion: FACE_MODEL_VERSION, UnindexedFaces: unindexed };
   };

@@ -4,7 +4,7 @@ import type { NotificationConfiguration, PublicAccessBlockConfiguration } from "
 import type { CoreServices } from "../../core/services.js";
 import type { JournalRecord } from "../../core/persistence.js";
 import { callerFromHeaders } from "../../protocol/sigv4.js";
-import type { StoredObject } from "../types.js";
+import type { StoredObject } from "../object-reader.js";
 import { Forwarder, forwardableHeaders, readAll, relay, UpstreamError } from "../forward.js";
 import { decodeAwsChunked, isAwsChunked, storedContentEncoding } from "../s3/chunked.js";
 import { S3Error, S3Errors } from "../s3/errors.js";

@@ -4,7 +4,7 @@ import type { CoreServices, StackComponent } from "../../core/services.js";
 import type { BucketCors } from "../../protocol/cors.js";
 import { callerFromHeaders } from "../../protocol/sigv4.js";
 import { baseUrlOf } from "../../protocol/json.js";
-import type { ObjectReader, StoredObject } from "../types.js";
+import type { ObjectReader, StoredObject } from "../object-reader.js";
 import { S3Error, S3Errors } from "./errors.js";
 import { decodeAwsChunked, isAwsChunked } from "./chunked.js";
 import {
