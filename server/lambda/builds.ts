@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, isAbsolute, join, relative } from "node:path";
+import { dirname, isAbsolute, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { fingerprint } from "./code.js";
 
@@ -85,14 +85,14 @@ export function prepareHandler(codeDir: string, handler: string, nodePaths: read
     .slice(0, 32);
   const existing = inFlight.get(key);
   if (existing) return existing;
-  const done = build(source.file, key, nodePaths).finally(() => inFlight.delete(key));
+  const done = build(source.file, codeDir, key, nodePaths).finally(() => inFlight.delete(key));
   inFlight.set(key, done);
   return done;
 }
 
 const delimiterFree = "\u0001";
 
-async function build(file: string, key: string, nodePaths: readonly string[]): Promise<Prepared> {
+async function build(file: string, codeDir: string, key: string, nodePaths: readonly string[]): Promise<Prepared> {
   const dir = join(ROOT, key);
   const outName = file.replace(/^.*[\\/]/, "").replace(SOURCE, "") + (formatOf(file) === "esm" ? ".mjs" : ".cjs");
   const entry = join(dir, outName);
@@ -114,6 +114,8 @@ async function build(file: string, key: string, nodePaths: readonly string[]): P
     const externals = new Set<string>();
     const result = await esbuild.build({
       entryPoints: [file],
+      // Messages name files relative to the function's code ("src/app.ts:2:16").
+      absWorkingDir: codeDir,
       bundle: true,
       platform: "node",
       target: `node${process.versions.node.split(".")[0]}`,
@@ -178,7 +180,7 @@ async function build(file: string, key: string, nodePaths: readonly string[]): P
     const errors = (error as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors;
     const first = errors?.[0];
     if (first) {
-      const where = first.location ? `${relativeOr(first.location.file, dirname(file))}:${first.location.line}:${first.location.column}: ` : "";
+      const where = first.location ? `${first.location.file}:${first.location.line}:${first.location.column}: ` : "";
       if (/Could not resolve/.test(first.text)) {
         return { kind: "failed", errorType: "Runtime.ImportModuleError", errorMessage: `Error: Cannot find module ${first.text.replace(/^Could not resolve /, "")} imported from ${file}` };
       }
@@ -190,11 +192,6 @@ async function build(file: string, key: string, nodePaths: readonly string[]): P
     // esbuild keeps a helper process (~20 MB) while anyone builds; none between builds.
     if (esbuildUsers === 0) setImmediate(() => esbuildUsers === 0 && void esbuild.stop());
   }
-}
-
-function relativeOr(path: string, from: string): string {
-  const rel = relative(from, path);
-  return rel.startsWith("..") ? path : rel;
 }
 
 /** How Node would run the file: .mts ES module, .cts CommonJS, .ts by the nearest package.json's "type". */

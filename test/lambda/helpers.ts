@@ -10,6 +10,17 @@ export function zipOf(files: Record<string, string>): Uint8Array {
   return zipSync(Object.fromEntries(Object.entries(files).map(([name, text]) => [name, strToU8(text)])));
 }
 
+/** A deployment package whose entries may carry a Unix mode (a bootstrap, a layer's bin/ tool must be executable). */
+export function zipWithModes(files: Record<string, string | { text: string; mode: number }>): Uint8Array {
+  return zipSync(
+    Object.fromEntries(
+      Object.entries(files).map(([name, file]) =>
+        typeof file === "string" ? [name, strToU8(file)] : [name, [strToU8(file.text), { os: 3, attrs: (file.mode << 16) >>> 0 }]],
+      ),
+    ) as never,
+  );
+}
+
 export function lambdaClient(stack: { endpoint: string }): LambdaClient {
   return new LambdaClient({
     endpoint: stack.endpoint,

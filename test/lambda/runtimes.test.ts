@@ -1,11 +1,10 @@
 import { spawnSync } from "node:child_process";
 import { CreateFunctionCommand, InvokeCommand, LambdaClient, type CreateFunctionCommandInput } from "@aws-sdk/client-lambda";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { strToU8, zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryLogger } from "../../server/core/logger.js";
 import { startStack, type Stack } from "../../server/stack.js";
-import { lambdaClient, payloadOf, ROLE } from "./helpers.js";
+import { lambdaClient, payloadOf, ROLE, zipWithModes } from "./helpers.js";
 
 /**
  * Python and OS-only (provided.al2023) functions, through the Lambda Runtime API: a Python
@@ -36,16 +35,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-/** A zip whose entries may carry a Unix mode (a bootstrap must be executable). */
-function zipWith(files: Record<string, string | { text: string; mode: number }>): Uint8Array {
-  return zipSync(
-    Object.fromEntries(
-      Object.entries(files).map(([name, file]) =>
-        typeof file === "string" ? [name, strToU8(file)] : [name, [strToU8(file.text), { os: 3, attrs: (file.mode << 16) >>> 0 }]],
-      ),
-    ) as never,
-  );
-}
+const zipWith = zipWithModes;
 
 async function create(name: string, runtime: string, handler: string, files: Record<string, string | { text: string; mode: number }>, extra: Partial<CreateFunctionCommandInput> = {}) {
   return client.send(
