@@ -16,6 +16,7 @@ import { SearchFaces } from "./actions/SearchFaces.js";
 import { SearchFacesByImage } from "./actions/SearchFacesByImage.js";
 import { collectionsOf } from "./collections.js";
 import type { RekognitionServices } from "./services.js";
+import { wasmKernelAvailable } from "./kernel.js";
 import { RekognitionStore } from "./store.js";
 
 export { RekognitionStore, FACE_MODEL_VERSION } from "./store.js";
@@ -82,7 +83,7 @@ export function createRekognition(core: CoreServices, deps: RekognitionDeps): Re
     actions: rekognitionActions(services),
     store,
     engine: deps.engine,
-    health: () => ({ ...store.stats(), faceEngine: deps.engine.health() }),
+    health: () => ({ ...store.stats(), search: wasmKernelAvailable() ? "WebAssembly SIMD" : "JavaScript (no WebAssembly SIMD here)", faceEngine: deps.engine.health() }),
     // The engine's analysis worker, if it started one.
     close: async () => {
       await deps.engine.close?.();

@@ -1,14 +1,17 @@
+import { endianness } from "node:os";
 import type { BoundingBox } from "../faces/engine.js";
 import type { Journal, Persistence } from "../core/persistence.js";
 import type { Logger } from "../core/logger.js";
+import type { KernelKind } from "./kernel.js";
+import { FaceVectors, MIN_POSITIVE_SIMILARITY, metricOfSpace, type SimilarityFn } from "./search.js";
 
 /**
  * Rekognition's state: face collections and the faces indexed into them. No HTTP here.
  *
- * Collections are scoped by account and region, as on AWS. Each collection keeps its face
- * embeddings in one contiguous Float32Array (one row per face), so a search is a tight loop
- * over memory, not a walk over objects: 100k faces of 128 floats are 51 MB and scan in tens
- * of milliseconds.
+ * Collections are scoped by account and region, as on AWS. A collection keeps its faces by
+ * embedding space (the engine that found them), each space's embeddings in blocks of float32
+ * rows beside the int8 codes its searches scan (search.ts, kernel.ts): a search is exact and
+ * reads 128 bytes a face, not an object per face.
  *
  * Every change is appended to the "rekognition" journal (one JSON line per change; embeddings
  * as base64 of their float32 bytes), never rewritten whole on a write. On start the journal is
@@ -51,7 +54,7 @@ export interface FaceMatchResult {
   similarity: number;
 }
 
-export type SimilarityFn = (a: ArrayLike<number>, b: ArrayLike<number>) => number;
+export type { SimilarityFn };
 
 type JournalRecord =
   | { t: "collection"; a: string; r: string; id: string; at: number; seq: number; v: string; tags?: Record<string, string> }
@@ -80,121 +83,235 @@ function encodeEmbedding(v: Float32Array): string {
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64");
 }
 
+const LITTLE_ENDIAN = endianness() === "LE";
+
 function decodeEmbedding(text: string): Float32Array {
   const bytes = Buffer.from(text, "base64");
-  const out = new Float32Array(bytes.length / 4);
-  for (let i = 0; i < out.length; i++) out[i] = bytes.readFloatLE(i * 4);
+  const out = new Float32Array(bytes.length >> 2);
+  // The journal holds float32 little-endian: on such a machine (all that Node runs on in practice) a copy.
+  if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(bytes.subarray(0, out.length * 4));
+  else for (let i = 0; i < out.length; i++) out[i] = bytes.readFloatLE(i * 4);
   return out;
 }
 
-/** The faces of one collection: metadata per slot and embeddings in one contiguous array. */
+export interface StoreOptions {
+  /** The search kernel: WebAssembly SIMD (default, where available) or JavaScript (tests compare the two). */
+  kernel?: KernelKind;
+}
+
+/** The faces of one embedding space in one collection: metadata by slot beside their vectors. */
+class SpaceFaces {
+  readonly faces: StoredFace[] = [];
+  readonly slotOf = new Map<string, number>();
+  constructor(
+    readonly space: string,
+    readonly vectors: FaceVectors,
+  ) {}
+}
+
+/**
+ * The faces of one collection, kept apart by embedding space (a space's faces are only ever
+ * compared with each other), with the FaceIds in order for ListFaces.
+ */
 class FaceIndex {
-  private dim = 0;
-  private vectors = new Float32Array(0);
-  private readonly faces: StoredFace[] = [];
-  private readonly slotOf = new Map<string, number>();
+  private readonly spaces = new Map<string, SpaceFaces>();
+  private count = 0;
+  /** Ascending FaceIds; built on the first ListFaces, then kept up to date (null: build again). */
   private sortedIds: string[] | null = null;
 
+  constructor(private readonly kernel: KernelKind | undefined) {}
+
   get size(): number {
-    return this.faces.length;
+    return this.count;
   }
 
-  dimension(): number {
-    return this.dim;
+  /** The dimension of a space's embeddings, 0 before its first face. */
+  dimension(space: string): number {
+    return this.spaces.get(space)?.vectors.dimension ?? 0;
+  }
+
+  private find(faceId: string): { part: SpaceFaces; slot: number } | undefined {
+    for (const part of this.spaces.values()) {
+      const slot = part.slotOf.get(faceId);
+      if (slot !== undefined) return { part, slot };
+    }
+    return undefined;
   }
 
   has(faceId: string): boolean {
-    return this.slotOf.has(faceId);
+    return this.find(faceId) !== undefined;
   }
 
   get(faceId: string): StoredFace | undefined {
-    const slot = this.slotOf.get(faceId);
-    return slot === undefined ? undefined : this.faces[slot];
+    const at = this.find(faceId);
+    return at?.part.faces[at.slot];
   }
 
   embedding(faceId: string): Float32Array | undefined {
-    const slot = this.slotOf.get(faceId);
-    if (slot === undefined) return undefined;
-    return this.vectors.subarray(slot * this.dim, (slot + 1) * this.dim);
+    const at = this.find(faceId);
+    return at?.part.vectors.row(at.slot);
   }
 
-  add(face: StoredFace, embedding: ArrayLike<number>): void {
-    if (this.faces.length === 0 && this.dim === 0) this.dim = embedding.length;
-    if (embedding.length !== this.dim) {
-      throw new Error(`embedding of ${embedding.length} values in a collection of ${this.dim}-value embeddings`);
+  add(face: StoredFace, embedding: ArrayLike<number>, keepOrder: boolean): void {
+    const space = face.space ?? LEGACY_FACE_SPACE;
+    let part = this.spaces.get(space);
+    if (!part) {
+      part = new SpaceFaces(space, new FaceVectors(embedding.length, metricOfSpace(space), this.kernel));
+      this.spaces.set(space, part);
     }
-    const slot = this.faces.length;
-    const needed = (slot + 1) * this.dim;
-    if (needed > this.vectors.length) {
-      const grown = new Float32Array(Math.max(needed, this.vectors.length * 2, 64 * this.dim));
-      grown.set(this.vectors);
-      this.vectors = grown;
+    const slot = part.vectors.add(embedding);
+    part.faces.push(face);
+    part.slotOf.set(face.faceId, slot);
+    this.count++;
+    if (this.sortedIds) {
+      if (keepOrder) this.sortedIds.splice(lowerBound(this.sortedIds, face.faceId), 0, face.faceId);
+      else this.sortedIds = null;
     }
-    this.vectors.set(embedding, slot * this.dim);
-    this.faces.push(face);
-    this.slotOf.set(face.faceId, slot);
-    this.sortedIds = null;
   }
 
-  /** Removes a face by moving the last row into its slot. */
+  /** Removes a face by moving its space's last row into its slot. */
   remove(faceId: string): boolean {
-    const slot = this.slotOf.get(faceId);
-    if (slot === undefined) return false;
-    const last = this.faces.length - 1;
+    const at = this.find(faceId);
+    if (!at) return false;
+    const { part, slot } = at;
+    const last = part.faces.length - 1;
     if (slot !== last) {
-      const moved = this.faces[last]!;
-      this.faces[slot] = moved;
-      this.slotOf.set(moved.faceId, slot);
-      this.vectors.copyWithin(slot * this.dim, last * this.dim, (last + 1) * this.dim);
+      const moved = part.faces[last]!;
+      part.faces[slot] = moved;
+      part.slotOf.set(moved.faceId, slot);
     }
-    this.faces.pop();
-    this.slotOf.delete(faceId);
-    this.sortedIds = null;
+    part.vectors.removeSwap(slot);
+    part.faces.pop();
+    part.slotOf.delete(faceId);
+    this.count--;
+    if (this.sortedIds) {
+      const i = lowerBound(this.sortedIds, faceId);
+      if (this.sortedIds[i] === faceId) this.sortedIds.splice(i, 1);
+    }
     return true;
   }
 
-  /** Face ids in ascending order (ListFaces' order), cached until the next change. */
+  /** Face ids in ascending order (ListFaces' order). */
   idsInOrder(): string[] {
-    if (!this.sortedIds) this.sortedIds = [...this.slotOf.keys()].sort();
+    if (!this.sortedIds) {
+      const ids: string[] = [];
+      for (const part of this.spaces.values()) ids.push(...part.slotOf.keys());
+      this.sortedIds = ids.sort();
+    }
     return this.sortedIds;
   }
 
   /**
-   * Every face whose similarity to `query` is at least `threshold`, best first, at most
-   * `limit`. Ties keep a stable order (by face id) so answers are reproducible. A face of
-   * another space than the query's scores 0 without being compared: two engines' vectors
-   * mean nothing to each other.
+   * Every face whose similarity to `query` (an embedding of `space`) is at least `threshold`,
+   * best first, at most `limit`; ties by FaceId, so answers are reproducible. A face of another
+   * space scores 0 without being compared: two engines' vectors mean nothing to each other
+   * (at FaceMatchThreshold 0 such faces are still matches, with Similarity 0, after the rest).
+   *
+   * The answer is exactly that of computing `similarity` against every face (fullScan), found
+   * by search.ts's two passes over the space's faces where the space has a mapping.
    */
-  search(query: ArrayLike<number>, similarity: SimilarityFn, threshold: number, limit: number, exclude?: string, space: string = LEGACY_FACE_SPACE): FaceMatchResult[] {
+  search(query: ArrayLike<number>, similarity: SimilarityFn, threshold: number, limit: number, exclude: string | undefined, space: string): FaceMatchResult[] {
+    const part = this.spaces.get(space);
+    if (part && query.length !== part.vectors.dimension) return [];
+    const excludeSlot = exclude === undefined ? -1 : (part?.slotOf.get(exclude) ?? -1);
+    const idOf = (slot: number) => part!.faces[slot]!.faceId;
+    // Above 0, only faces of the query's space can match.
+    const positive = Math.max(threshold, MIN_POSITIVE_SIMILARITY);
+    const found = part ? part.vectors.search(query, similarity, positive, limit, excludeSlot, idOf) : [];
+    if (!found) return this.fullScan(query, similarity, threshold, limit, exclude, space);
+    const hits: FaceMatchResult[] = found.map((h) => ({ face: part!.faces[h.slot]!, similarity: h.similarity }));
+    if (threshold > 0 || hits.length >= limit) return hits;
+    // At 0 every other face matches too, with similarity 0, in FaceId order.
+    const taken = new Set(hits.map((h) => h.face.faceId));
+    for (const id of this.idsInOrder()) {
+      if (hits.length >= limit) break;
+      if (id === exclude || taken.has(id)) continue;
+      hits.push({ face: this.get(id)!, similarity: 0 });
+    }
+    return hits;
+  }
+
+  /** The plain way, for spaces search.ts has no mapping for: the similarity against every face. */
+  private fullScan(query: ArrayLike<number>, similarity: SimilarityFn, threshold: number, limit: number, exclude: string | undefined, space: string): FaceMatchResult[] {
     const hits: FaceMatchResult[] = [];
-    if (this.dim === 0 || query.length !== this.dim) return hits;
-    const n = this.faces.length;
-    for (let slot = 0; slot < n; slot++) {
-      const face = this.faces[slot]!;
-      if (face.faceId === exclude) continue;
-      const s = (face.space ?? LEGACY_FACE_SPACE) === space ? similarity(query, this.vectors.subarray(slot * this.dim, (slot + 1) * this.dim)) : 0;
-      if (s >= threshold) hits.push({ face, similarity: s });
+    for (const part of this.spaces.values()) {
+      const same = part.space === space;
+      for (let slot = 0; slot < part.faces.length; slot++) {
+        const face = part.faces[slot]!;
+        if (face.faceId === exclude) continue;
+        const s = same ? similarity(query, part.vectors.row(slot)) : 0;
+        if (s >= threshold) hits.push({ face, similarity: s });
+      }
     }
     hits.sort((a, b) => b.similarity - a.similarity || (a.face.faceId < b.face.faceId ? -1 : 1));
     return hits.length > limit ? hits.slice(0, limit) : hits;
   }
 
+  /** Which scan answers each space's searches (for health). */
+  kernels(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const part of this.spaces.values()) out[part.space] = part.vectors.kernel;
+    return out;
+  }
+
   *entries(): IterableIterator<[StoredFace, Float32Array]> {
-    for (let slot = 0; slot < this.faces.length; slot++) {
-      yield [this.faces[slot]!, this.vectors.subarray(slot * this.dim, (slot + 1) * this.dim)];
+    for (const part of this.spaces.values()) {
+      for (let slot = 0; slot < part.faces.length; slot++) yield [part.faces[slot]!, part.vectors.row(slot)];
     }
   }
+}
+
+/** The first index whose id is not below `id`. */
+function lowerBound(ids: string[], id: string): number {
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ids[mid]! < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 interface CollectionState {
   info: CollectionInfo;
   faces: FaceIndex;
-  /** Faces indexed from one image with one ExternalImageId: "imageId|externalImageId" → face ids. */
-  byImage: Map<string, string[]>;
+  /** The faces indexed from one image (by ImageId, whatever their ExternalImageId): one id, or several. */
+  byImage: Map<string, string | string[]>;
 }
 
-function imageKey(imageId: string, externalImageId: string | undefined): string {
-  return `${imageId}|${externalImageId ?? ""}`;
+/**
+ * A copy of a string in one piece. Ids made by concatenation (Node's randomUUID, a template
+ * literal) are kept by V8 as trees of their pieces: a FaceId from randomUUID() held ~490 bytes
+ * instead of ~70, which at a million faces was most of the collection's heap.
+ */
+function flat(s: string): string {
+  return Buffer.from(s, "utf8").toString("utf8");
+}
+
+/** The values many faces share ("7.0", "fixture"), one string each rather than one per face read from the journal. */
+const shared = new Map<string, string>();
+function intern(s: string): string {
+  let v = shared.get(s);
+  if (v === undefined) {
+    v = flat(s);
+    if (shared.size < 1000) shared.set(v, v);
+  }
+  return v;
+}
+
+/** The face as the store keeps it: its own object, its strings compact. */
+function kept(face: StoredFace): StoredFace {
+  const b = face.boundingBox;
+  return {
+    faceId: flat(face.faceId),
+    imageId: flat(face.imageId),
+    ...(face.externalImageId !== undefined ? { externalImageId: flat(face.externalImageId) } : {}),
+    boundingBox: { Width: b.Width, Height: b.Height, Left: b.Left, Top: b.Top },
+    confidence: face.confidence,
+    indexFacesModelVersion: intern(face.indexFacesModelVersion),
+    space: intern(face.space ?? LEGACY_FACE_SPACE),
+  };
 }
 
 export interface NewFace {
@@ -207,7 +324,11 @@ export class RekognitionStore {
   private readonly journal: Journal<JournalRecord>;
   private nextSeq = 1;
 
-  constructor(persistence: Persistence, private readonly logger?: Logger) {
+  constructor(
+    persistence: Persistence,
+    private readonly logger?: Logger,
+    private readonly options: StoreOptions = {},
+  ) {
     this.journal = persistence.journal<JournalRecord>("rekognition");
     this.replay();
   }
@@ -245,7 +366,7 @@ export class RekognitionStore {
             seq: record.seq,
             tags: record.tags ?? {},
           },
-          faces: new FaceIndex(),
+          faces: new FaceIndex(this.options.kernel),
           byImage: new Map(),
         });
         this.nextSeq = Math.max(this.nextSeq, record.seq + 1);
@@ -267,7 +388,7 @@ export class RekognitionStore {
             indexFacesModelVersion: f.v,
             space: f.s ?? LEGACY_FACE_SPACE,
           };
-          this.insert(state, face, decodeEmbedding(f.e));
+          this.insert(state, face, decodeEmbedding(f.e), record.faces.length <= 64);
         }
         return;
       }
@@ -294,25 +415,25 @@ export class RekognitionStore {
     this.logger?.info(`rekognition: compacted the journal to ${records.length} records`);
   }
 
-  private insert(state: CollectionState, face: StoredFace, embedding: ArrayLike<number>): void {
-    state.faces.add(face, embedding);
-    const k = imageKey(face.imageId, face.externalImageId);
-    const list = state.byImage.get(k);
-    if (list) list.push(face.faceId);
-    else state.byImage.set(k, [face.faceId]);
+  /** `keepOrder`: keep ListFaces' order up to date face by face (false for a large batch: sorted again when next asked). */
+  private insert(state: CollectionState, face: StoredFace, embedding: ArrayLike<number>, keepOrder: boolean): void {
+    const own = kept(face);
+    state.faces.add(own, embedding, keepOrder);
+    const ids = state.byImage.get(own.imageId);
+    if (ids === undefined) state.byImage.set(own.imageId, own.faceId);
+    else if (typeof ids === "string") state.byImage.set(own.imageId, [ids, own.faceId]);
+    else ids.push(own.faceId);
   }
 
   private removeFace(state: CollectionState, faceId: string): boolean {
     const face = state.faces.get(faceId);
     if (!face) return false;
     state.faces.remove(faceId);
-    const k = imageKey(face.imageId, face.externalImageId);
-    const list = state.byImage.get(k);
-    if (list) {
-      const rest = list.filter((id) => id !== faceId);
-      if (rest.length) state.byImage.set(k, rest);
-      else state.byImage.delete(k);
-    }
+    const ids = state.byImage.get(face.imageId);
+    const rest = typeof ids === "string" || ids === undefined ? [] : ids.filter((id) => id !== faceId);
+    if (rest.length > 1) state.byImage.set(face.imageId, rest);
+    else if (rest.length === 1) state.byImage.set(face.imageId, rest[0]!);
+    else state.byImage.delete(face.imageId);
     return true;
   }
 
@@ -368,8 +489,8 @@ export class RekognitionStore {
   /** Faces already indexed from this image with this ExternalImageId (for de-duplication). */
   facesOfImage(accountId: string, region: string, collectionId: string, imageId: string, externalImageId: string | undefined): StoredFace[] {
     const state = this.required(accountId, region, collectionId);
-    const ids = state.byImage.get(imageKey(imageId, externalImageId)) ?? [];
-    return ids.map((id) => state.faces.get(id)!).filter(Boolean);
+    const ids = state.byImage.get(imageId) ?? [];
+    return (typeof ids === "string" ? [ids] : ids).map((id) => state.faces.get(id)!).filter((f) => f && f.externalImageId === externalImageId);
   }
 
   /** Adds faces in one journal record (one append per IndexFaces call). */
@@ -377,10 +498,14 @@ export class RekognitionStore {
     if (!faces.length) return;
     const state = this.required(accountId, region, collectionId);
     const embeddings = faces.map((f) => Float32Array.from(f.embedding));
-    const dim = state.faces.dimension();
-    for (const e of embeddings) {
-      if (dim && e.length !== dim) throw new Error(`embedding of ${e.length} values in a collection of ${dim}-value embeddings`);
-    }
+    // Checked before journalling: within a space every embedding has its engine's dimension.
+    const dims = new Map<string, number>();
+    faces.forEach((f, i) => {
+      const space = f.face.space ?? LEGACY_FACE_SPACE;
+      const dim = dims.get(space) || state.faces.dimension(space) || embeddings[i]!.length;
+      dims.set(space, dim);
+      if (embeddings[i]!.length !== dim) throw new Error(`embedding of ${embeddings[i]!.length} values in a collection of ${dim}-value embeddings`);
+    });
     this.journal.append({
       t: "faces",
       a: accountId,
@@ -388,7 +513,7 @@ export class RekognitionStore {
       id: collectionId,
       faces: faces.map((f, i) => toJournalFace(f.face, embeddings[i]!)),
     });
-    faces.forEach((f, i) => this.insert(state, f.face, embeddings[i]!));
+    faces.forEach((f, i) => this.insert(state, f.face, embeddings[i]!, faces.length <= 64));
   }
 
   /** Deletes the faces that exist; returns their ids (in the order asked). */
@@ -436,6 +561,13 @@ export class RekognitionStore {
   /** Faces like `query` (an embedding of `space`), best first; see FaceIndex.search. */
   search(accountId: string, region: string, collectionId: string, query: ArrayLike<number>, similarity: SimilarityFn, threshold: number, limit: number, excludeFaceId?: string, space: string = LEGACY_FACE_SPACE): FaceMatchResult[] {
     return this.required(accountId, region, collectionId).faces.search(query, similarity, threshold, limit, excludeFaceId, space);
+  }
+
+  /** Which scan answers each space's searches ("wasm", "js", "full scan"), over all collections (for health). */
+  searchKernels(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const c of this.collections.values()) Object.assign(out, c.faces.kernels());
+    return out;
   }
 
   stats(): { collections: number; faces: number } {

@@ -68,7 +68,7 @@ describe("RekognitionStore", () => {
     const hits = store.search("a", "us-east-1", "big", probe, similarity, 80, 80);
     expect(hits.map((h) => h.face.faceId)).toEqual([faceId(999_999)]);
     expect(hits[0]!.similarity).toBe(100);
-    // Its speed is measured by npm run bench (about 25 ms at 100k faces), not asserted here.
+    // Its speed is measured by npm run bench (about 1-2 ms at 100k faces), not asserted here.
   });
 
   it("replays the journal after a restart, skipping a torn last line", () => {
