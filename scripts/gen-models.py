@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Extract the parts of AWS's service models that the gateway validates against.
 
-Reads botocore's service-2.json for each emulated JSON-protocol service and writes a compact
+Reads botocore's service-2.json for each emulated JSON and REST-JSON service and writes a compact
 copy under server/protocol/models/: operations (HTTP binding, input/output shape, error names)
 and shapes with their types, members, required lists and constraints (min, max, pattern, enum).
 Documentation is dropped. Run with `npm run gen-models` after upgrading botocore.
@@ -14,6 +14,7 @@ SERVICES = {
     "rekognition": "rekognition",
     "cognito-idp": "cognito-idp",
     "lambda": "lambda",
+    "sesv2": "sesv2",
 }
 KEEP_SHAPE = ("type", "required", "min", "max", "pattern", "enum", "sensitive")
 KEEP_MEMBER = ("shape", "location", "locationName", "jsonvalue")

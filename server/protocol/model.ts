@@ -42,7 +42,7 @@ export interface ServiceModel {
 
 const cache = new Map<string, ServiceModel>();
 
-export function loadModel(name: "rekognition" | "cognito-idp" | "lambda"): ServiceModel {
+export function loadModel(name: "rekognition" | "cognito-idp" | "lambda" | "sesv2"): ServiceModel {
   let model = cache.get(name);
   if (!model) {
     model = JSON.parse(readFileSync(new URL(`./models/${name}.json`, import.meta.url), "utf8")) as ServiceModel;

@@ -1,50 +1,42 @@
 import type { FastifyInstance } from "fastify";
 import type { CoreServices, StackComponent } from "../core/services.js";
-import { AwsError } from "../protocol/errors.js";
-import { sendAwsError } from "../protocol/json.js";
+import { loadModel } from "../protocol/model.js";
+import { registerRestService, type RestAction } from "../protocol/rest-json.js";
 import { SendEmail } from "./actions/SendEmail.js";
-import { SesErrors } from "./errors.js";
+import { sesRestErrors } from "./errors.js";
+import type { MailDrop, SesServices } from "./services.js";
 
-/** Where messages land: the shape of Cognito's Mailbox.send (server/cognito/mailbox.ts). */
-export interface MailDrop {
-  send(message: { to: string; subject: string; body: string; code: string | null; reason: string; userPoolId: string; username: string }): unknown;
-}
+export type { MailDrop, SesServices } from "./services.js";
 
-export interface SesServices {
-  core: CoreServices;
-  /** The stack's one mailbox (Cognito's): what SES "sends" lands there too. */
-  mailbox: MailDrop;
-}
-
-/** SESv2's REST routes rekognito serves; any other SES call is answered by AWS's 404/not-implemented. */
-export const sesActions = { SendEmail } as const;
+/** The SESv2 actions rekognito implements; every other operation of the model answers NotImplementedException. */
+export const sesActions = { SendEmail } satisfies Record<string, (services: SesServices) => RestAction>;
 
 /**
- * Amazon SES v2 (rest-json), only what an app's Lambda needs to mail a code: SendEmail. The
- * message lands in the local mailbox (GET /_rekognito/mailbox) and the log.
+ * Amazon SES v2 (rest-json, server/protocol/rest-json.ts), only what an app's Lambda needs to
+ * mail a code: SendEmail. The message lands in the local mailbox (GET /_rekognito/mailbox) and
+ * the log.
  */
-export function registerSes(fastify: FastifyInstance, services: SesServices): StackComponent {
-  const sendEmail = SendEmail(services);
+export function registerSes(fastify: FastifyInstance, deps: { core: CoreServices; mailbox: MailDrop }): StackComponent {
+  const { core } = deps;
+  const services: SesServices = { ids: core.ids, mailbox: deps.mailbox };
   let sent = 0;
-  fastify.post("/v2/email/outbound-emails", async (request, reply) => {
-    request.awsLog = { service: "ses", action: "SendEmail" };
-    const requestId = services.core.ids.uuid();
-    try {
-      const body = request.body as Buffer | undefined;
-      let input: unknown;
-      try {
-        input = JSON.parse(body && body.length ? body.toString("utf8") : "{}");
-      } catch {
-        throw SesErrors.badRequest("The request body is not valid JSON.");
-      }
-      if (typeof input !== "object" || input === null || Array.isArray(input)) throw SesErrors.badRequest("The request body must be a JSON object.");
-      const output = sendEmail(input as never);
+  const sendEmail = SendEmail(services);
+  const actions: Record<keyof typeof sesActions, RestAction> = {
+    SendEmail: (input, ctx) => {
+      const output = sendEmail(input, ctx);
       sent++;
-      return reply.code(200).header("content-type", "application/json").header("x-amzn-requestid", requestId).send(JSON.stringify(output));
-    } catch (error) {
-      if (error instanceof AwsError) return sendAwsError(reply, error, requestId);
-      throw error;
-    }
+      return output;
+    },
+  };
+  registerRestService(fastify, {
+    name: "ses",
+    model: loadModel("sesv2"),
+    actions,
+    errors: sesRestErrors,
+    requestId: () => core.ids.uuid(),
+    accountId: core.accountId,
+    defaultRegion: core.defaultRegion,
+    prefixes: ["/v2/email"],
   });
   return { name: "ses", health: () => ({ actions: Object.keys(sesActions), sent }), close: async () => {} };
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SESv2Client, SendEmailCommand, BadRequestException, GetAccountCommand } from "@aws-sdk/client-sesv2";
 import { startStack, type Stack } from "../../server/stack.js";
+import { signedHeaders } from "../support/sign.js";
 
 const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 let stack: Stack;
@@ -44,7 +45,17 @@ describe("SESv2 SendEmail", () => {
     expect(health.services.ses).toMatchObject({ actions: ["SendEmail"] });
   });
 
-  it("answers an SES action it does not serve with an error, not a fake success", async () => {
-    await expect(ses.send(new GetAccountCommand({}))).rejects.toBeDefined();
+  it("answers an SES action it does not serve with NotImplementedException, not a fake success", async () => {
+    await expect(ses.send(new GetAccountCommand({}))).rejects.toMatchObject({ name: "NotImplementedException", $metadata: { httpStatusCode: 501 } });
+  });
+
+  it("validates SendEmail against SES's model and answers a path that is no operation in JSON", async () => {
+    await expect(ses.send(new SendEmailCommand({ FromEmailAddress: "a@example.com", Destination: { ToAddresses: ["b@example.com"] } } as never))).rejects.toMatchObject({
+      name: "BadRequestException",
+      message: "1 validation error detected: Value null at 'content' failed to satisfy constraint: Member must not be null",
+    });
+    const res = await fetch(`${stack.endpoint}/v2/email/no-such-thing`, { method: "POST", headers: await signedHeaders("ses", { method: "POST", path: "/v2/email/no-such-thing", headers: {}, host: new URL(stack.endpoint).host }) });
+    expect(res.status).toBe(404);
+    expect(res.headers.get("x-amzn-errortype")).toBe("UnknownOperationException");
   });
 });

@@ -1,5 +1,6 @@
 import type { SendEmailRequest, SendEmailResponse } from "@aws-sdk/client-sesv2";
-import type { SesServices } from "../index.js";
+import type { RestRequestContext } from "../../protocol/rest-json.js";
+import type { SesServices } from "../services.js";
 import { SesErrors } from "../errors.js";
 
 const MAX_RECIPIENTS = 50;
@@ -16,8 +17,8 @@ export function codeIn(text: string): string | null {
  * machine. Identities are not checked (as if every sender were verified and out of the sandbox).
  */
 export const SendEmail =
-  ({ mailbox, core }: SesServices) =>
-  (input: SendEmailRequest): SendEmailResponse => {
+  ({ mailbox, ids }: Pick<SesServices, "mailbox" | "ids">) =>
+  (input: SendEmailRequest, _ctx: RestRequestContext): SendEmailResponse => {
     if (!input.Content) throw SesErrors.badRequest("Content is required");
     if (input.Content.Raw) throw SesErrors.notImplemented("Content.Raw");
     if (input.Content.Template) throw SesErrors.notImplemented("Content.Template");
@@ -33,7 +34,7 @@ export const SendEmail =
     for (const address of [input.FromEmailAddress, ...to]) {
       if (!ADDRESS.test(address)) throw SesErrors.badRequest(`Illegal address: ${address}`);
     }
-    const messageId = `${core.ids.bytes(16).toString("hex")}-000000`;
+    const messageId = `${ids.bytes(16).toString("hex")}-000000`;
     for (const address of to) {
       mailbox.send({
         to: address,
