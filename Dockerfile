@@ -14,6 +14,12 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force \
   && node -e "for (const p of ['@vladmandic/face-api', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm']) require.resolve(p + '/package.json')"
 
 FROM node:20-bookworm-slim
+# The Lambda runner's other runtimes: Python functions run on this python3 with Debian's boto3
+# (1.26, which ignores AWS_ENDPOINT_URL: the runner sends its AWS calls to the stack all the
+# same), and OS-only (provided.al2023) bootstraps written as AWS's tutorial writes them use curl.
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends python3 python3-boto3 curl ca-certificates \
+  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=4566 \
