@@ -32,7 +32,7 @@ export async function benchFaceLogin(quick: boolean): Promise<void> {
       const times: number[] = [];
       for (let i = 0; i < n; i++) {
         const started = performance.now();
-        await enrol(client, stack.endpoint, `bench-${i}@example.com`, documents[i % documents.length]!);
+        await enrol(client, `bench-${i}@example.com`, documents[i % documents.length]!);
         times.push(performance.now() - started);
       }
       // The first enrolment starts each function's worker; report it apart.
@@ -49,7 +49,7 @@ export async function benchFaceLogin(quick: boolean): Promise<void> {
   try {
     const resources = await provisionTemplate(stack);
     const client = new FaceLoginClient({ endpoint: stack.endpoint, region: resources.region, userPoolClientId: resources.userPoolClientId });
-    for (const [i, persona] of personas.entries()) await enrol(client, stack.endpoint, persona.email, documents[i]!);
+    for (const [i, persona] of personas.entries()) await enrol(client, persona.email, documents[i]!);
     const attempts = personas.flatMap((p) => p.selfies.map((s) => ({ email: p.email, selfie: readFileSync(s) })));
     const signIn = async (a: (typeof attempts)[0]) => {
       const challenge = await client.start(a.email);

@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const resources = await provisionTemplate(stack);
   const client = new FaceLoginClient({ endpoint: stack.endpoint, region: resources.region, userPoolClientId: resources.userPoolClientId });
   const ana = readPersonas().find((p) => p.id === "ana")!;
-  await enrol(client, stack.endpoint, ana.email, readFileSync(ana.document));
+  await enrol(client, ana.email, readFileSync(ana.document));
   const browser = await openBrowser();
   try {
     const { page } = browser;

@@ -149,7 +149,7 @@ async function main(): Promise<void> {
     if (values.seed) {
       const t1 = performance.now();
       const seeded = await logger.quietly(() =>
-        seedPersonas(stack.endpoint, resources!, undefined, (done, total, persona) => logger.progress(`  seeding ${done + 1}/${total}: ${persona.email}…`)),
+        seedPersonas(stack, resources!, undefined, (done, total, persona) => logger.progress(`  seeding ${done + 1}/${total}: ${persona.email}…`)),
       );
       logger.progress(null);
       const enrolled = seeded.filter((s) => s.outcome === "enrolled").length;

@@ -9,9 +9,8 @@ import { filePersistence, temporaryState, type Persistence, type TemporaryState 
 import { createFaceEngine } from "../faces/composed-engine.js";
 import type { FaceEngine } from "../faces/engine.js";
 import type { LambdaService } from "../lambda/index.js";
-import { FaceLoginClient } from "../stack/face-login-client.js";
 import { DEFAULT_TEMPLATE, provisionTemplate, type FaceLoginResources } from "../stack/provision.js";
-import { DEFAULT_MANIFEST, enrol, readPersonas, seedPersonas, type EnrolOutcome } from "../stack/seed.js";
+import { DEFAULT_MANIFEST, enrol, enrolmentClient, readPersonas, seedPersonas, type EnrolOutcome } from "../stack/seed.js";
 import { DEFAULT_DEADLINE_MS, DynaliteEngine } from "../storage/dynamodb/engine.js";
 import { VERSION } from "../version.js";
 import { dumpTables, restoreTables } from "./dynamodb-state.js";
@@ -477,7 +476,7 @@ export class StackControl {
     // (health answers "starting" until it is done).
     if (setup?.provision) {
       await this.provision();
-      if (setup.seed) await seedPersonas(this.endpoint, this.app.resources as unknown as FaceLoginResources);
+      if (setup.seed) await seedPersonas(this.target(), this.app.resources as unknown as FaceLoginResources);
       next.app.markReady();
     }
     if (stateFiles(this.stateDir!) === 0) this.saveEmptyBaseline();
@@ -496,6 +495,17 @@ export class StackControl {
   private async provision(): Promise<void> {
     if (!existsSync(DEFAULT_TEMPLATE)) return;
     await provisionTemplate({ endpoint: this.endpoint, region: this.app.core.defaultRegion, app: this.app });
+  }
+
+  /** The stack as provisioning and seeding reach it: in-process, through the services current at each call. */
+  private target(): { endpoint: string; readonly app: App } {
+    const control = this;
+    return {
+      endpoint: this.endpoint,
+      get app() {
+        return control.app;
+      },
+    };
   }
 
   /** True when a function's hot-reload directory is missing here (the snapshot came from another checkout). */
@@ -649,12 +659,12 @@ export class StackControl {
       chosen = all.filter((p) => wanted.includes(p.id) || wanted.includes(p.email.toLowerCase()));
     }
     const started = performance.now();
-    const client = new FaceLoginClient({ endpoint: this.endpoint, region: resources.region, userPoolClientId: resources.userPoolClientId });
+    const client = enrolmentClient(this.target(), { region: resources.region, userPoolClientId: resources.userPoolClientId });
     const seeded: SeedResult["seeded"] = [];
     for (const persona of chosen) {
       let outcome: EnrolOutcome;
       try {
-        outcome = await enrol(client, this.endpoint, persona.email, readFileSync(persona.document));
+        outcome = await enrol(client, persona.email, readFileSync(persona.document));
       } catch (error) {
         // The stack's own flow failed (a trigger that timed out while its environment started):
         // say which persona, and what was done before it.

@@ -51,6 +51,27 @@ export function httpTransport(endpoint: string): Transport {
   };
 }
 
+/** A stack as the provisioner and the seeding reach it: its endpoint, and its services when they are in this process. */
+export interface StackTarget {
+  endpoint: string;
+  app?: { fastify?: Pick<FastifyInstance, "inject">; core?: { clock?: { now(): number } } };
+}
+
+/** A client of the stack: in-process when its services are here, over HTTP to its endpoint otherwise. */
+export function stackClient(target: StackTarget, region: string): StackClient {
+  // Read at each call: a reset or restore builds the stack's services anew (Stack.app is a getter).
+  const http = httpTransport(target.endpoint);
+  return new StackClient({
+    transport: (call) => {
+      const fastify = target.app?.fastify;
+      return fastify ? injectTransport(fastify)(call) : http(call);
+    },
+    host: new URL(target.endpoint).host,
+    region,
+    now: () => target.app?.core?.clock?.now() ?? Date.now(),
+  });
+}
+
 export class StackCallError extends Error {
   constructor(
     /** The AWS error type (`ResourceNotFoundException`, S3's `NoSuchBucket`; `NotFound` for a bodiless 404). */
@@ -126,6 +147,15 @@ export class StackClient {
     const answer = await this.send("s3", method, `/${encodeURIComponent(bucket)}${subresource ? `?${subresource}` : ""}`, headers, body ?? "");
     if (answer.status >= 300) throw s3Error(answer);
     return answer;
+  }
+
+  /**
+   * A request that carries its own authorisation (a presigned URL's query) or needs none
+   * (rekognito's own routes): `url` is absolute, its host the Host header.
+   */
+  unsigned(method: string, url: string, headers: Record<string, string> = {}, body: Buffer = Buffer.alloc(0)): Promise<WireAnswer> {
+    const target = new URL(url);
+    return this.options.transport({ method, url: `${target.pathname}${target.search}`, headers: { host: target.host, ...headers }, body });
   }
 
   private send(service: string, method: string, url: string, extra: Record<string, string>, body: string | Buffer): Promise<WireAnswer> {

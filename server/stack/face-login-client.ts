@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import {
   CognitoIdentityProviderClient,
   InitiateAuthCommand,
@@ -6,29 +5,18 @@ import {
   SignUpCommand,
   type AuthenticationResultType,
 } from "@aws-sdk/client-cognito-identity-provider";
+import { challengeOf, contentTypeOf, newestCode, randomPassword, type Answered as AnsweredWith, type Challenge, type Mail } from "./challenge.js";
+
+export { challengeOf, contentTypeOf, randomPassword, type Challenge, type Step } from "./challenge.js";
 
 /**
  * A client of the face-login app, exactly as the README's client contract describes it, with
  * the unmodified Cognito SDK client and plain HTTP PUTs to the presigned upload URLs. Used by
- * `npm start -- --seed`, `npm run login` and the end-to-end tests; works against AWS too.
+ * `npm run login` and the end-to-end tests; works against AWS too. (Seeding runs the same flow
+ * without the SDK: enrolment.ts.)
  */
 
-export type Step = "ENROLL" | "FACE";
-
-export interface Challenge {
-  step: Step;
-  uploadUrl: string;
-  uploadKey: string;
-  attemptsLeft: number;
-  /** Why the previous answer was refused, in words a UI can show. */
-  lastError?: string;
-  /** Every public parameter, as Cognito returned them (for tests that look for leaks). */
-  parameters: Record<string, string>;
-  session: string;
-  username: string;
-}
-
-export type Answered = { tokens: AuthenticationResultType; challenge?: undefined } | { challenge: Challenge; tokens?: undefined };
+export type Answered = AnsweredWith<AuthenticationResultType>;
 
 export interface FaceLoginClientOptions {
   region: string;
@@ -36,11 +24,6 @@ export interface FaceLoginClientOptions {
   /** The stack's endpoint; omit to talk to AWS. */
   endpoint?: string;
   cognito?: CognitoIdentityProviderClient;
-}
-
-/** A password no one will ever type: the app signs in by face, never by password. */
-export function randomPassword(): string {
-  return `Aa1!${randomBytes(24).toString("base64url")}`;
 }
 
 export class FaceLoginClient {
@@ -94,39 +77,21 @@ export class FaceLoginClient {
     if (result.AuthenticationResult) return { tokens: result.AuthenticationResult };
     return { challenge: challengeOf(result, challenge.username) };
   }
-}
 
-function challengeOf(answer: { ChallengeName?: string; ChallengeParameters?: Record<string, string>; Session?: string; AuthenticationResult?: unknown }, email: string): Challenge {
-  const p = answer.ChallengeParameters ?? {};
-  if (answer.ChallengeName !== "CUSTOM_CHALLENGE" || !answer.Session || (p.step !== "ENROLL" && p.step !== "FACE")) {
-    throw new Error(`unexpected answer from Cognito: ${JSON.stringify({ ChallengeName: answer.ChallengeName, ChallengeParameters: p })}`);
+  /** The address's messages in rekognito's mailbox (against a stack: the endpoint's GET /_rekognito/mailbox). */
+  async mails(email: string): Promise<Mail[]> {
+    if (!this.options.endpoint) throw new Error("the mailbox is rekognito's: this client talks to AWS");
+    const response = await fetch(`${this.options.endpoint}/_rekognito/mailbox?address=${encodeURIComponent(email)}`);
+    if (!response.ok) throw new Error(`mailbox: ${response.status}`);
+    return (await response.json()) as Mail[];
   }
-  return {
-    step: p.step,
-    uploadUrl: p.uploadUrl!,
-    uploadKey: p.uploadKey!,
-    attemptsLeft: Number(p.attemptsLeft ?? 0),
-    ...(p.lastError ? { lastError: p.lastError } : {}),
-    parameters: p,
-    session: answer.Session,
-    username: p.USERNAME ?? email,
-  };
-}
-
-export function contentTypeOf(bytes: Uint8Array): string {
-  if (bytes[0] === 0x89 && bytes[1] === 0x50) return "image/png";
-  if (bytes[0] === 0xff && bytes[1] === 0xd8) return "image/jpeg";
-  return "application/octet-stream";
 }
 
 /** The newest code mailed to an address, read from rekognito's mailbox (GET /_rekognito/mailbox). */
 export async function mailedCode(endpoint: string, email: string, options: { after?: number } = {}): Promise<string | undefined> {
   const response = await fetch(`${endpoint}/_rekognito/mailbox?address=${encodeURIComponent(email)}`);
   if (!response.ok) throw new Error(`mailbox: ${response.status}`);
-  const messages = (await response.json()) as { code: string | null; sentAt: string }[];
-  const after = options.after ?? 0;
-  const withCode = messages.filter((m) => m.code && messages.indexOf(m) >= after);
-  return withCode[withCode.length - 1]?.code ?? undefined;
+  return newestCode((await response.json()) as Mail[], options.after);
 }
 
 /** How many messages an address has (to read only the ones sent after a point). */

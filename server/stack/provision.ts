@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "../core/logger.js";
 import type { Journal, Persistence } from "../core/persistence.js";
-import { httpTransport, injectTransport, StackClient } from "./client.js";
+import { stackClient, type StackClient, type StackTarget } from "./client.js";
 import { functionS3Events, handlerOf, type ResourceContext, type ResourceRecord } from "./resources/index.js";
 import { errorName, notImplemented } from "./resources/types.js";
 import { creationOrder, readTemplate, resolve, type ResolveContext, type Template, type TemplateResource } from "./template.js";
@@ -54,10 +54,8 @@ export interface ProvisionTarget {
   accountId: string;
   persistence: Persistence;
   logger: Logger;
-  /** The stack's own Fastify instance: the calls are handed to it in-process. Without it, they go to `endpoint` over HTTP. */
-  fastify?: Pick<FastifyInstance, "inject">;
-  /** The stack's time (signatures are dated by it). */
-  now?: () => number;
+  /** The stack's services, when they are in this process: the calls are handed to its Fastify instance. Without them, they go to `endpoint` over HTTP. */
+  app?: StackTarget["app"];
 }
 
 export interface ProvisionOptions {
@@ -99,12 +97,7 @@ export class Provisioner {
     private readonly target: ProvisionTarget,
     options: ProvisionOptions = {},
   ) {
-    this.client = new StackClient({
-      transport: target.fastify ? injectTransport(target.fastify) : httpTransport(target.endpoint),
-      host: new URL(target.endpoint).host,
-      region: target.region,
-      now: target.now ?? Date.now,
-    });
+    this.client = stackClient(target, target.region);
     const templatePath = options.templatePath ?? DEFAULT_TEMPLATE;
     this.template = readTemplate(templatePath);
     this.templateDir = dirname(resolvePath(templatePath));
@@ -215,19 +208,8 @@ export async function provisionTemplate(
   },
   options: ProvisionOptions = {},
 ): Promise<FaceLoginResources> {
-  const { core, fastify } = stack.app;
-  const provisioner = new Provisioner(
-    {
-      endpoint: stack.endpoint,
-      region: stack.region,
-      accountId: core.accountId,
-      persistence: core.persistence,
-      logger: core.logger,
-      ...(fastify ? { fastify } : {}),
-      ...(core.clock ? { now: () => core.clock!.now() } : {}),
-    },
-    options,
-  );
+  const { core } = stack.app;
+  const provisioner = new Provisioner({ endpoint: stack.endpoint, region: stack.region, accountId: core.accountId, persistence: core.persistence, logger: core.logger, app: stack.app }, options);
   const resources = await provisioner.provision();
   for (const note of provisioner.notes) core.logger.info(`[stack] ${note}`);
   if (stack.app.resources) Object.assign(stack.app.resources, resources);

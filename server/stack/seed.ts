@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
-import { FaceLoginClient, mailCount, mailedCode } from "./face-login-client.js";
+import { stackClient, type StackTarget } from "./client.js";
+import { EnrolmentClient } from "./enrolment.js";
+import { newestCode, type Answered, type Challenge, type Mail } from "./challenge.js";
 import type { FaceLoginResources } from "./provision.js";
 
 export const DEFAULT_MANIFEST = resolvePath(dirname(fileURLToPath(import.meta.url)), "../../fixtures/faces/manifest.json");
@@ -50,21 +52,36 @@ export function fixtureOfKind(kind: string, manifestPath = DEFAULT_MANIFEST): st
 
 export type EnrolOutcome = "enrolled" | "already enrolled";
 
+/** What enrolment asks of a client of the app: FaceLoginClient (the SDK) or EnrolmentClient (seeding's own). */
+export interface EnrolmentFlow {
+  signUp(email: string): Promise<unknown>;
+  start(email: string): Promise<Challenge>;
+  upload(challenge: Pick<Challenge, "uploadUrl">, photo: Uint8Array): Promise<void>;
+  answer(challenge: Pick<Challenge, "session" | "username">, answer: string): Promise<Answered<unknown>>;
+  mails(email: string): Promise<Mail[]>;
+}
+
 /**
  * Enrols one person through the real flow: SignUp, InitiateAuth (ENROLL), PUT the document,
  * the mailed code from the local mailbox, RespondToAuthChallenge.
  */
-export async function enrol(client: FaceLoginClient, endpoint: string, email: string, document: Uint8Array): Promise<EnrolOutcome> {
+export async function enrol(client: EnrolmentFlow, email: string, document: Uint8Array): Promise<EnrolOutcome> {
   await client.signUp(email);
-  const before = await mailCount(endpoint, email);
+  const before = (await client.mails(email)).length;
   const challenge = await client.start(email);
   if (challenge.step === "FACE") return "already enrolled";
   await client.upload(challenge, document);
-  const code = await mailedCode(endpoint, email, { after: before });
+  const code = newestCode(await client.mails(email), before);
   if (!code) throw new Error(`no code was mailed to ${email}`);
   const answered = await client.answer(challenge, code);
   if (!answered.tokens) throw new Error(`enrolment of ${email} refused: ${answered.challenge?.lastError}`);
   return "enrolled";
+}
+
+/** The client seeding enrols with: in-process for a stack whose services are here (`stack.app`), else over HTTP to its endpoint. */
+export function enrolmentClient(stack: StackTarget | string, resources: Pick<FaceLoginResources, "region" | "userPoolClientId">): EnrolmentClient {
+  const target = typeof stack === "string" ? { endpoint: stack } : stack;
+  return new EnrolmentClient(stackClient(target, resources.region), target.endpoint, resources.userPoolClientId);
 }
 
 /**
@@ -72,17 +89,17 @@ export async function enrol(client: FaceLoginClient, endpoint: string, email: st
  * `onProgress` hears of each persona before it is enrolled (the CLI's progress line).
  */
 export async function seedPersonas(
-  endpoint: string,
+  stack: StackTarget | string,
   resources: FaceLoginResources,
   manifestPath = DEFAULT_MANIFEST,
   onProgress?: (done: number, total: number, persona: Persona) => void,
 ): Promise<{ persona: Persona; outcome: EnrolOutcome }[]> {
-  const client = new FaceLoginClient({ endpoint, region: resources.region, userPoolClientId: resources.userPoolClientId });
+  const client = enrolmentClient(stack, resources);
   const results: { persona: Persona; outcome: EnrolOutcome }[] = [];
   const personas = readPersonas(manifestPath);
   for (const persona of personas) {
     onProgress?.(results.length, personas.length, persona);
-    results.push({ persona, outcome: await enrol(client, endpoint, persona.email, readFileSync(persona.document)) });
+    results.push({ persona, outcome: await enrol(client, persona.email, readFileSync(persona.document)) });
   }
   return results;
 }
