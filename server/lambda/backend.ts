@@ -52,10 +52,13 @@ const RESERVED_ENV = new Set([
 
 /**
  * The node_modules directory holding rekognito's AWS SDK v3, which AWS's Node.js runtimes
- * provide to every function. CommonJS finds it through NODE_PATH; ESM imports from a zip
- * function through the code root's node_modules (links to these packages, see linkProvidedSdk),
- * and from a local directory outside any node_modules tree through the resolve hook in
- * runtime/runtime-modules.mjs (a hook costs a loader thread in every environment, hence links).
+ * provide to every function. Functions see it through `<codeRoot>/node_modules`, which holds
+ * links to its scopes only (linkProvidedSdk): CommonJS through NODE_PATH, ESM imports from a zip
+ * function by Node's own resolution, and from a local directory outside any node_modules tree
+ * through the resolve hook in runtime/runtime-modules.mjs (a hook costs a loader thread in
+ * every environment, hence links). Not rekognito's whole node_modules: AWS's runtimes carry the
+ * SDK v3 and nothing else, so `require("aws-sdk")` (v2) or `require("fastify")` fails here as
+ * there, Runtime.ImportModuleError, unless the package carries it.
  */
 const PROVIDED_MODULES = (() => {
   try {
@@ -228,6 +231,8 @@ export class LambdaBackend implements LambdaInvoker {
   /** Alias routing's running tally per alias ARN (weighted, deterministic). */
   private readonly routed = new Map<string, number>();
   private readonly python: string;
+  /** The folder with the AWS SDK v3 packages functions are provided (NODE_PATH's). */
+  private readonly providedModules: string;
 
   constructor(
     private readonly core: CoreServices,
@@ -255,7 +260,7 @@ export class LambdaBackend implements LambdaInvoker {
       printedLogBytesPerInvocation: options.printedLogBytesPerInvocation ?? PRINTED_LOG_BYTES,
       timers: options.timers,
     });
-    linkProvidedSdk(this.codeRoot);
+    this.providedModules = linkProvidedSdk(this.codeRoot);
   }
 
   // --- names ---
@@ -864,7 +869,7 @@ export class LambdaBackend implements LambdaInvoker {
 
   private nodePaths(state: FunctionState, codeDir: string): string[] {
     const layers = layerPaths(this.layers.directories(state.layers), "nodejs", state.runtime);
-    return [...layers.modules, PROVIDED_MODULES, codeDir].filter(Boolean);
+    return [...layers.modules, this.providedModules, codeDir].filter(Boolean);
   }
 
   /** What an environment of this version runs, and the key that says when its environments are stale. */
@@ -929,7 +934,7 @@ export class LambdaBackend implements LambdaInvoker {
     };
     if (paths.lib.length) env["LD_LIBRARY_PATH"] = prependPath(paths.lib, process.env["LD_LIBRARY_PATH"]);
     if (family === "nodejs") {
-      env["NODE_PATH"] = [...paths.modules, PROVIDED_MODULES, codeDir].filter(Boolean).join(delimiter);
+      env["NODE_PATH"] = [...paths.modules, this.providedModules, codeDir].filter(Boolean).join(delimiter);
       // Every function runs on this server's Node (20), whatever its declared runtime: the
       // SDK's notice that its 2027 releases need Node 22 would only be noise in the log.
       env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] = "true";
@@ -1101,9 +1106,10 @@ const THROTTLED: RunOutcome = {
  * "@aws-sdk/client-s3" from any unpacked package finds them by Node's own resolution (a
  * package's own node_modules, nearer, still wins), as AWS's runtimes provide the SDK.
  */
-function linkProvidedSdk(codeRoot: string): void {
-  if (!PROVIDED_MODULES) return;
+function linkProvidedSdk(codeRoot: string): string {
+  if (!PROVIDED_MODULES) return "";
   const modules = join(codeRoot, "node_modules");
+  let linked = true;
   mkdirSync(modules, { recursive: true });
   for (const scope of PROVIDED_SCOPES) {
     const target = join(PROVIDED_MODULES, scope);
@@ -1120,8 +1126,11 @@ function linkProvidedSdk(codeRoot: string): void {
       symlinkSync(target, link, "dir");
     } catch {
       // raced with another stack on the same data directory, or links unsupported: the hook remains
+      if (!existsSync(link)) linked = false;
     }
   }
+  // Where NODE_PATH points for the SDK: the links, or (no links here) the installation itself.
+  return linked ? modules : PROVIDED_MODULES;
 }
 
 const sdkResolution = new Map<string, boolean>();
