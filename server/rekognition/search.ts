@@ -15,7 +15,7 @@ import { BLOCK_ROWS, createKernelMemory, layoutFor, type KernelKind, type Kernel
  *    space's euclidean distance d. FaceMatchThreshold is mapped to the least key that can
  *    score it (rounding included), and the scan keeps every face whose approximate key is
  *    within the codes' worst-case error E of it. E is a bound, not an estimate (see
- *    `errorBound`), so no face that could match is ever left out.
+ *    `codingError`), so no face that could match is ever left out.
  * 2. An exact pass over the few faces kept: the engine's own similarity function on the
  *    stored float32 embedding, the threshold applied to that, best first, ties by FaceId,
  *    at most MaxFaces. When more faces are kept than MaxFaces, only those whose approximate
@@ -37,11 +37,17 @@ const ROUNDING_MARGIN = 2e-6;
 /** Float32 arithmetic in the kernel and in the stored scales, relative to the magnitudes involved. */
 const FLOAT_SLACK = 1e-6;
 
-/** What the codes of one face are: int8 codes written by `encode`, and the kernel's a and b. */
+/**
+ * What the codes of one face are: int8 codes written by `encode`, the kernel's a (the scale)
+ * and b (an offset), and what the error bound needs: the residual ‖v − scale·codes‖ of the
+ * coded vector v and the norm of scale·codes.
+ */
 interface RowCode {
   scale: number;
   offset: number;
-  /** The embedding's euclidean norm (the index tracks the largest, for the error bound). */
+  residual: number;
+  codedNorm: number;
+  /** The embedding's euclidean norm (the index tracks the largest, for the float32 slack). */
   norm: number;
 }
 
@@ -50,9 +56,9 @@ interface PreparedQuery {
   codes: Int16Array;
   /** The query's scale. */
   sq: number;
-  /** Σ|code × sq| ≈ the query's L1 norm in the coded space. */
-  l1: number;
-  /** Its euclidean norm (1 for a cosine query). */
+  /** ‖v − sq·codes‖ of the coded query vector v. */
+  residual: number;
+  /** The euclidean norm of the coded query vector (1 for a cosine query: its unit vector). */
   norm: number;
   /** The least exact key a face needs to score `threshold` (> 0); +Infinity when none can. */
   keyFor(threshold: number): number;
@@ -69,48 +75,63 @@ export interface SpaceMetric {
   errorBound(query: PreparedQuery, stats: IndexStats): number;
 }
 
+/** What the index's error bound needs, the largest ever stored (never lowered on delete: a bound may only be loose). */
 export interface IndexStats {
   dimension: number;
-  /** The largest row scale ever stored (never lowered on delete: a bound may only be loose). */
-  scaleMax: number;
-  /** The largest row norm ever stored. */
+  residualMax: number;
+  codedNormMax: number;
   normMax: number;
 }
 
-/** Codes of `values × k` (int8, |code| ≤ 127) into `codes`; returns their scale (float32, so the kernel's own). */
-function quantise8(values: ArrayLike<number>, k: number, codes: Int8Array): number {
+/**
+ * The key's error, for any row, by Cauchy-Schwarz: with v the coded query vector, x the coded
+ * row vector, ṽ = sq·cq and x̃ = s·cx their codes scaled back,
+ *     v·x − ṽ·x̃ = v·(x − x̃) + (v − ṽ)·x̃,
+ * so |error| ≤ ‖v‖·‖x − x̃‖ + ‖v − ṽ‖·‖x̃‖, bounded over the index by its largest residual and
+ * coded norm. Exact residuals, not the worst case of rounding (n·s²/4): about 3× tighter.
+ */
+function codingError(query: PreparedQuery, stats: IndexStats): number {
+  return query.norm * stats.residualMax + query.residual * stats.codedNormMax;
+}
+
+/** Codes of `values × k` (int8, |code| ≤ 127) into `codes`, their scale (float32, so the kernel's own) and what the bound needs. */
+function quantise8(values: ArrayLike<number>, k: number, codes: Int8Array): { scale: number; residual: number; codedNorm: number } {
   let max = 0;
   for (let i = 0; i < values.length; i++) max = Math.max(max, Math.abs(values[i]! * k));
   codes.fill(0);
-  if (max === 0 || !Number.isFinite(max)) return 0;
+  if (max === 0 || !Number.isFinite(max)) return { scale: 0, residual: 0, codedNorm: 0 };
   const scale = Math.fround(max / 127);
-  for (let i = 0; i < values.length; i++) codes[i] = Math.max(-127, Math.min(127, Math.round((values[i]! * k) / scale)));
-  return scale;
+  let residual = 0;
+  let coded = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]! * k;
+    const c = Math.max(-127, Math.min(127, Math.round(v / scale)));
+    codes[i] = c;
+    residual += (v - scale * c) ** 2;
+    coded += (scale * c) ** 2;
+  }
+  return { scale, residual: Math.sqrt(residual), codedNorm: Math.sqrt(coded) };
 }
 
 /** The query's codes: int16 holding values within ±127 (as int8 would) so the kernel's dot products stay exact. */
-function quantiseQuery(values: ArrayLike<number>, rowBytes: number): { codes: Int16Array; sq: number; l1: number } {
+function quantiseQuery(values: ArrayLike<number>, rowBytes: number): { codes: Int16Array; sq: number; residual: number } {
   const codes = new Int16Array(rowBytes);
   let max = 0;
   for (let i = 0; i < values.length; i++) max = Math.max(max, Math.abs(values[i]!));
-  if (max === 0 || !Number.isFinite(max)) return { codes, sq: 0, l1: 0 };
+  if (max === 0 || !Number.isFinite(max)) return { codes, sq: 0, residual: 0 };
   const sq = max / 127;
-  let l1 = 0;
+  let residual = 0;
   for (let i = 0; i < values.length; i++) {
     codes[i] = Math.max(-127, Math.min(127, Math.round(values[i]! / sq)));
-    l1 += Math.abs(values[i]!);
+    residual += (values[i]! - sq * codes[i]!) ** 2;
   }
-  return { codes, sq, l1 };
+  return { codes, sq, residual: Math.sqrt(residual) };
 }
 
 /**
  * The fixture engine's space: similarity = 100 × clamp((c − 0.6) / 0.4, 0, 1), rounded to 5
  * decimals, of the cosine c (server/faces/similarity.ts). The key is c; rows are coded as
- * their unit vectors, the query too.
- *
- * Error of the key: with q̂ = sq·cq + eq and x̂ = s·cx + ex (|eq_i| ≤ sq/2, |ex_i| ≤ s/2),
- *     q̂·x̂ − sq·s·(cq·cx) = sq·cq·ex + eq·x̂,
- * so |error| ≤ (s/2)·Σ|sq·cq_i| + (sq/2)·‖x̂‖₁ ≤ (s/2)(‖q̂‖₁ + n·sq/2) + (sq/2)·√n.
+ * their unit vectors, the query too (‖v‖ = 1).
  */
 export const COSINE_METRIC: SpaceMetric = {
   kind: "cosine",
@@ -119,11 +140,11 @@ export const COSINE_METRIC: SpaceMetric = {
     let sum = 0;
     for (let i = 0; i < embedding.length; i++) sum += embedding[i]! * embedding[i]!;
     const norm = Math.sqrt(sum);
-    if (norm === 0) {
+    if (norm === 0 || !Number.isFinite(norm)) {
       codes.fill(0);
-      return { scale: 0, offset: 0, norm: 0 };
+      return { scale: 0, offset: 0, residual: 0, codedNorm: 0, norm: 0 };
     }
-    return { scale: quantise8(embedding, 1 / norm, codes), offset: 0, norm: 1 };
+    return { ...quantise8(embedding, 1 / norm, codes), offset: 0, norm: 1 };
   },
   prepare(query, rowBytes) {
     let sum = 0;
@@ -133,20 +154,15 @@ export const COSINE_METRIC: SpaceMetric = {
     if (norm === 0 || !Number.isFinite(norm)) return null;
     const unit = new Float64Array(query.length);
     for (let i = 0; i < query.length; i++) unit[i] = query[i]! / norm;
-    const { codes, sq, l1 } = quantiseQuery(unit, rowBytes);
     return {
-      codes,
-      sq,
-      l1,
+      ...quantiseQuery(unit, rowBytes),
       norm: 1,
       // round(y × 1e5) / 1e5 ≥ T needs y ≥ T − 5e-6; 1e-5 leaves room for the doubles' own rounding.
       keyFor: (threshold) => SIMILARITY_COSINE_FLOOR + ((1 - SIMILARITY_COSINE_FLOOR) * (threshold - 1e-5)) / 100,
     };
   },
   errorBound(query, stats) {
-    const n = stats.dimension;
-    const coding = (stats.scaleMax / 2) * (query.l1 + (n * query.sq) / 2) + (query.sq / 2) * Math.sqrt(n);
-    return coding + FLOAT_SLACK * 3;
+    return codingError(query, stats) + FLOAT_SLACK * 3;
   },
 };
 
@@ -154,10 +170,8 @@ export const COSINE_METRIC: SpaceMetric = {
  * The model engine's space: similarity a function of the euclidean distance d between two
  * descriptors (not unit length), 100 − 10d/0.52 up to the knee d = 0.52, then 90 − 100(d − 0.52),
  * clamped to 0-100 and rounded to 5 decimals (server/faces/similarity.ts). The key is
- * q·x − |x|²/2 = (|q|² − d²)/2, larger when closer; rows are coded raw, with b = −|x|²/2.
- *
- * Error of the key: as for the cosine with raw vectors, (s/2)(‖q‖₁ + n·sq/2) + (sq/2)·√n·|x|max,
- * plus the float32 rounding of |x|²/2.
+ * q·x − |x|²/2 = (|q|² − d²)/2, larger when closer; rows are coded raw, with b = −|x|²/2 (whose
+ * float32 rounding the slack covers).
  */
 export const EUCLIDEAN_METRIC: SpaceMetric = {
   kind: "euclidean",
@@ -165,19 +179,15 @@ export const EUCLIDEAN_METRIC: SpaceMetric = {
   encode(embedding, codes) {
     let sum = 0;
     for (let i = 0; i < embedding.length; i++) sum += embedding[i]! * embedding[i]!;
-    return { scale: quantise8(embedding, 1, codes), offset: -sum / 2, norm: Math.sqrt(sum) };
+    return { ...quantise8(embedding, 1, codes), offset: -sum / 2, norm: Math.sqrt(sum) };
   },
   prepare(query, rowBytes) {
     let sum = 0;
     for (let i = 0; i < query.length; i++) sum += query[i]! * query[i]!;
     if (!Number.isFinite(sum)) return null;
-    const { codes, sq, l1 } = quantiseQuery(query, rowBytes);
-    const norm = Math.sqrt(sum);
     return {
-      codes,
-      sq,
-      l1,
-      norm,
+      ...quantiseQuery(query, rowBytes),
+      norm: Math.sqrt(sum),
       keyFor: (threshold) => {
         // The unrounded similarity must reach T − 5e-6 (1e-5: room for the doubles' rounding).
         const t = threshold - 1e-5;
@@ -189,10 +199,8 @@ export const EUCLIDEAN_METRIC: SpaceMetric = {
     };
   },
   errorBound(query, stats) {
-    const n = stats.dimension;
-    const coding = (stats.scaleMax / 2) * (query.l1 + (n * query.sq) / 2) + (query.sq / 2) * Math.sqrt(n) * stats.normMax;
     const magnitude = 1 + query.norm * stats.normMax + stats.normMax * stats.normMax;
-    return coding + FLOAT_SLACK * magnitude;
+    return codingError(query, stats) + FLOAT_SLACK * magnitude;
   },
 };
 
@@ -304,7 +312,7 @@ export class FaceVectors {
   ) {
     this.layout = layoutFor(dimension);
     this.memory = metric ? createKernelMemory(kernel) : null;
-    this.stats = { dimension, scaleMax: 0, normMax: 0 };
+    this.stats = { dimension, residualMax: 0, codedNormMax: 0, normMax: 0 };
     this.code = new Int8Array(this.layout.rowBytes);
   }
 
@@ -388,9 +396,11 @@ export class FaceVectors {
   private writeCode(slot: number, embedding: Float32Array): void {
     const block = Math.floor(slot / BLOCK_ROWS);
     this.memory!.ensure(this.layout.codes(block) + this.layout.blockBytes);
-    const { scale, offset, norm } = this.metric!.encode(embedding, this.code);
-    if (scale > this.stats.scaleMax) this.stats.scaleMax = scale;
-    if (norm > this.stats.normMax) this.stats.normMax = norm;
+    const { scale, offset, residual, codedNorm, norm } = this.metric!.encode(embedding, this.code);
+    const stats = this.stats;
+    if (residual > stats.residualMax) stats.residualMax = residual;
+    if (codedNorm > stats.codedNormMax) stats.codedNormMax = codedNorm;
+    if (norm > stats.normMax) stats.normMax = norm;
     const v = this.views();
     v.codes.set(this.code, this.codeAt(slot));
     v.floats[this.scaleAt(slot)] = scale;
