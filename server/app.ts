@@ -1,4 +1,6 @@
-import Fastify, { type FastifyInstance } from "fastify";
+import { createRequire } from "node:module";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { compiledBuild } from "./build-info.js";
 import { systemClock, type Clock } from "./core/clock.js";
 import { cryptoIds, type IdGenerator } from "./core/ids.js";
 import { cryptoKeys, type KeyGenerator } from "./core/keys.js";
@@ -19,10 +21,8 @@ import { createFaceEngine, type FacesMode } from "./faces/composed-engine.js";
 import type { FaceEngine } from "./faces/engine.js";
 import { createRekognition } from "./rekognition/index.js";
 import { createS3 } from "./storage/s3/index.js";
-import { newRequestIds } from "./storage/s3/http.js";
+import { newRequestIds } from "./protocol/rest-xml.js";
 import { createDynamoDB, type DynamoDBOptions } from "./storage/dynamodb/index.js";
-import { createExternalDynamoDB } from "./storage/external/dynamodb.js";
-import { createExternalS3 } from "./storage/external/s3.js";
 import { createLambda, type LambdaBackendOptions } from "./lambda/index.js";
 import { createCognito } from "./cognito/index.js";
 import { registerSes } from "./ses/index.js";
@@ -120,6 +120,7 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
     // A path the router cannot take (bad percent-encoding, a segment too long) answers in its
     // service's format: JSON under Lambda's, SES's and the gateway's prefixes, S3's XML elsewhere.
     frameworkErrors: (error, request, reply) => sendRouterError(core, error, request, reply),
+    schemaController: { compilersFactory: schemaCompilersOnDemand() },
   });
   fastify.decorateRequest("awsLog", null);
 
@@ -170,11 +171,12 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
   // The services, in dependency order. Each registers its JSON actions on the gateway or its
   // own routes, and is a StackComponent (health, close).
   // S3 and DynamoDB: the embedded engines, or a pass-through to an external endpoint.
-  const s3 = options.storageEndpoint ? createExternalS3(core, fastify, options.storageEndpoint) : createS3(core, fastify);
+  // (The pass-through and its SigV4 signer are loaded only for a stack that uses it.)
+  const s3 = options.storageEndpoint ? (await import("./storage/external/s3.js")).createExternalS3(core, fastify, options.storageEndpoint) : createS3(core, fastify);
   components.push(s3);
   components.push(
     options.storageEndpoint
-      ? await createExternalDynamoDB(core, gateway, options.storageEndpoint)
+      ? await (await import("./storage/external/dynamodb.js")).createExternalDynamoDB(core, gateway, options.storageEndpoint)
       : await createDynamoDB(core, gateway, { ...options.dynamodb, fastify }),
   );
   // Rekognition reads Image.S3Object through S3 (an ObjectReader).
@@ -203,6 +205,8 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
     reply.code(ready ? 200 : 503).send({
       status: ready ? "ok" : "starting",
       version: VERSION,
+      // What runs: the compiled server (npm start) or the TypeScript sources (tests, tsx).
+      server: { node: process.versions.node, code: compiledBuild ? "compiled" : "sources" },
       services: Object.fromEntries(components.map((c) => [c.name, c.health()])),
       ...(Object.keys(resources).length ? { resources } : {}),
     }),
@@ -231,4 +235,18 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
       for (const c of [...components].reverse()) await c.close();
     },
   };
+}
+
+/**
+ * Fastify makes its JSON-schema compilers (ajv and fast-json-stringify, ~30 ms) with each
+ * instance, at every start and every reset; no route here carries a schema (requests are
+ * validated against the AWS service models), so they are loaded only should one ever ask.
+ * They are Fastify's own dependencies, required from where Fastify is.
+ */
+function schemaCompilersOnDemand(): NonNullable<NonNullable<FastifyServerOptions["schemaController"]>["compilersFactory"]> {
+  const fromFastify = (name: string) => createRequire(createRequire(import.meta.url).resolve("fastify"))(name) as () => (...args: unknown[]) => unknown;
+  return {
+    buildValidator: (...args: unknown[]) => fromFastify("@fastify/ajv-compiler")()(...args),
+    buildSerializer: (...args: unknown[]) => fromFastify("@fastify/fast-json-stringify-compiler")()(...args),
+  } as never;
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { CoreServices } from "../core/services.js";
 import { logRequest, requestText, type RequestLine } from "../core/logger.js";
-import { locate } from "../storage/s3/http.js";
+import { locate } from "../protocol/rest-xml.js";
 
 /**
  * What the stack notes of every request once it is answered: the request log's line (service,

@@ -54,6 +54,22 @@ export function sendAwsError(reply: FastifyReply, error: AwsError, requestId: st
     .send(JSON.stringify({ __type: error.type, message: error.message, ...error.extra }));
 }
 
+/** A JSON-protocol body: a JSON object (empty means {}), or SerializationException as AWS words it. */
+export function parseJsonObject(body: Buffer | undefined): Record<string, unknown> {
+  const text = body && body.length ? body.toString("utf8") : "";
+  if (!text.trim()) return {};
+  let input: unknown;
+  try {
+    input = JSON.parse(text);
+  } catch {
+    throw CommonErrors.serialization("Start of structure or map found where not expected.");
+  }
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+    throw CommonErrors.serialization("Start of structure or map found where not expected.");
+  }
+  return input as Record<string, unknown>;
+}
+
 /**
  * Routes `POST /` requests carrying X-Amz-Target to their service and action, validates the
  * input against the service model, and writes the answer or the AWS error.
@@ -114,18 +130,7 @@ export class JsonGateway {
       }
       const body = request.body as Buffer | undefined;
       if (body && body.length > this.options.maxBodyBytes) throw CommonErrors.tooLarge(this.options.maxBodyBytes);
-      let input: unknown = {};
-      const text = body && body.length ? body.toString("utf8") : "";
-      if (text.trim()) {
-        try {
-          input = JSON.parse(text);
-        } catch {
-          throw CommonErrors.serialization("Start of structure or map found where not expected.");
-        }
-      }
-      if (typeof input !== "object" || input === null || Array.isArray(input)) {
-        throw CommonErrors.serialization("Start of structure or map found where not expected.");
-      }
+      const input = parseJsonObject(body);
       // Signed or public (botocore's authtype "none"), as the request policy (policy.ts) already checked.
       const caller = callerFromHeaders(request.headers);
       const operation = service.model.operations[action]!;

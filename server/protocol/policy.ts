@@ -2,7 +2,7 @@ import { isIP } from "node:net";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Clock } from "../core/clock.js";
 import { S3Error, S3Errors } from "../storage/s3/errors.js";
-import { checkPresignedExpiry, sendS3Error } from "../storage/s3/http.js";
+import { checkPresignedExpiry, sendS3Error } from "./rest-xml.js";
 import { AuthErrors, AwsError } from "./errors.js";
 import { sendAwsError, type JsonService } from "./json.js";
 import { preflight, responseCors, type BucketCors } from "./cors.js";

@@ -3,7 +3,7 @@ import type { CoreServices } from "../core/services.js";
 import { AwsError } from "./errors.js";
 import { sendAwsError } from "./json.js";
 import { loadModel } from "./model.js";
-import { bucketFromHost, newRequestIds, sendS3Error } from "../storage/s3/http.js";
+import { bucketFromHost, newRequestIds, sendS3Error } from "./rest-xml.js";
 import { S3Error, S3Errors } from "../storage/s3/errors.js";
 
 /**

@@ -4,7 +4,7 @@ import { decodeAwsChunked, isAwsChunked, storedContentEncoding } from "../../ser
 import { encodeEventKey } from "../../server/storage/s3/notifications.js";
 import { isValidBucketName } from "../../server/storage/s3/objects.js";
 import { resolveOperation } from "../../server/storage/s3/operations.js";
-import { bucketFromHost, checkPresignedExpiry } from "../../server/storage/s3/http.js";
+import { bucketFromHost, checkPresignedExpiry } from "../../server/protocol/rest-xml.js";
 import { S3Error } from "../../server/storage/s3/errors.js";
 import { expiryOf } from "../../server/storage/s3/lifecycle.js";
 import type { ObjectRecord } from "../../server/storage/s3/records.js";

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { CoreServices, StackComponent } from "../../core/services.js";
 import { CommonErrors } from "../../protocol/errors.js";
-import { sendAwsError, type JsonGateway } from "../../protocol/json.js";
+import { parseJsonObject, sendAwsError, type JsonGateway } from "../../protocol/json.js";
 import { forwardableHeaders } from "../forward.js";
 import { DYNALITE_OPERATIONS, DYNAMODB_OPERATIONS } from "./operations.js";
 import { AwsError } from "../../protocol/errors.js";
@@ -9,15 +9,15 @@ import { DEFAULT_DEADLINE_MS, DynaliteEngine, type EngineAnswer } from "./engine
 import { checkRequest } from "./validate.js";
 import { TimeToLiveStore } from "./ttl.js";
 import { DynamoDBErrors } from "./errors.js";
-import type { DynamoDBAction, DynamoDBActionFactory } from "./actions/types.js";
+import type { DynamoDBAction, DynamoDBActionFactory } from "./services.js";
 import { DescribeTimeToLive } from "./actions/DescribeTimeToLive.js";
 import { UpdateTimeToLive } from "./actions/UpdateTimeToLive.js";
 
 /** DynamoDB operations rekognito answers itself, in front of dynalite (which lacks them). */
-export const dynamodbActions: Record<string, DynamoDBActionFactory> = {
+export const dynamodbActions = {
   DescribeTimeToLive,
   UpdateTimeToLive,
-};
+} satisfies Record<string, DynamoDBActionFactory>;
 
 /** How the embedded DynamoDB runs (AppOptions.dynamodb). */
 export interface DynamoDBOptions {
@@ -119,10 +119,10 @@ export async function createDynamoDB(
     const requestId = core.ids.uuid();
     let input: { TableName?: unknown };
     try {
-      input = JSON.parse(Buffer.isBuffer(request.body) && request.body.length ? request.body.toString("utf8") : "{}") as { TableName?: unknown };
-      if (typeof input !== "object" || input === null || Array.isArray(input)) throw new Error("not an object");
-    } catch {
-      return sendAwsError(reply, new AwsError("SerializationException", "Start of structure or map found where not expected."), requestId);
+      input = parseJsonObject(Buffer.isBuffer(request.body) ? request.body : undefined);
+    } catch (error) {
+      if (error instanceof AwsError) return sendAwsError(reply, error, requestId);
+      throw error;
     }
     const headers = { ...forwardableHeaders(request.headers), "x-amz-target": `${DYNAMODB_TARGET_PREFIX}.DescribeTable` };
     const described = await send(headers, Buffer.from(JSON.stringify({ TableName: input.TableName ?? null })));

@@ -3,28 +3,27 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { NotificationConfiguration, PublicAccessBlockConfiguration } from "@aws-sdk/client-s3";
 import type { CoreServices } from "../../core/services.js";
 import type { JournalRecord } from "../../core/persistence.js";
-import { callerFromHeaders } from "../../protocol/sigv4.js";
 import type { StoredObject } from "../object-reader.js";
 import { Forwarder, forwardableHeaders, readAll, relay, UpstreamError } from "../forward.js";
-import { decodeAwsChunked, isAwsChunked, storedContentEncoding } from "../s3/chunked.js";
-import { S3Error, S3Errors } from "../s3/errors.js";
 import {
+  checkContentSha256,
   checkPresignedExpiry,
-  headersOf,
-  locate,
+  isS3Request,
   newRequestIds,
-  queryOf,
+  readS3Body,
+  readS3Request,
   registerS3Routes,
-  sendS3Error,
   sendS3Response,
-} from "../s3/http.js";
-import { looksLikeS3, type S3Service } from "../s3/index.js";
+  serveS3,
+} from "../../protocol/rest-xml.js";
+import { storedContentEncoding } from "../s3/chunked.js";
+import { S3Errors } from "../s3/errors.js";
+import type { S3Service } from "../s3/index.js";
 import { Notifier, notificationConfigurationXml, parseNotificationConfiguration } from "../s3/notifications.js";
-import { resolveOperation } from "../s3/operations.js";
 import { checkPolicy, parsePublicAccessBlock } from "../s3/configuration.js";
 import { authorize, callerOf, checkPolicyAllowedByBlockPublicAccess, copySource, secureTransport, type Authorization, type BucketAccess } from "../s3/access.js";
 import { parseBucketPolicy, readStoredPolicy, type BucketPolicy } from "../s3/policy.js";
-import type { S3Response } from "../s3/types.js";
+import type { S3Response } from "../s3/services.js";
 import { all, first, parseXml, text, xmlDocument } from "../s3/xml.js";
 import { ExternalSigner } from "./signer.js";
 
@@ -227,190 +226,188 @@ export function createExternalS3(core: CoreServices, fastify: FastifyInstance, e
     return forwarder.send(method, `${path}${search ? `?${search}` : ""}`, forwardableHeaders(signed), body);
   }
 
-  async function handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  /** One request through the REST-XML pipeline (server/protocol/rest-xml.ts), then to the endpoint. */
+  function handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const ids = newRequestIds(core);
-    request.awsLog = { service: "s3", action: request.method };
-    try {
-      const { bucket, key, virtualHost } = locate(request);
-      const query = queryOf(request);
-      const headers = headersOf(request);
-      const resolved = resolveOperation(request.method, bucket, key, query, headers);
-      request.awsLog.action = "operation" in resolved ? resolved.operation : resolved.name;
-      const now = core.clock.now();
-      checkPresignedExpiry(query, now);
-      const caller = callerFromHeaders(request.headers, query);
-      const region = caller.region ?? core.defaultRegion;
-      // Authorized here as the embedded engine authorizes (s3/access.ts): the endpoint only ever
-      // sees rekognito's own signature, so it cannot tell an anonymous caller.
-      const who = callerOf(request);
-      const operation = "operation" in resolved ? resolved.operation : resolved.name;
-      const access = bucket === undefined ? undefined : await accessOf(bucket, region, who.kind === "anonymous");
-      const source = operation === "CopyObject" ? copySource(headers["x-amz-copy-source"]) : undefined;
-      const sourceAccess = source ? await accessOf(source.bucket, region, who.kind === "anonymous") : undefined;
-      const authorization: Authorization = authorize(
-        { caller: who, operation, query, headers, sourceIp: request.ip, secureTransport: secureTransport(request), region, accountId: core.accountId, now },
-        bucket,
-        key,
-        access,
-        (name) => (name === source?.bucket ? sourceAccess : undefined),
-      );
+    return serveS3(request, reply, ids, async () => {
+      try {
+        return await forward(request, reply, ids);
+      } catch (error) {
+        if (error instanceof UpstreamError) throw S3Errors.unavailable(error.origin, error.reason);
+        throw error;
+      }
+    });
+  }
 
-      let body = Buffer.isBuffer(request.body) ? request.body : undefined;
-      const outHeaders: Record<string, string> = {};
-      for (const [k, v] of Object.entries(headers)) if (!CLIENT_SIGNING_HEADERS.has(k)) outHeaders[k] = v;
-      if (body && isAwsChunked(headers)) {
-        const declared = headers["x-amz-decoded-content-length"];
-        const decoded = decodeAwsChunked(body, declared !== undefined ? Number(declared) : undefined);
-        body = decoded.body;
-        for (const [k, v] of Object.entries(decoded.trailers)) if (k.startsWith("x-amz-checksum-")) outHeaders[k] = v;
-        const encoding = storedContentEncoding(headers["content-encoding"]);
-        if (encoding) outHeaders["content-encoding"] = encoding;
-        else delete outHeaders["content-encoding"];
-      }
-      const outQuery: Record<string, string> = {};
-      for (const [k, v] of Object.entries(query)) if (!PRESIGN_PARAMS.has(k)) outQuery[k] = v;
+  async function forward(request: FastifyRequest, reply: FastifyReply, ids: { requestId: string; hostId: string }): Promise<FastifyReply> {
+    const { bucket, key, virtualHost, query, headers, resolved, operation, region, accessKeyId } = readS3Request(request, core.defaultRegion);
+    request.awsLog!.action = operation;
+    const now = core.clock.now();
+    checkPresignedExpiry(query, now);
+    // Authorized here as the embedded engine authorizes (s3/access.ts): the endpoint only ever
+    // sees rekognito's own signature, so it cannot tell an anonymous caller.
+    const who = callerOf(request);
+    const access = bucket === undefined ? undefined : await accessOf(bucket, region, who.kind === "anonymous");
+    const source = operation === "CopyObject" ? copySource(headers["x-amz-copy-source"]) : undefined;
+    const sourceAccess = source ? await accessOf(source.bucket, region, who.kind === "anonymous") : undefined;
+    const authorization: Authorization = authorize(
+      { caller: who, operation, query, headers, sourceIp: request.ip, secureTransport: secureTransport(request), region, accountId: core.accountId, now },
+      bucket,
+      key,
+      access,
+      (name) => (name === source?.bucket ? sourceAccess : undefined),
+    );
 
-      // Notification configurations are validated and kept here (Ids assigned), then forwarded.
-      let config: NotificationConfiguration | undefined;
-      if ("operation" in resolved && resolved.operation === "PutBucketNotificationConfiguration") {
-        config = parseNotificationConfiguration(parseXml(body ?? Buffer.alloc(0)), core);
-        body = Buffer.from(xmlDocument("NotificationConfiguration", notificationConfigurationXml(config)));
-        delete outHeaders["content-md5"];
-        for (const k of Object.keys(outHeaders)) if (k.startsWith("x-amz-checksum-") || k === "x-amz-sdk-checksum-algorithm") delete outHeaders[k];
-      }
-
-      if ("operation" in resolved && POLICY_OPERATIONS.has(resolved.operation) && bucket) {
-        return sendS3Response(request, reply, await bucketPolicy(resolved.operation, bucket, region, body), ids);
-      }
-
-      // DeleteObjects: only the keys the caller may delete go to the endpoint; the others are
-      // AccessDenied errors in the result.
-      let denied: string[] = [];
-      if (operation === "DeleteObjects" && bucket && body) {
-        const split = splitDeleteObjects(body, (k) => authorization.allowed("s3:DeleteObject", k));
-        if (split && split.denied.length) {
-          denied = split.denied;
-          if (!split.body) {
-            return sendS3Response(request, reply, { headers: { "content-type": "application/xml" }, body: xmlDocument("DeleteResult", {}).replace("</DeleteResult>", `${deniedXml(denied)}</DeleteResult>`) }, ids);
-          }
-          body = split.body;
-          for (const k of Object.keys(outHeaders)) if (k.startsWith("x-amz-checksum-") || k === "x-amz-sdk-checksum-algorithm") delete outHeaders[k];
-          outHeaders["content-md5"] = createHash("md5").update(body).digest("base64");
-          outHeaders["content-length"] = String(body.length);
-        }
-      }
-
-      const rawPath = request.url.split("?", 1)[0]!;
-      const path = virtualHost ? `/${bucket}${rawPath === "/" ? "" : rawPath}` : rawPath;
-      const forwarded = await send(request.method, region, path, outQuery, outHeaders, body);
-      // A missing key is AccessDenied to whoever may not list the bucket, as S3 answers it.
-      if (forwarded.status === 404 && (operation === "GetObject" || operation === "HeadObject") && access !== undefined && !authorization.allowed("s3:ListBucket")) {
-        forwarded.stream.resume();
-        throw S3Errors.accessDenied();
-      }
-      if (denied.length && forwarded.status === 200) {
-        const answer = (await readAll(forwarded.stream)).toString("utf8");
-        reply.code(200);
-        for (const [k, v] of Object.entries(forwardableHeaders(forwarded.headers))) if (k !== "content-length") reply.header(k, v);
-        return reply.send(answer.replace("</DeleteResult>", `${deniedXml(denied)}</DeleteResult>`));
-      }
-
-      const ok = forwarded.status >= 200 && forwarded.status < 300;
-      if (config && bucket && forwarded.status === 400) {
-        const answer = await readAll(forwarded.stream);
-        if (/Unable to validate the following destination configurations/.test(answer.toString("utf8"))) {
-          // LocalStack checks Lambda destinations against its own Lambda service, which cannot see
-          // the functions rekognito runs. rekognito is the one delivering: it keeps the configuration.
-          journal.append({ op: "put-notification", bucket, configuration: config });
-          configs.set(bucket, config);
-          core.logger.warn(
-            `s3 ${bucket}: ${base.origin} could not validate the notification destinations (they run in rekognito); rekognito keeps the configuration and raises the events`,
-          );
-          return sendS3Response(request, reply, {}, ids);
-        }
-        reply.code(forwarded.status);
-        for (const [k, v] of Object.entries(forwardableHeaders(forwarded.headers))) reply.header(k, v);
-        return reply.send(answer);
-      }
-      if (ok && bucket && "operation" in resolved && resolved.operation === "GetBucketNotificationConfiguration" && configs.has(bucket)) {
-        // The configuration rekognito acts on is the one to show (the endpoint may have refused it).
-        forwarded.stream.resume();
-        return sendS3Response(
-          request,
-          reply,
-          { headers: { "content-type": "application/xml" }, body: xmlDocument("NotificationConfiguration", notificationConfigurationXml(configs.get(bucket)!)) },
-          ids,
-        );
-      }
-      if (ok && bucket && "operation" in resolved) {
-        switch (resolved.operation) {
-          case "CreateBucket": {
-            const constraint = body?.length ? /<LocationConstraint>([^<]+)<\/LocationConstraint>/.exec(body.toString("utf8"))?.[1] : undefined;
-            const r = constraint === "EU" ? "eu-west-1" : (constraint ?? "us-east-1");
-            journal.append({ op: "put-region", bucket, region: r });
-            regions.set(bucket, r);
-            break;
-          }
-          case "DeleteBucket":
-            journal.append({ op: "forget-bucket", bucket });
-            regions.delete(bucket);
-            configs.delete(bucket);
-            policies.delete(bucket);
-            break;
-          case "PutBucketNotificationConfiguration":
-            journal.append({ op: "put-notification", bucket, configuration: config! });
-            configs.set(bucket, config!);
-            break;
-          case "PutObject":
-          case "CopyObject":
-          case "CompleteMultipartUpload": {
-            const c = configs.get(bucket);
-            if (!c || !key) break;
-            let size = body?.length ?? 0;
-            let etag = String(forwarded.headers["etag"] ?? "").replace(/"/g, "");
-            if (resolved.operation !== "PutObject") {
-              // The new object's size and ETag are not in the answer's headers: ask for them.
-              const head = await send("HEAD", region, path, {}, {}, undefined);
-              head.stream.resume();
-              size = Number(head.headers["content-length"] ?? 0);
-              etag = String(head.headers["etag"] ?? "").replace(/"/g, "");
-            }
-            const answer = await readAll(forwarded.stream);
-            reply.code(forwarded.status);
-            for (const [k, v] of Object.entries(forwardableHeaders(forwarded.headers))) reply.header(k, v);
-            notifier.notify(c, {
-              eventName: `ObjectCreated:${resolved.operation === "PutObject" ? "Put" : resolved.operation === "CopyObject" ? "Copy" : "CompleteMultipartUpload"}`,
-              bucket,
-              region: regions.get(bucket) ?? region,
-              key,
-              size,
-              etag,
-              requestId: String(forwarded.headers["x-amz-request-id"] ?? ids.requestId),
-              hostId: String(forwarded.headers["x-amz-id-2"] ?? ids.hostId),
-              sourceIp: request.ip,
-              accessKeyId: caller.accessKeyId,
-              time: core.clock.now(),
-            });
-            return reply.send(answer);
-          }
-          default:
-            break;
-        }
-      }
-      return relay(reply, forwarded, request.method);
-    } catch (error) {
-      if (error instanceof S3Error) return sendS3Error(request, reply, error, ids);
-      if (error instanceof UpstreamError) return sendS3Error(request, reply, S3Errors.unavailable(error.origin, error.reason), ids);
-      request.awsLog.fault = error instanceof Error ? (error.stack ?? error.message) : String(error);
-      return sendS3Error(request, reply, S3Errors.internal(), ids);
+    // Sent de-framed: the endpoint gets the payload and its trailing checksum as a header.
+    const payload = readS3Body(request, headers);
+    checkContentSha256(headers, payload.body);
+    let body = Buffer.isBuffer(request.body) ? payload.body : undefined;
+    const outHeaders: Record<string, string> = {};
+    for (const [k, v] of Object.entries(headers)) if (!CLIENT_SIGNING_HEADERS.has(k)) outHeaders[k] = v;
+    if (payload.chunked) {
+      for (const [k, v] of Object.entries(payload.trailers)) if (k.startsWith("x-amz-checksum-")) outHeaders[k] = v;
+      const encoding = storedContentEncoding(headers["content-encoding"]);
+      if (encoding) outHeaders["content-encoding"] = encoding;
+      else delete outHeaders["content-encoding"];
     }
+    const outQuery: Record<string, string> = {};
+    for (const [k, v] of Object.entries(query)) if (!PRESIGN_PARAMS.has(k)) outQuery[k] = v;
+
+    // Notification configurations are validated and kept here (Ids assigned), then forwarded.
+    let config: NotificationConfiguration | undefined;
+    if ("operation" in resolved && resolved.operation === "PutBucketNotificationConfiguration") {
+      config = parseNotificationConfiguration(parseXml(body ?? Buffer.alloc(0)), core);
+      body = Buffer.from(xmlDocument("NotificationConfiguration", notificationConfigurationXml(config)));
+      delete outHeaders["content-md5"];
+      for (const k of Object.keys(outHeaders)) if (k.startsWith("x-amz-checksum-") || k === "x-amz-sdk-checksum-algorithm") delete outHeaders[k];
+    }
+
+    if ("operation" in resolved && POLICY_OPERATIONS.has(resolved.operation) && bucket) {
+      return sendS3Response(request, reply, await bucketPolicy(resolved.operation, bucket, region, body), ids);
+    }
+
+    // DeleteObjects: only the keys the caller may delete go to the endpoint; the others are
+    // AccessDenied errors in the result.
+    let denied: string[] = [];
+    if (operation === "DeleteObjects" && bucket && body) {
+      const split = splitDeleteObjects(body, (k) => authorization.allowed("s3:DeleteObject", k));
+      if (split && split.denied.length) {
+        denied = split.denied;
+        if (!split.body) {
+          return sendS3Response(request, reply, { headers: { "content-type": "application/xml" }, body: xmlDocument("DeleteResult", {}).replace("</DeleteResult>", `${deniedXml(denied)}</DeleteResult>`) }, ids);
+        }
+        body = split.body;
+        for (const k of Object.keys(outHeaders)) if (k.startsWith("x-amz-checksum-") || k === "x-amz-sdk-checksum-algorithm") delete outHeaders[k];
+        outHeaders["content-md5"] = createHash("md5").update(body).digest("base64");
+        outHeaders["content-length"] = String(body.length);
+      }
+    }
+
+    const rawPath = request.url.split("?", 1)[0]!;
+    const path = virtualHost ? `/${bucket}${rawPath === "/" ? "" : rawPath}` : rawPath;
+    const forwarded = await send(request.method, region, path, outQuery, outHeaders, body);
+    // A missing key is AccessDenied to whoever may not list the bucket, as S3 answers it.
+    if (forwarded.status === 404 && (operation === "GetObject" || operation === "HeadObject") && access !== undefined && !authorization.allowed("s3:ListBucket")) {
+      forwarded.stream.resume();
+      throw S3Errors.accessDenied();
+    }
+    if (denied.length && forwarded.status === 200) {
+      const answer = (await readAll(forwarded.stream)).toString("utf8");
+      reply.code(200);
+      for (const [k, v] of Object.entries(forwardableHeaders(forwarded.headers))) if (k !== "content-length") reply.header(k, v);
+      return reply.send(answer.replace("</DeleteResult>", `${deniedXml(denied)}</DeleteResult>`));
+    }
+
+    const ok = forwarded.status >= 200 && forwarded.status < 300;
+    if (config && bucket && forwarded.status === 400) {
+      const answer = await readAll(forwarded.stream);
+      if (/Unable to validate the following destination configurations/.test(answer.toString("utf8"))) {
+        // LocalStack checks Lambda destinations against its own Lambda service, which cannot see
+        // the functions rekognito runs. rekognito is the one delivering: it keeps the configuration.
+        journal.append({ op: "put-notification", bucket, configuration: config });
+        configs.set(bucket, config);
+        core.logger.warn(
+          `s3 ${bucket}: ${base.origin} could not validate the notification destinations (they run in rekognito); rekognito keeps the configuration and raises the events`,
+        );
+        return sendS3Response(request, reply, {}, ids);
+      }
+      reply.code(forwarded.status);
+      for (const [k, v] of Object.entries(forwardableHeaders(forwarded.headers))) reply.header(k, v);
+      return reply.send(answer);
+    }
+    if (ok && bucket && "operation" in resolved && resolved.operation === "GetBucketNotificationConfiguration" && configs.has(bucket)) {
+      // The configuration rekognito acts on is the one to show (the endpoint may have refused it).
+      forwarded.stream.resume();
+      return sendS3Response(
+        request,
+        reply,
+        { headers: { "content-type": "application/xml" }, body: xmlDocument("NotificationConfiguration", notificationConfigurationXml(configs.get(bucket)!)) },
+        ids,
+      );
+    }
+    if (ok && bucket && "operation" in resolved) {
+      switch (resolved.operation) {
+        case "CreateBucket": {
+          const constraint = body?.length ? /<LocationConstraint>([^<]+)<\/LocationConstraint>/.exec(body.toString("utf8"))?.[1] : undefined;
+          const r = constraint === "EU" ? "eu-west-1" : (constraint ?? "us-east-1");
+          journal.append({ op: "put-region", bucket, region: r });
+          regions.set(bucket, r);
+          break;
+        }
+        case "DeleteBucket":
+          journal.append({ op: "forget-bucket", bucket });
+          regions.delete(bucket);
+          configs.delete(bucket);
+          policies.delete(bucket);
+          break;
+        case "PutBucketNotificationConfiguration":
+          journal.append({ op: "put-notification", bucket, configuration: config! });
+          configs.set(bucket, config!);
+          break;
+        case "PutObject":
+        case "CopyObject":
+        case "CompleteMultipartUpload": {
+          const c = configs.get(bucket);
+          if (!c || !key) break;
+          let size = body?.length ?? 0;
+          let etag = String(forwarded.headers["etag"] ?? "").replace(/"/g, "");
+          if (resolved.operation !== "PutObject") {
+            // The new object's size and ETag are not in the answer's headers: ask for them.
+            const head = await send("HEAD", region, path, {}, {}, undefined);
+            head.stream.resume();
+            size = Number(head.headers["content-length"] ?? 0);
+            etag = String(head.headers["etag"] ?? "").replace(/"/g, "");
+          }
+          const answer = await readAll(forwarded.stream);
+          reply.code(forwarded.status);
+          for (const [k, v] of Object.entries(forwardableHeaders(forwarded.headers))) reply.header(k, v);
+          notifier.notify(c, {
+            eventName: `ObjectCreated:${resolved.operation === "PutObject" ? "Put" : resolved.operation === "CopyObject" ? "Copy" : "CompleteMultipartUpload"}`,
+            bucket,
+            region: regions.get(bucket) ?? region,
+            key,
+            size,
+            etag,
+            requestId: String(forwarded.headers["x-amz-request-id"] ?? ids.requestId),
+            hostId: String(forwarded.headers["x-amz-id-2"] ?? ids.hostId),
+            sourceIp: request.ip,
+            accessKeyId,
+            time: core.clock.now(),
+          });
+          return reply.send(answer);
+        }
+        default:
+          break;
+      }
+    }
+    return relay(reply, forwarded, request.method);
   }
 
   registerS3Routes(fastify, core, handle);
 
   return {
     name: "s3",
-    claims: looksLikeS3,
+    claims: isS3Request,
     // The external endpoint keeps the CORS configurations; the request policy answers CORS for
     // allowed origins as for a bucket without rules.
     bucketCors: () => undefined,

@@ -1,30 +1,28 @@
-import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { CoreServices, StackComponent } from "../../core/services.js";
 import type { BucketCors } from "../../protocol/cors.js";
-import { callerFromHeaders } from "../../protocol/sigv4.js";
 import { baseUrlOf } from "../../protocol/json.js";
-import type { ObjectReader, StoredObject } from "../object-reader.js";
-import { S3Error, S3Errors } from "./errors.js";
-import { decodeAwsChunked, isAwsChunked } from "./chunked.js";
 import {
-  bucketFromHost,
+  checkContentSha256,
   checkPresignedExpiry,
-  headersOf,
+  isS3Request,
   locate,
   newRequestIds,
-  queryOf,
+  readS3Body,
+  readS3Request,
   registerS3Routes,
-  sendS3Error,
   sendS3Response,
-} from "./http.js";
+  serveS3,
+} from "../../protocol/rest-xml.js";
+import type { ObjectReader, StoredObject } from "../object-reader.js";
+import { S3Error, S3Errors } from "./errors.js";
 import { Notifier } from "./notifications.js";
-import { resolveOperation, type ImplementedOperation } from "./operations.js";
+import type { ImplementedOperation } from "./operations.js";
 import { S3Store } from "./store.js";
 import type { BucketRecord } from "./records.js";
-import { authorize, callerOf, secureTransport, type Authorization, type BucketAccess } from "./access.js";
+import { authorize, callerOf, secureTransport, type BucketAccess } from "./access.js";
 import { readStoredPolicy, type BucketPolicy } from "./policy.js";
-import type { S3ActionFactory, S3Request, S3Services } from "./types.js";
+import type { S3ActionFactory, S3Request, S3Services } from "./services.js";
 import { ListBuckets } from "./actions/ListBuckets.js";
 import { CreateBucket } from "./actions/CreateBucket.js";
 import { HeadBucket } from "./actions/HeadBucket.js";
@@ -115,23 +113,6 @@ export interface S3Service extends ObjectReader, StackComponent {
   handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply>;
 }
 
-/** Whether a request with no X-Amz-Target is S3's: signed for s3, or addressed to a bucket host. */
-/** The payload modes SigV4 allows in x-amz-content-sha256, besides a hex SHA-256. */
-const CONTENT_SHA256_MODES: ReadonlySet<string> = new Set([
-  "UNSIGNED-PAYLOAD",
-  "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
-  "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
-  "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
-  "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD",
-  "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER",
-]);
-
-export function looksLikeS3(request: FastifyRequest): boolean {
-  if (bucketFromHost(request.headers.host)) return true;
-  const caller = callerFromHeaders(request.headers, queryOf(request));
-  return caller.service === "s3";
-}
-
 /**
  * rekognito's own S3 engine: path-style routes `/:bucket` and `/:bucket/*` (and virtual hosts
  * `bucket.localhost`), `GET /` for ListBuckets. Any credentials work; presigned URLs expire
@@ -158,55 +139,28 @@ export function createS3(core: CoreServices, fastify: FastifyInstance): S3Servic
     return { policy, publicAccessBlock: b.config.publicAccessBlock };
   };
 
-  async function handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  /** One request through the REST-XML pipeline (server/protocol/rest-xml.ts), then its action. */
+  function handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const ids = newRequestIds(core);
     const now = core.clock.now();
-    request.awsLog = { service: "s3", action: request.method };
-    let operation: ImplementedOperation | undefined;
-    let authorization: Authorization | undefined;
-    try {
-      const { bucket, key } = locate(request);
-      const query = queryOf(request);
-      const headers = headersOf(request);
-      const resolved = resolveOperation(request.method, bucket, key, query, headers);
-      if ("notImplemented" in resolved) {
-        request.awsLog.action = resolved.name;
-        throw S3Errors.notImplemented(resolved.notImplemented);
-      }
-      request.awsLog.action = resolved.operation;
-      operation = resolved.operation;
-      checkPresignedExpiry(query, now);
-      const expectedOwner = headers["x-amz-expected-bucket-owner"];
+    return serveS3(request, reply, ids, async () => {
+      const wire = readS3Request(request, core.defaultRegion);
+      request.awsLog!.action = wire.operation;
+      if ("notImplemented" in wire.resolved) throw S3Errors.notImplemented(wire.resolved.notImplemented);
+      const operation = wire.resolved.operation;
+      checkPresignedExpiry(wire.query, now);
+      const expectedOwner = wire.headers["x-amz-expected-bucket-owner"];
       if (expectedOwner !== undefined && expectedOwner !== core.accountId) throw S3Errors.accessDenied();
-      const caller = callerFromHeaders(request.headers, query);
-      const region = caller.region ?? core.defaultRegion;
-      authorization = authorize(
+      const { bucket, key, query, headers, region } = wire;
+      const authorization = authorize(
         { caller: callerOf(request), operation, query, headers, sourceIp: request.ip, secureTransport: secureTransport(request), region, accountId: core.accountId, now },
         bucket,
         key,
         bucket === undefined ? undefined : accessOf(store.findBucket(bucket)),
         (name) => accessOf(store.findBucket(name)),
       );
-      let body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      let trailers: Record<string, string> = {};
-      if (isAwsChunked(headers) && (request.method === "PUT" || request.method === "POST")) {
-        const declared = headers["x-amz-decoded-content-length"];
-        const decoded = decodeAwsChunked(body, declared !== undefined ? Number(declared) : undefined);
-        body = decoded.body;
-        trailers = decoded.trailers;
-      }
-      const declaredSha = headers["x-amz-content-sha256"];
-      if (declaredSha !== undefined && !CONTENT_SHA256_MODES.has(declaredSha) && !/^[0-9a-f]{64}$/.test(declaredSha)) {
-        throw S3Errors.invalidArgument(
-          `x-amz-content-sha256 must be ${[...CONTENT_SHA256_MODES].join(", ")} or a valid sha256 value.`,
-          "x-amz-content-sha256",
-          declaredSha,
-        );
-      }
-      if (declaredSha && /^[0-9a-f]{64}$/.test(declaredSha)) {
-        const computed = createHash("sha256").update(body).digest("hex");
-        if (computed !== declaredSha) throw S3Errors.contentSha256Mismatch(declaredSha, computed);
-      }
+      const { body, trailers } = readS3Body(request, headers);
+      checkContentSha256(headers, body);
       const s3Request: S3Request = {
         method: request.method,
         bucket: bucket ?? "",
@@ -215,35 +169,25 @@ export function createS3(core: CoreServices, fastify: FastifyInstance): S3Servic
         headers,
         body,
         trailers,
-        ctx: {
-          ...ids,
-          region,
-          accessKeyId: caller.accessKeyId,
-          sourceIp: request.ip,
-          allowed: authorization.allowed,
-          baseUrl: baseUrlOf(request),
-          now,
-        },
+        ctx: { ...ids, region, accessKeyId: wire.accessKeyId, sourceIp: request.ip, allowed: authorization.allowed, baseUrl: baseUrlOf(request), now },
       };
-      const response = await actions[resolved.operation](s3Request);
-      return sendS3Response(request, reply, response, ids);
-    } catch (thrown) {
-      let error = thrown;
-      // "If you don't have the s3:ListBucket permission, Amazon S3 returns an HTTP status code 403
-      // Access Denied error" for a missing key, rather than telling who may not list whether it exists.
-      if (error instanceof S3Error && error.code === "NoSuchKey" && (operation === "GetObject" || operation === "HeadObject") && authorization && !authorization.allowed("s3:ListBucket")) {
-        error = S3Errors.accessDenied();
+      try {
+        return sendS3Response(request, reply, await actions[operation](s3Request), ids);
+      } catch (error) {
+        // "If you don't have the s3:ListBucket permission, Amazon S3 returns an HTTP status code 403
+        // Access Denied error" for a missing key, rather than telling who may not list whether it exists.
+        if (error instanceof S3Error && error.code === "NoSuchKey" && (operation === "GetObject" || operation === "HeadObject") && !authorization.allowed("s3:ListBucket")) {
+          throw S3Errors.accessDenied();
+        }
+        throw error;
       }
-      if (error instanceof S3Error) return sendS3Error(request, reply, error, ids);
-      request.awsLog.fault = error instanceof Error ? (error.stack ?? error.message) : String(error);
-      return sendS3Error(request, reply, S3Errors.internal(), ids);
-    }
+    });
   }
 
   registerS3Routes(fastify, core, handle);
   return {
     name: "s3",
-    claims: looksLikeS3,
+    claims: isS3Request,
     bucketCors: (request) => {
       try {
         const { bucket, key } = locate(request);

@@ -1,4 +1,4 @@
-import type { S3Request } from "./types.js";
+import type { S3Request } from "./services.js";
 import type {
   Event as S3EventName,
   FilterRule,

@@ -1,4 +1,4 @@
-import type { S3Request } from "./types.js";
+import type { S3Request } from "./services.js";
 import { S3Errors } from "./errors.js";
 import { CHECKSUM_ALGORITHMS, checksumOf, md5Base64, type ChecksumAlgorithm } from "./checksums.js";
 

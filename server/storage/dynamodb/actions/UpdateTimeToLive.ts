@@ -1,6 +1,6 @@
 import type { UpdateTimeToLiveInput, UpdateTimeToLiveOutput } from "@aws-sdk/client-dynamodb";
 import { DynamoDBErrors } from "../errors.js";
-import type { DynamoDBActionFactory } from "./types.js";
+import type { DynamoDBServices } from "../services.js";
 
 /** AWS's checks of the input (the gateway has no DynamoDB model to validate against). */
 function validate(input: UpdateTimeToLiveInput): string[] {
@@ -27,18 +27,20 @@ function validate(input: UpdateTimeToLiveInput): string[] {
  * and refuses a second change within that hour; rekognito does neither). Not idempotent,
  * as AWS: enabling twice is "TimeToLive is already enabled".
  */
-export const UpdateTimeToLive: DynamoDBActionFactory = ({ ttl }) => (input: UpdateTimeToLiveInput): UpdateTimeToLiveOutput => {
-  const errors = validate(input);
-  if (errors.length) throw DynamoDBErrors.validation(`${errors.length} validation error${errors.length > 1 ? "s" : ""} detected: ${errors.join("; ")}`);
-  const spec = input.TimeToLiveSpecification!;
-  const table = input.TableName!;
-  const current = ttl.get(table);
-  const active = current?.Enabled === true;
-  if (active && current.AttributeName !== spec.AttributeName) {
-    throw DynamoDBErrors.validation(`TimeToLive is active on a different AttributeName: current AttributeName is ${current.AttributeName}`);
-  }
-  if (active && spec.Enabled) throw DynamoDBErrors.validation("TimeToLive is already enabled");
-  if (!active && !spec.Enabled) throw DynamoDBErrors.validation("TimeToLive is already disabled");
-  ttl.set(table, { AttributeName: spec.AttributeName, Enabled: spec.Enabled });
-  return { TimeToLiveSpecification: { AttributeName: spec.AttributeName, Enabled: spec.Enabled } };
-};
+export const UpdateTimeToLive =
+  ({ ttl }: Pick<DynamoDBServices, "ttl">) =>
+  (input: UpdateTimeToLiveInput): UpdateTimeToLiveOutput => {
+    const errors = validate(input);
+    if (errors.length) throw DynamoDBErrors.validation(`${errors.length} validation error${errors.length > 1 ? "s" : ""} detected: ${errors.join("; ")}`);
+    const spec = input.TimeToLiveSpecification!;
+    const table = input.TableName!;
+    const current = ttl.get(table);
+    const active = current?.Enabled === true;
+    if (active && current.AttributeName !== spec.AttributeName) {
+      throw DynamoDBErrors.validation(`TimeToLive is active on a different AttributeName: current AttributeName is ${current.AttributeName}`);
+    }
+    if (active && spec.Enabled) throw DynamoDBErrors.validation("TimeToLive is already enabled");
+    if (!active && !spec.Enabled) throw DynamoDBErrors.validation("TimeToLive is already disabled");
+    ttl.set(table, { AttributeName: spec.AttributeName, Enabled: spec.Enabled });
+    return { TimeToLiveSpecification: { AttributeName: spec.AttributeName, Enabled: spec.Enabled } };
+  };

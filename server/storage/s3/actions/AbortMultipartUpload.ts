@@ -1,4 +1,4 @@
-import type { S3ActionFactory } from "../types.js";
+import type { S3ActionFactory } from "../services.js";
 
 /** DELETE /{Bucket}/{Key}?uploadId=U */
 export const AbortMultipartUpload: S3ActionFactory = ({ store }) => (req) => {

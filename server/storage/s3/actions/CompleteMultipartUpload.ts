@@ -1,6 +1,6 @@
 import { objectEvent } from "../notifications.js";
 import { createHash } from "node:crypto";
-import type { S3ActionFactory } from "../types.js";
+import type { S3ActionFactory } from "../services.js";
 import { S3Errors } from "../errors.js";
 import { checksumOf, type ChecksumAlgorithm } from "../checksums.js";
 import { quotedEtag } from "../objects.js";

@@ -1,5 +1,5 @@
 import { objectEvent } from "../notifications.js";
-import type { S3ActionFactory } from "../types.js";
+import type { S3ActionFactory } from "../services.js";
 import { S3Errors } from "../errors.js";
 import { describedBy, isoDate, quotedEtag } from "../objects.js";
 import { xmlDocument } from "../xml.js";

@@ -1,4 +1,4 @@
-import type { S3ActionFactory } from "../types.js";
+import type { S3ActionFactory } from "../services.js";
 
 /** DELETE /{Bucket}: only an empty bucket (BucketNotEmpty otherwise). */
 export const DeleteBucket: S3ActionFactory = ({ store }) => (req) => {

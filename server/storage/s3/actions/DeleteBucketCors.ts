@@ -1,4 +1,4 @@
-import type { S3ActionFactory } from "../types.js";
+import type { S3ActionFactory } from "../services.js";
 
 /** DELETE /{Bucket}?cors: the bucket goes back to rekognito's permissive CORS answers. */
 export const DeleteBucketCors: S3ActionFactory = ({ store }) => (req) => {

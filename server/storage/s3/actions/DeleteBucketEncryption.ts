@@ -1,4 +1,4 @@
-import type { S3ActionFactory } from "../types.js";
+import type { S3ActionFactory } from "../services.js";
 
 /** DELETE /{Bucket}?encryption: back to the default (SSE-S3). */
 export const DeleteBucketEncryption: S3ActionFactory = ({ store }) => (req) => {

@@ -1,4 +1,4 @@
-import type { S3ActionFactory } from "../types.js";
+import type { S3ActionFactory } from "../services.js";
 
 /** DELETE /{Bucket}?lifecycle */
 export const DeleteBucketLifecycle: S3ActionFactory = ({ store }) => (req) => {

@@ -1,5 +1,5 @@
 import { objectEvent } from "../notifications.js";
-import type { S3ActionFactory, S3Request, S3Services } from "../types.js";
+import type { S3ActionFactory, S3Request, S3Services } from "../services.js";
 
 /** Deletes one key and raises ObjectRemoved:Delete when something was deleted. */
 export function deleteOne({ store, notifier, core }: S3Services, req: S3Request, key: string): void {

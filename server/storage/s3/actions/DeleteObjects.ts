@@ -1,4 +1,4 @@
-import type { S3ActionFactory } from "../types.js";
+import type { S3ActionFactory } from "../services.js";
 import { S3Errors } from "../errors.js";
 import { verifyPayload } from "../payload.js";
 import { all, first, parseXml, text, xmlDocument } from "../xml.js";

@@ -1,4 +1,4 @@
-import type { S3ActionFactory } from "../types.js";
+import type { S3ActionFactory } from "../services.js";
 
 /** DELETE /{Bucket}?publicAccessBlock (204 whether or not there was one). */
 export const DeletePublicAccessBlock: S3ActionFactory = ({ store }) => (req) => {

@@ -1,4 +1,4 @@
-import type { S3ActionFactory } from "../types.js";
+import type { S3ActionFactory } from "../services.js";
 import { DEFAULT_ENCRYPTION, encryptionXml } from "../configuration.js";
 import { xmlDocument } from "../xml.js";
 

@@ -1,4 +1,4 @@
-import type { S3ActionFactory } from "../types.js";
+import type { S3ActionFactory } from "../services.js";
 import { S3Errors } from "../errors.js";
 import { lifecycleXml } from "../configuration.js";
 import { xmlDocument } from "../xml.js";

@@ -1,4 +1,4 @@
-import type { S3ActionFactory } from "../types.js";
+import type { S3ActionFactory } from "../services.js";
 import { escapeXml } from "../xml.js";
 
 /** GET /{Bucket}?location: empty for us-east-1, as AWS answers. */

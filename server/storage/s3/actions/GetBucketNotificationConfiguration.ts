@@ -1,4 +1,4 @@
-import type { S3ActionFactory } from "../types.js";
+import type { S3ActionFactory } from "../services.js";
 import { notificationConfigurationXml } from "../notifications.js";
 import { xmlDocument } from "../xml.js";
 

@@ -1,4 +1,4 @@
-import type { S3ActionFactory, S3Request, S3Response, S3Services } from "../types.js";
+import type { S3ActionFactory, S3Request, S3Response, S3Services } from "../services.js";
 import type { ObjectRecord } from "../records.js";
 import { S3Errors } from "../errors.js";
 import { checksumHeaders, objectHeaders } from "../objects.js";

@@ -1,4 +1,4 @@
-import type { S3ActionFactory } from "../types.js";
+import type { S3ActionFactory } from "../services.js";
 
 /** HEAD /{Bucket}: 200 with the bucket's region, or 404 (no body, as for every HEAD). */
 export const HeadBucket: S3ActionFactory = ({ store }) => (req) => {

@@ -1,4 +1,4 @@
-import type { S3ActionFactory } from "../types.js";
+import type { S3ActionFactory } from "../services.js";
 import { readObject } from "./GetObject.js";
 
 /** HEAD /{Bucket}/{Key}: GetObject's headers, no body. */

@@ -1,4 +1,4 @@
-import type { S3ActionFactory } from "../types.js";
+import type { S3ActionFactory } from "../services.js";
 import { S3Errors } from "../errors.js";
 import { compareKeys } from "../records.js";
 import { isoDate } from "../objects.js";

@@ -1,4 +1,4 @@
-import type { S3ActionFactory, S3Request, S3Services } from "../types.js";
+import type { S3ActionFactory, S3Request, S3Services } from "../services.js";
 import { compareKeys, type ObjectRecord } from "../records.js";
 import { S3Errors } from "../errors.js";
 import { isoDate, quotedEtag } from "../objects.js";

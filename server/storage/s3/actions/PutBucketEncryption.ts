@@ -1,4 +1,4 @@
-import type { S3ActionFactory } from "../types.js";
+import type { S3ActionFactory } from "../services.js";
 import { parseEncryption } from "../configuration.js";
 import { verifyPayload } from "../payload.js";
 import { parseXml } from "../xml.js";

@@ -1,4 +1,4 @@
-import type { S3ActionFactory } from "../types.js";
+import type { S3ActionFactory } from "../services.js";
 import { checkPolicy } from "../configuration.js";
 import { checkPolicyAllowedByBlockPublicAccess } from "../access.js";
 import { parseBucketPolicy } from "../policy.js";

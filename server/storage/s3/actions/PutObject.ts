@@ -1,5 +1,5 @@
 import { objectEvent } from "../notifications.js";
-import type { S3ActionFactory, S3Request } from "../types.js";
+import type { S3ActionFactory, S3Request } from "../services.js";
 import { S3Errors } from "../errors.js";
 import { md5Hex } from "../checksums.js";
 import { checksumHeaders, describedBy, quotedEtag, STORAGE_CLASSES } from "../objects.js";

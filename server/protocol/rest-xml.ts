@@ -1,15 +1,30 @@
+import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Readable } from "node:stream";
-import type { CoreServices } from "../../core/services.js";
-import { S3Error, S3Errors } from "./errors.js";
-import { escapeXml } from "./xml.js";
-import type { S3Response } from "./types.js";
-import { emulatedAwsHost } from "../../protocol/aws-hosts.js";
+import type { CoreServices } from "../core/services.js";
+import { decodeAwsChunked, isAwsChunked } from "../storage/s3/chunked.js";
+import { S3Error, S3Errors } from "../storage/s3/errors.js";
+import { resolveOperation, type Resolved } from "../storage/s3/operations.js";
+import type { S3Response } from "../storage/s3/services.js";
+import { escapeXml } from "../storage/s3/xml.js";
+import { emulatedAwsHost } from "./aws-hosts.js";
+import { callerFromHeaders } from "./sigv4.js";
 
 /**
- * The S3 wire, shared by the embedded engine and the pass-through to an external endpoint:
- * where a request's bucket and key are (path style or virtual host), its query and headers,
- * presigned-URL expiry, and S3's XML errors. Nothing here knows about state.
+ * AWS's REST-XML protocol as S3 speaks it, one pipeline for the embedded engine
+ * (server/storage/s3/index.ts) and the pass-through to an external endpoint
+ * (server/storage/external/s3.ts):
+ *
+ *   readS3Request       where the bucket and key are (path style or virtual host), the query and
+ *                       headers, which operation it is (s3/operations.ts), who signed it and for
+ *                       which region;
+ *   checkPresignedExpiry a presigned URL expires by the stack's clock;
+ *   readS3Body          the payload, aws-chunked framing removed, its trailers kept;
+ *   checkContentSha256  x-amz-content-sha256 is a mode SigV4 allows or the payload's own hash;
+ *   serveS3             S3Errors become S3's XML error, anything else a logged InternalError;
+ *   sendS3Response      the answer with S3's request ids.
+ *
+ * The request policy (policy.ts, cors.ts) has run before any of it. Nothing here knows of state.
  */
 
 export interface Located {
@@ -64,6 +79,100 @@ export function headersOf(request: FastifyRequest): Record<string, string> {
     out[k.toLowerCase()] = Array.isArray(v) ? v.join(",") : String(v);
   }
   return out;
+}
+
+/** The payload modes SigV4 allows in x-amz-content-sha256, besides a hex SHA-256. */
+const CONTENT_SHA256_MODES: ReadonlySet<string> = new Set([
+  "UNSIGNED-PAYLOAD",
+  "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+  "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+  "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
+  "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD",
+  "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER",
+]);
+
+/** Whether a request with no X-Amz-Target is S3's: addressed to a bucket host, or signed for s3. */
+export function isS3Request(request: FastifyRequest): boolean {
+  if (bucketFromHost(request.headers.host)) return true;
+  const caller = callerFromHeaders(request.headers, queryOf(request));
+  return caller.service === "s3";
+}
+
+/** An S3 request as the pipeline reads it, before any engine looks at it. */
+export interface S3WireRequest extends Located {
+  /** Query parameters, decoded, the first of each name. */
+  query: Record<string, string>;
+  /** Lower-cased header names, one value each. */
+  headers: Record<string, string>;
+  /** The operation, or the one rekognito lacks (`notImplemented`). */
+  resolved: Resolved;
+  /** AWS's name of the operation, implemented or not (for the request log). */
+  operation: string;
+  /** The signature's access key, or null. */
+  accessKeyId: string | null;
+  /** From the SigV4 scope (header or presigned query), else the stack's default region. */
+  region: string;
+}
+
+/** Where an S3 request goes and who sent it: the first step of both engines. Throws S3Errors (InvalidURI). */
+export function readS3Request(request: FastifyRequest, defaultRegion: string): S3WireRequest {
+  const located = locate(request);
+  const query = queryOf(request);
+  const headers = headersOf(request);
+  const resolved = resolveOperation(request.method, located.bucket, located.key, query, headers);
+  const caller = callerFromHeaders(request.headers, query);
+  return {
+    ...located,
+    query,
+    headers,
+    resolved,
+    operation: "operation" in resolved ? resolved.operation : resolved.name,
+    accessKeyId: caller.accessKeyId,
+    region: caller.region ?? defaultRegion,
+  };
+}
+
+/**
+ * The payload as S3 stores it: an aws-chunked upload (PUT and POST) de-framed, its trailing
+ * headers (x-amz-checksum-*) kept, lower-cased.
+ */
+export function readS3Body(request: FastifyRequest, headers: Record<string, string>): { body: Buffer; trailers: Record<string, string>; chunked: boolean } {
+  const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+  if (!isAwsChunked(headers) || (request.method !== "PUT" && request.method !== "POST")) return { body: raw, trailers: {}, chunked: false };
+  const declared = headers["x-amz-decoded-content-length"];
+  const decoded = decodeAwsChunked(raw, declared !== undefined ? Number(declared) : undefined);
+  return { body: decoded.body, trailers: decoded.trailers, chunked: true };
+}
+
+/** x-amz-content-sha256 is one of SigV4's payload modes, or the hex SHA-256 of the payload it came with. */
+export function checkContentSha256(headers: Record<string, string>, body: Buffer): void {
+  const declared = headers["x-amz-content-sha256"];
+  if (declared === undefined || CONTENT_SHA256_MODES.has(declared)) return;
+  if (!/^[0-9a-f]{64}$/.test(declared)) {
+    throw S3Errors.invalidArgument(`x-amz-content-sha256 must be ${[...CONTENT_SHA256_MODES].join(", ")} or a valid sha256 value.`, "x-amz-content-sha256", declared);
+  }
+  const computed = createHash("sha256").update(body).digest("hex");
+  if (computed !== declared) throw S3Errors.contentSha256Mismatch(declared, computed);
+}
+
+/**
+ * Runs one S3 request's handler with its request ids: an S3Error it throws is S3's XML error,
+ * anything else an InternalError whose stack goes to the request log.
+ */
+export async function serveS3(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  ids: { requestId: string; hostId: string },
+  handler: () => Promise<FastifyReply>,
+): Promise<FastifyReply> {
+  request.awsLog = { service: "s3", action: request.method };
+  try {
+    return await handler();
+  } catch (error) {
+    if (error instanceof S3Error) return sendS3Error(request, reply, error, ids);
+    request.awsLog.fault = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    return sendS3Error(request, reply, S3Errors.internal(), ids);
+  }
 }
 
 export function newRequestIds(core: CoreServices): { requestId: string; hostId: string } {
