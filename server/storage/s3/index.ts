@@ -61,7 +61,7 @@ import { GetBucketPolicy } from "./actions/GetBucketPolicy.js";
 import { DeleteBucketPolicy } from "./actions/DeleteBucketPolicy.js";
 
 /** The S3 operations rekognito implements, one file each under actions/. */
-export const s3Actions: Record<ImplementedOperation, S3ActionFactory> = {
+export const s3Actions = {
   ListBuckets,
   CreateBucket,
   HeadBucket,
@@ -98,7 +98,7 @@ export const s3Actions: Record<ImplementedOperation, S3ActionFactory> = {
   PutBucketPolicy,
   GetBucketPolicy,
   DeleteBucketPolicy,
-};
+} satisfies Record<ImplementedOperation, S3ActionFactory>;
 
 /** S3 as the rest of the stack sees it: routes on the Fastify instance, objects to read. */
 export interface S3Service extends ObjectReader, StackComponent {
@@ -115,13 +115,13 @@ export interface S3Service extends ObjectReader, StackComponent {
 
 /**
  * rekognito's own S3 engine: path-style routes `/:bucket` and `/:bucket/*` (and virtual hosts
- * `bucket.localhost`), `GET /` for ListBuckets. Any credentials work; presigned URLs expire
+ * `bucket.localhost`), `GET /` for ListBuckets. Bucket policies decide who may (access.ts); presigned URLs expire
  * by the stack's clock; uploads in the SDKs' aws-chunked framing are stored de-framed and
  * their checksums verified.
  */
 export function createS3(core: CoreServices, fastify: FastifyInstance): S3Service {
   const store = new S3Store(core);
-  const services: S3Services = { core, store, notifier: new Notifier(core) };
+  const services: S3Services = { store, notifier: new Notifier(core), clock: core.clock, ids: core.ids, accountId: core.accountId };
   const actions = Object.fromEntries(
     Object.entries(s3Actions).map(([name, factory]) => [name, factory(services)]),
   ) as Record<ImplementedOperation, ReturnType<S3ActionFactory>>;

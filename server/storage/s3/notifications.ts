@@ -10,7 +10,7 @@ import type {
 import type { S3EventRecord } from "aws-lambda";
 import type { CoreServices } from "../../core/services.js";
 import type { S3Notification } from "../../core/events.js";
-import { randomString } from "../../core/ids.js";
+import { randomString, type IdGenerator } from "../../core/ids.js";
 import { S3Errors } from "./errors.js";
 import { all, first, text, type XmlObject, type XmlTree } from "./xml.js";
 
@@ -58,7 +58,7 @@ type AnyConfiguration = (LambdaFunctionConfiguration | QueueConfiguration | Topi
  * CloudFunctionConfiguration/CloudFunction, QueueConfiguration/Queue, TopicConfiguration/Topic)
  * into the SDK's NotificationConfiguration, validating as S3 does. Missing Ids are generated.
  */
-export function parseNotificationConfiguration(tree: XmlTree, core: CoreServices): NotificationConfiguration {
+export function parseNotificationConfiguration(tree: XmlTree, { ids }: { ids: IdGenerator }): NotificationConfiguration {
   const root = first(tree, "NotificationConfiguration");
   if (root === undefined) throw S3Errors.malformedXml();
   const config: NotificationConfiguration = {};
@@ -71,7 +71,7 @@ export function parseNotificationConfiguration(tree: XmlTree, core: CoreServices
     for (const e of events) {
       if (!EVENTS.has(e)) throw S3Errors.invalidArgument("The event is not supported for notifications", arnElement, e);
     }
-    const id = text(node, "Id") || randomString(core.ids, 48);
+    const id = text(node, "Id") || randomString(ids, 48);
     const rules: FilterRule[] = [];
     for (const rule of all(first(first(node, "Filter"), "S3Key"), "FilterRule")) {
       const name = (text(rule, "Name") ?? "").toLowerCase();

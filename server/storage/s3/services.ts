@@ -1,5 +1,6 @@
 import type { Readable } from "node:stream";
-import type { CoreServices } from "../../core/services.js";
+import type { Clock } from "../../core/clock.js";
+import type { IdGenerator } from "../../core/ids.js";
 import type { S3Store } from "./store.js";
 import type { Notifier } from "./notifications.js";
 
@@ -46,14 +47,17 @@ export interface S3Response {
   body?: string | Buffer | Readable;
 }
 
-/** What the S3 actions are built from. */
+/** What S3's actions are built from; each action takes the slice it needs. */
 export interface S3Services {
-  core: CoreServices;
   store: S3Store;
   notifier: Notifier;
+  clock: Clock;
+  ids: IdGenerator;
+  /** The account that owns every bucket (its canonical id in listings). */
+  accountId: string;
 }
 
 export type S3Action = (request: S3Request) => Promise<S3Response> | S3Response;
 
-/** An action factory over the services it needs, as in cognito-local's targets. */
+/** One AWS action as index.ts maps it: a factory over (a slice of) the services. */
 export type S3ActionFactory = (services: S3Services) => S3Action;

@@ -1,8 +1,10 @@
-import type { S3ActionFactory } from "../services.js";
+import type { S3Request, S3Response, S3Services } from "../services.js";
 
 /** DELETE /{Bucket}/{Key}?uploadId=U */
-export const AbortMultipartUpload: S3ActionFactory = ({ store }) => (req) => {
-  const upload = store.upload(req.bucket, req.key!, req.query["uploadId"] ?? "");
-  store.abortUpload(upload.uploadId);
-  return { status: 204 };
-};
+export const AbortMultipartUpload =
+  ({ store }: Pick<S3Services, "store">) =>
+  (req: S3Request): S3Response => {
+    const upload = store.upload(req.bucket, req.key!, req.query["uploadId"] ?? "");
+    store.abortUpload(upload.uploadId);
+    return { status: 204 };
+  };

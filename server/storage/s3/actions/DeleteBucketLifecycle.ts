@@ -1,8 +1,10 @@
-import type { S3ActionFactory } from "../services.js";
+import type { S3Request, S3Response, S3Services } from "../services.js";
 
 /** DELETE /{Bucket}?lifecycle */
-export const DeleteBucketLifecycle: S3ActionFactory = ({ store }) => (req) => {
-  store.bucket(req.bucket);
-  store.setConfig(req.bucket, "lifecycle", undefined);
-  return { status: 204 };
-};
+export const DeleteBucketLifecycle =
+  ({ store }: Pick<S3Services, "store">) =>
+  (req: S3Request): S3Response => {
+    store.bucket(req.bucket);
+    store.setConfig(req.bucket, "lifecycle", undefined);
+    return { status: 204 };
+  };

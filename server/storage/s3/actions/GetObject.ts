@@ -1,4 +1,4 @@
-import type { S3ActionFactory, S3Request, S3Response, S3Services } from "../services.js";
+import type { S3Request, S3Response, S3Services } from "../services.js";
 import type { ObjectRecord } from "../records.js";
 import { S3Errors } from "../errors.js";
 import { checksumHeaders, objectHeaders } from "../objects.js";
@@ -84,4 +84,7 @@ export function readObject(services: Pick<S3Services, "store">, req: S3Request, 
 }
 
 /** GET /{Bucket}/{Key} */
-export const GetObject: S3ActionFactory = (services) => (req) => readObject(services, req, true);
+export const GetObject =
+  (services: Pick<S3Services, "store">) =>
+  (req: S3Request): S3Response =>
+    readObject(services, req, true);

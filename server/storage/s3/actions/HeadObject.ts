@@ -1,5 +1,8 @@
-import type { S3ActionFactory } from "../services.js";
+import type { S3Request, S3Response, S3Services } from "../services.js";
 import { readObject } from "./GetObject.js";
 
 /** HEAD /{Bucket}/{Key}: GetObject's headers, no body. */
-export const HeadObject: S3ActionFactory = (services) => (req) => readObject(services, req, false);
+export const HeadObject =
+  (services: Pick<S3Services, "store">) =>
+  (req: S3Request): S3Response =>
+    readObject(services, req, false);

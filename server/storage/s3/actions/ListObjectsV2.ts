@@ -1,4 +1,4 @@
-import type { S3ActionFactory, S3Request, S3Services } from "../services.js";
+import type { S3Request, S3Response, S3Services } from "../services.js";
 import { compareKeys, type ObjectRecord } from "../records.js";
 import { S3Errors } from "../errors.js";
 import { isoDate, quotedEtag } from "../objects.js";
@@ -95,32 +95,34 @@ function readToken(token: string): { value: string; isPrefix: boolean } {
 }
 
 /** GET /{Bucket}?list-type=2 */
-export const ListObjectsV2: S3ActionFactory = (services) => (req) => {
-  const q = req.query;
-  const prefix = q["prefix"] ?? "";
-  const delimiter = q["delimiter"] ?? "";
-  const maxKeys = maxKeysOf(req);
-  const encode = encodingOf(req);
-  const token = q["continuation-token"] !== undefined ? readToken(q["continuation-token"]) : undefined;
-  const startAfter = q["start-after"] ?? "";
-  const after = token && compareKeys(token.value, startAfter) > 0 ? token : { value: startAfter, isPrefix: false };
-  const page = listPage(services, req.bucket, { prefix, delimiter, after: after.value, afterIsPrefix: after.isPrefix, maxKeys });
-  const owner = q["fetch-owner"] === "true" ? { ID: services.core.accountId, DisplayName: "rekognito" } : undefined;
-  return {
-    headers: { "content-type": "application/xml" },
-    body: xmlDocument("ListBucketResult", {
-      Name: req.bucket,
-      Prefix: encode(prefix),
-      Delimiter: delimiter ? encode(delimiter) : undefined,
-      MaxKeys: maxKeys,
-      EncodingType: q["encoding-type"],
-      KeyCount: page.contents.length + page.commonPrefixes.length,
-      IsTruncated: page.isTruncated,
-      ContinuationToken: q["continuation-token"],
-      NextContinuationToken: page.isTruncated ? tokenOf(page.last) : undefined,
-      StartAfter: q["start-after"] !== undefined ? encode(startAfter) : undefined,
-      Contents: page.contents.map((o) => contentsXml(o, encode, owner)),
-      CommonPrefixes: page.commonPrefixes.map((p) => ({ Prefix: encode(p) })),
-    }),
+export const ListObjectsV2 =
+  (services: Pick<S3Services, "store" | "accountId">) =>
+  (req: S3Request): S3Response => {
+    const q = req.query;
+    const prefix = q["prefix"] ?? "";
+    const delimiter = q["delimiter"] ?? "";
+    const maxKeys = maxKeysOf(req);
+    const encode = encodingOf(req);
+    const token = q["continuation-token"] !== undefined ? readToken(q["continuation-token"]) : undefined;
+    const startAfter = q["start-after"] ?? "";
+    const after = token && compareKeys(token.value, startAfter) > 0 ? token : { value: startAfter, isPrefix: false };
+    const page = listPage(services, req.bucket, { prefix, delimiter, after: after.value, afterIsPrefix: after.isPrefix, maxKeys });
+    const owner = q["fetch-owner"] === "true" ? { ID: services.accountId, DisplayName: "rekognito" } : undefined;
+    return {
+      headers: { "content-type": "application/xml" },
+      body: xmlDocument("ListBucketResult", {
+        Name: req.bucket,
+        Prefix: encode(prefix),
+        Delimiter: delimiter ? encode(delimiter) : undefined,
+        MaxKeys: maxKeys,
+        EncodingType: q["encoding-type"],
+        KeyCount: page.contents.length + page.commonPrefixes.length,
+        IsTruncated: page.isTruncated,
+        ContinuationToken: q["continuation-token"],
+        NextContinuationToken: page.isTruncated ? tokenOf(page.last) : undefined,
+        StartAfter: q["start-after"] !== undefined ? encode(startAfter) : undefined,
+        Contents: page.contents.map((o) => contentsXml(o, encode, owner)),
+        CommonPrefixes: page.commonPrefixes.map((p) => ({ Prefix: encode(p) })),
+      }),
+    };
   };
-};

@@ -1,5 +1,5 @@
 import { objectEvent } from "../notifications.js";
-import type { S3ActionFactory, S3Request } from "../services.js";
+import type { S3Request, S3Response, S3Services } from "../services.js";
 import { S3Errors } from "../errors.js";
 import { md5Hex } from "../checksums.js";
 import { checksumHeaders, describedBy, quotedEtag, STORAGE_CLASSES } from "../objects.js";
@@ -27,39 +27,41 @@ export function checkObjectWriteHeaders(req: S3Request): void {
 }
 
 /** PUT /{Bucket}/{Key} (also through a presigned URL). */
-export const PutObject: S3ActionFactory = ({ store, notifier, core }) => (req) => {
-  const key = req.key!;
-  const bucket = store.bucket(req.bucket);
-  checkObjectWriteHeaders(req);
-  const checksum = verifyPayload(req);
-  if (req.headers["if-none-match"] === "*" && store.getObject(req.bucket, key)) throw S3Errors.preconditionFailed("If-None-Match");
-  const ifMatch = req.headers["if-match"];
-  if (ifMatch !== undefined) {
-    const current = store.getObject(req.bucket, key);
-    if (!current) throw S3Errors.noSuchKey(key);
-    if (ifMatch !== "*" && ifMatch.replace(/"/g, "") !== current.etag) throw S3Errors.preconditionFailed("If-Match");
-  }
-  const h = req.headers;
-  const storageClass = h["x-amz-storage-class"];
-  const record = store.putObject(
-    req.bucket,
-    {
-      key,
-      size: req.body.length,
-      etag: md5Hex(req.body),
-      lastModified: req.ctx.now,
-      ...describedBy(h),
-      storageClass: storageClass && storageClass !== "STANDARD" ? storageClass : undefined,
-      checksum,
-    },
-    req.body,
-  );
-  notifier.notify(bucket.notification, objectEvent(req, bucket, "ObjectCreated:Put", { key, size: record.size, etag: record.etag }, core.clock.now()));
-  return {
-    headers: {
-      etag: quotedEtag(record.etag),
-      "x-amz-server-side-encryption": "AES256",
-      ...checksumHeaders(record),
-    },
+export const PutObject =
+  ({ store, notifier, clock }: Pick<S3Services, "store" | "notifier" | "clock">) =>
+  (req: S3Request): S3Response => {
+    const key = req.key!;
+    const bucket = store.bucket(req.bucket);
+    checkObjectWriteHeaders(req);
+    const checksum = verifyPayload(req);
+    if (req.headers["if-none-match"] === "*" && store.getObject(req.bucket, key)) throw S3Errors.preconditionFailed("If-None-Match");
+    const ifMatch = req.headers["if-match"];
+    if (ifMatch !== undefined) {
+      const current = store.getObject(req.bucket, key);
+      if (!current) throw S3Errors.noSuchKey(key);
+      if (ifMatch !== "*" && ifMatch.replace(/"/g, "") !== current.etag) throw S3Errors.preconditionFailed("If-Match");
+    }
+    const h = req.headers;
+    const storageClass = h["x-amz-storage-class"];
+    const record = store.putObject(
+      req.bucket,
+      {
+        key,
+        size: req.body.length,
+        etag: md5Hex(req.body),
+        lastModified: req.ctx.now,
+        ...describedBy(h),
+        storageClass: storageClass && storageClass !== "STANDARD" ? storageClass : undefined,
+        checksum,
+      },
+      req.body,
+    );
+    notifier.notify(bucket.notification, objectEvent(req, bucket, "ObjectCreated:Put", { key, size: record.size, etag: record.etag }, clock.now()));
+    return {
+      headers: {
+        etag: quotedEtag(record.etag),
+        "x-amz-server-side-encryption": "AES256",
+        ...checksumHeaders(record),
+      },
+    };
   };
-};
