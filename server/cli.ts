@@ -37,6 +37,11 @@ Options:
                      $REKOGNITO_CLOCK)
   --snapshot <file>  start from an exported snapshot (GET /_rekognito/snapshots/<name>/export): the
                      state is replaced by it, and reset goes back to it (or $REKOGNITO_SNAPSHOT)
+  --lambda-idle-seconds <n>      reclaim a Lambda execution environment idle this long (default 300,
+                     or $REKOGNITO_LAMBDA_IDLE_SECONDS)
+  --lambda-max-environments <n>  most Lambda execution environments at once, all functions together
+                     (default: a quarter of this machine's memory at ~128 MB each, 4 to 32; or
+                     $REKOGNITO_LAMBDA_MAX_ENVIRONMENTS)
 
 Security (a web page in the developer's browser must not drive this server):
   --allow-host <name>       also serve this Host name (repeatable; default: loopback names and IP
@@ -75,6 +80,8 @@ async function main(): Promise<void> {
       faces: { type: "string" },
       clock: { type: "string" },
       snapshot: { type: "string" },
+      "lambda-idle-seconds": { type: "string" },
+      "lambda-max-environments": { type: "string" },
       "allow-host": { type: "string", multiple: true },
       "allow-origin": { type: "string", multiple: true },
       credentials: { type: "string", multiple: true },
@@ -114,6 +121,16 @@ async function main(): Promise<void> {
   const clockMode = (values.clock ?? process.env.REKOGNITO_CLOCK ?? "system") as ClockMode;
   if (!CLOCK_MODES.includes(clockMode)) throw new Error(`--clock must be one of ${CLOCK_MODES.join(", ")}, got ${clockMode}`);
   const snapshot = values.snapshot ?? process.env.REKOGNITO_SNAPSHOT;
+  const positive = (flag: string, text: string | undefined) => {
+    if (text === undefined || text === "") return undefined;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag} must be a whole number of at least 1, got ${text}`);
+    return n;
+  };
+  const lambda = {
+    idleSeconds: positive("lambda-idle-seconds", values["lambda-idle-seconds"] ?? process.env.REKOGNITO_LAMBDA_IDLE_SECONDS),
+    maxEnvironments: positive("lambda-max-environments", values["lambda-max-environments"] ?? process.env.REKOGNITO_LAMBDA_MAX_ENVIRONMENTS),
+  };
   const level = (values["log-level"] ?? process.env.REKOGNITO_LOG_LEVEL ?? (values.verbose ? "debug" : values.quiet ? "warn" : "info")) as LogLevel;
   if (!LOG_LEVELS.includes(level)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got ${level}`);
   const logger = new TerminalLogger({ level });
@@ -135,6 +152,7 @@ async function main(): Promise<void> {
     strictCredentials,
     acceptAnyCredentials,
     clock: clockOf(clockMode),
+    lambda,
     // What a reset sets up again when it has no record of the just-started state.
     setup: { provision: !values.bare && existsSync(DEFAULT_TEMPLATE), seed: values.seed },
     ...(snapshot ? { snapshot: resolve(snapshot) } : {}),

@@ -93,7 +93,9 @@ export const MAX_RESPONSE_PAYLOAD = 6_291_556;
 export const MAX_ASYNC_PAYLOAD = 1_048_576;
 /**
  * What an execution environment may hold beyond its MemorySize before it is killed as out of
- * memory, MB: the TypeScript loader (tsx, about 30 MB), which AWS's Node.js runtime does not carry.
+ * memory, MB: its resident set counts the interpreter's own pages (the node binary, ~30 MB of a
+ * bare environment's 42 MB), shared with every other process running it, which AWS's sandbox
+ * does not charge to the function the same way.
  */
 export const RUNTIME_MEMORY_ALLOWANCE_MB = 32;
 /** Bytes of a handler's output printed to the server log per invocation (the rest is counted). */
