@@ -4,8 +4,12 @@
 
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
-COPY package.json package-lock.json ./
-# npm ci's "prepare" builds the face-login web app (web/build.ts) into node_modules/.cache.
+COPY package.json package-lock.json tsconfig.json ./
+# npm ci's "prepare" compiles the server (lib/build.js: server/ bundled by esbuild, a runtime
+# dependency) and builds the face-login web app (web/build.ts), both into node_modules/.cache.
+COPY lib ./lib
+COPY server ./server
+COPY testcontainers ./testcontainers
 COPY web ./web
 # Optional dependencies are installed: the image carries the model engine (face-api and tfjs's
 # WebAssembly backend, ~330 MB on disk), so real photos are recognised offline; the check fails
@@ -27,14 +31,20 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json tsconfig.json template.yaml ./
+COPY bin ./bin
+COPY lib ./lib
 COPY server ./server
+COPY testcontainers ./testcontainers
 COPY lambdas ./lambdas
 COPY web ./web
 COPY fixtures ./fixtures
-RUN mkdir -p /data && chown node:node /data
+# The compiled server must be the build of these sources (it fails the image otherwise); this
+# also records the copied files' times, so a start compares times rather than contents.
+RUN mkdir -p /data && chown node:node /data && node lib/build.js --check
 USER node
 VOLUME ["/data"]
 EXPOSE 4566
 HEALTHCHECK --interval=5s --timeout=3s --start-period=20s --retries=10 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||4566)+'/_rekognito/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "--import", "tsx", "server/cli.ts"]
+# As `npm start`: the compiled server.
+CMD ["node", "bin/rekognito.js"]

@@ -1,9 +1,16 @@
-// The package's entry for plain Node (no TypeScript loader): rekognito runs from its TypeScript
-// sources, so this registers tsx's loader, then re-exports the public API of server/index.ts.
-import { register } from "tsx/esm/api";
+// The package's entry for plain Node: the compiled server (lib/build.js), built first when a
+// source changed since, or the TypeScript sources through tsx when it cannot be built; it
+// re-exports the public API of server/index.ts.
+import { compiledEntry } from "./build.js";
 
-register();
-const api = await import("../server/index.ts");
+const entry = await compiledEntry("index");
+const api = entry ? await import(entry) : await fromSources();
+
+async function fromSources() {
+  const { register } = await import("tsx/esm/api");
+  register();
+  return import("../server/index.ts");
+}
 
 export const {
   startStack,

@@ -3,7 +3,7 @@ import { startCliServer } from "./support/cli.js";
 
 /**
  * Global setup of the "against-cli" projects: starts the dev server exactly as a user does
- * (`node --import tsx server/cli.ts --ephemeral --port <free>`, test/support/cli.ts), waits
+ * (`node bin/rekognito.js --ephemeral --port <free>`, test/support/cli.ts), waits
  * until its health lists the provisioned face-login app, and provides its URL to the suites
  * (test/support/target.ts reads it with inject). Teardown stops the server with SIGTERM, as
  * Ctrl-C would.

@@ -1,8 +1,11 @@
 import { Worker } from "node:worker_threads";
+import { compiledBuild } from "../build-info.js";
 import type { Logger } from "../core/logger.js";
 import type { AnalyzeResult, WorkerOut, WorkerReference } from "./worker.js";
 
-const ENTRY = new URL("./analysis-worker.mjs", import.meta.url);
+// The compiled server (lib/build.js) starts the worker's own bundle; the TypeScript sources start
+// it through analysis-worker.mjs, which registers tsx in the thread.
+const ENTRY = compiledBuild ? new URL("faces-worker.mjs", compiledBuild) : new URL("./analysis-worker.mjs", import.meta.url);
 
 export type ModelState = "not-loaded" | "loading" | "loaded" | "failed";
 

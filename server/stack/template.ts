@@ -1,4 +1,7 @@
-import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parse, type ScalarTag, type CollectionTag } from "yaml";
 
 /**
@@ -58,8 +61,38 @@ export function parseTemplate(text: string): Template {
   return template;
 }
 
+/** Bumped when what parseTemplate makes of a text changes: older cached parses are then not read. */
+const PARSE_FORMAT = "1";
+const CACHE_DIR = fileURLToPath(new URL("../../node_modules/.cache/rekognito/templates/", import.meta.url));
+const parsed = new Map<string, string>();
+
+/**
+ * A template file, parsed. YAML with custom tags costs ~50 ms to parse (the yaml package's
+ * first load more), twice at each start (provisioning, and the summary line): parses are kept
+ * by the text's hash, in memory and as JSON in node_modules/.cache/rekognito/templates, so a
+ * restart with the same template.yaml reads JSON instead.
+ */
 export function readTemplate(path: string): Template {
-  return parseTemplate(readFileSync(path, "utf8"));
+  const text = readFileSync(path, "utf8");
+  const key = `${createHash("sha1").update(PARSE_FORMAT).update("\0").update(text).digest("hex")}`;
+  let json = parsed.get(key);
+  if (json === undefined) {
+    const file = join(CACHE_DIR, `${key}.json`);
+    try {
+      json = readFileSync(file, "utf8");
+    } catch {
+      json = JSON.stringify(parseTemplate(text));
+      try {
+        mkdirSync(CACHE_DIR, { recursive: true });
+        writeFileSync(`${file}.${process.pid}`, json);
+        renameSync(`${file}.${process.pid}`, file);
+      } catch {
+        // a read-only installation: parsed each time
+      }
+    }
+    parsed.set(key, json);
+  }
+  return JSON.parse(json) as Template;
 }
 
 /** What intrinsic functions resolve against. */

@@ -85,6 +85,10 @@ describe("the Docker image's commands, outside a container", () => {
     expect(ready, output).toBe(true);
     const health = await fetch(`http://127.0.0.1:${port}/_rekognito/health`);
     expect(health.status).toBe(200);
-    expect((await health.json()).status).toBe("ok");
+    const body = (await health.json()) as { status: string; server: { code: string } };
+    expect(body.status).toBe("ok");
+    // The image runs the server compiled at its build (npm ci's prepare), not the sources through tsx.
+    expect(body.server.code).toBe("compiled");
+    expect(output).not.toContain("could not compile");
   }, 300_000);
 });

@@ -3,8 +3,8 @@ import { fileURLToPath } from "node:url";
 import { freePort } from "./net.js";
 
 /**
- * The dev server started exactly as a user starts it (`node --import tsx server/cli.ts ...`,
- * as `npm start` does) on a free port: the against-cli projects' global setup, and tests of
+ * The dev server started exactly as a user starts it (`node bin/rekognito.js ...`, as `npm start`
+ * does: the compiled server, rebuilt first if a source changed) on a free port: the against-cli projects' global setup, and tests of
  * the CLI's own options. Resolves once the banner is out (printed after provisioning) and
  * health answers with the provisioned app's `resources` (unless `bare`).
  */
@@ -23,7 +23,7 @@ export interface CliServer {
 export async function startCliServer(args: string[], options: { bare?: boolean; env?: Record<string, string> } = {}): Promise<CliServer> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ["--import", "tsx", "server/cli.ts", "--port", String(port), ...args], {
+  const child = spawn(process.execPath, ["bin/rekognito.js", "--port", String(port), ...args], {
     cwd: ROOT,
     env: { ...process.env, REKOGNITO_TEST_ENDPOINT: "", ...options.env },
     stdio: ["ignore", "pipe", "pipe"],

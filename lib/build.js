@@ -1,0 +1,246 @@
+// The compiled server: `npm start` runs JavaScript that esbuild bundled from server/ (and what it
+// imports), never the TypeScript sources through a loader at every start (tsx cost ~1 s of a
+// 1.2-1.6 s boot: transpiling ~250 files, resolving ~1,000 modules of node_modules one by one).
+//
+//   node lib/build.js            builds it (npm ci runs it: the "prepare" script; `npm run build`)
+//   node lib/build.js --check    says whether the build is fresh, and why not
+//
+// Plain JavaScript with esbuild alone (a runtime dependency, as for the web app's build), so it
+// works on an install without dev dependencies (the Docker image, `npm ci --omit=dev`).
+//
+// The build lives in node_modules/.cache/rekognito/server (never committed; `npm ci` starts it
+// afresh) with build.json listing every file it was made from (size, time, content hash). A
+// start checks that list (a few milliseconds), rebuilds when a source changed, and runs the
+// TypeScript sources through tsx, with a warning, when it cannot build: stale output never runs.
+//
+// What stays as the sources ran: `import.meta.url` in rekognito's own modules is their source
+// file's URL (so template.yaml, fixtures/, the service models, the console's assets and the
+// Lambda runtime are found where they are), stack traces name the .ts files (source maps), and
+// a module imported on first use (`await import(...)`) is still loaded only then (its own chunk).
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join, relative, resolve, sep } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+export const ROOT = fileURLToPath(new URL("..", import.meta.url));
+/** Where the build is kept: REKOGNITO_BUILD_DIR, else inside node_modules (as the web app's build). */
+export const OUT_DIR = process.env.REKOGNITO_BUILD_DIR ? resolve(process.env.REKOGNITO_BUILD_DIR) : join(ROOT, "node_modules", ".cache", "rekognito", "server");
+const MANIFEST = "build.json";
+/** Bumped when the build's shape changes: an older build is then stale whatever its inputs. */
+const FORMAT = 1;
+
+/** The entry points: the CLI, the package's API, rekognito/testcontainers (sharing their chunks). */
+export const ENTRIES = {
+  cli: "server/cli.ts",
+  index: "server/index.ts",
+  testcontainers: "testcontainers/index.ts",
+};
+/** The face analysis worker's thread, bundled alone: it needs a few modules of the server, not its chunks. */
+const WORKER_ENTRIES = { "faces-worker": "server/faces/worker.ts" };
+const ALL_ENTRIES = { ...ENTRIES, ...WORKER_ENTRIES };
+
+/**
+ * Packages left outside the bundle, loaded from node_modules as they are: esbuild and tsx (binaries
+ * and loaders), dynalite (it runs in a child process, engine-process.mjs), the model engine's
+ * optional packages (absent from a lean install; they load their WebAssembly by path),
+ * testcontainers (a dev dependency), and the AWS SDK, which the server does not run (its clients
+ * are the user's, in testcontainers' clientsFor; one copy of each class).
+ */
+const EXTERNAL = ["esbuild", "tsx", "dynalite", "@vladmandic/face-api", "@tensorflow/*", "testcontainers", "@aws-sdk/*", "@smithy/*"];
+
+/** Replaces server/build-info.ts in the bundle: the compiled server knows it is, and where it is. */
+const BUILD_INFO = join("server", "build-info.ts");
+
+const sha1 = (bytes) => createHash("sha1").update(bytes).digest("hex");
+
+function readManifest(outDir) {
+  try {
+    return JSON.parse(readFileSync(join(outDir, MANIFEST), "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the build in `outDir` was made from the files as they are now. Fast path: each input's
+ * size and time as recorded; a file whose time changed but not its content (a checkout, a copy
+ * into an image) is compared by hash. Returns { fresh, reason }.
+ */
+export function checkBuild(outDir = OUT_DIR, root = ROOT) {
+  const manifest = readManifest(outDir);
+  if (!manifest) return { fresh: false, reason: "there is no build yet" };
+  if (manifest.format !== FORMAT) return { fresh: false, reason: "the build is of an older format" };
+  for (const name of Object.keys(ALL_ENTRIES)) {
+    if (!existsSync(join(outDir, `${name}.mjs`))) return { fresh: false, reason: `${name}.mjs is missing from the build` };
+  }
+  let retimed = false;
+  for (const [file, entry] of Object.entries(manifest.inputs)) {
+    const [size, mtimeMs, hash] = entry;
+    const path = resolve(root, file);
+    let stat;
+    try {
+      stat = statSync(path);
+    } catch {
+      return { fresh: false, reason: `${file} is gone` };
+    }
+    if (stat.size === size && stat.mtimeMs === mtimeMs) continue;
+    if (stat.size !== size || sha1(readFileSync(path)) !== hash) return { fresh: false, reason: `${file} changed` };
+    entry[1] = stat.mtimeMs;
+    retimed = true;
+  }
+  // The same contents with new times (a checkout, a copy into an image): remember the times, so
+  // the next start compares sizes and times alone again. Best effort (the folder may be read-only).
+  if (retimed) {
+    try {
+      const temporary = join(outDir, `${MANIFEST}.${process.pid}`);
+      writeFileSync(temporary, `${JSON.stringify(manifest)}\n`);
+      renameSync(temporary, join(outDir, MANIFEST));
+    } catch {
+      // kept as it was: the contents are compared again next time
+    }
+  }
+  return { fresh: true, reason: "" };
+}
+
+/**
+ * Our own modules' `import.meta.url` as their source file's URL, computed from where the chunk
+ * is (every output is in one folder), so the build moves with the checkout.
+ */
+function sourceUrls(outDir, root) {
+  return {
+    name: "rekognito-source-urls",
+    setup(build) {
+      build.onLoad({ filter: /\.(ts|mts)$/ }, async (args) => {
+        if (args.path.split(sep).includes("node_modules")) return undefined;
+        if (args.path === join(root, BUILD_INFO)) {
+          return { loader: "js", contents: `export const compiledBuild = new URL("./", import.meta.url);\n` };
+        }
+        const source = await readFile(args.path, "utf8");
+        if (!source.includes("import.meta")) return undefined;
+        const { transform } = await import("esbuild");
+        const out = await transform(source, {
+          loader: "ts",
+          format: "esm",
+          sourcefile: args.path,
+          sourcemap: "inline",
+          define: { "import.meta.url": "__sourceUrl", "import.meta.filename": "__sourceFile", "import.meta.dirname": "__sourceDir" },
+        });
+        const url = JSON.stringify(relative(outDir, args.path).split(sep).join("/"));
+        // On the first line, so the inline source map's lines still match.
+        const head =
+          `import { fileURLToPath as __toPath } from "node:url"; const __sourceUrl = new URL(${url}, import.meta.url).href; ` +
+          `const __sourceFile = __toPath(__sourceUrl); const __sourceDir = __toPath(new URL(".", __sourceUrl)); `;
+        return { loader: "js", contents: head + out.code };
+      });
+    },
+  };
+}
+
+/** Builds into `outDir` (default OUT_DIR) the sources under `root`; resolves to { ms, inputs, bytes }. */
+export async function build(outDir = OUT_DIR, root = ROOT) {
+  const started = performance.now();
+  const esbuild = await import("esbuild");
+  // Built beside the target, then moved in file by file (chunks first, the manifest last), so
+  // a server starting meanwhile runs either build whole, never half of one.
+  const staging = `${outDir}.building-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  try {
+    const common = {
+      absWorkingDir: root,
+      outdir: staging,
+      bundle: true,
+      format: "esm",
+      platform: "node",
+      target: "node20",
+      outExtension: { ".js": ".mjs" },
+      external: EXTERNAL,
+      // Bundled CommonJS packages require Node's built-ins; an ES module has no `require` of its own.
+      banner: { js: `import { createRequire as __createRequire } from "node:module";\nconst require = __createRequire(import.meta.url);` },
+      // Read by lib/stack-traces.js when a stack is (not by Node at load: no sourceMappingURL comment).
+      sourcemap: "external",
+      sourcesContent: false,
+      metafile: true,
+      logLevel: "silent",
+      legalComments: "none",
+      plugins: [sourceUrls(outDir, root)],
+    };
+    const results = await Promise.all([
+      esbuild.build({ ...common, entryPoints: ENTRIES, splitting: true, chunkNames: "chunk-[hash]" }),
+      esbuild.build({ ...common, entryPoints: WORKER_ENTRIES }),
+    ]);
+    const inputs = {};
+    const record = (path) => {
+      inputs[relative(root, path).split(sep).join("/")] = [statSync(path).size, statSync(path).mtimeMs, sha1(readFileSync(path))];
+    };
+    for (const file of [...new Set(results.flatMap((r) => Object.keys(r.metafile.inputs)))].sort()) {
+      if (!file.startsWith("<")) record(resolve(root, file));
+    }
+    // What went in besides the sources: this script and the settings esbuild read.
+    for (const file of ["lib/build.js", "tsconfig.json", "package.json"]) record(join(root, file));
+    const files = readdirSync(staging);
+    const previous = readManifest(outDir);
+    mkdirSync(outDir, { recursive: true });
+    const order = (name) => (name.startsWith("chunk-") ? 0 : 1);
+    const manifest = {
+      format: FORMAT,
+      builtAt: new Date().toISOString(),
+      esbuild: esbuild.version,
+      files,
+      // The files of the two builds before stay: a server started from one of them still
+      // imports its lazily loaded chunks from here.
+      previousFiles: [previous?.files ?? [], ...(previous?.previousFiles ?? []).slice(0, 1)],
+      inputs,
+    };
+    for (const name of [...files].sort((a, b) => order(a) - order(b))) renameSync(join(staging, name), join(outDir, name));
+    writeFileSync(join(staging, MANIFEST), `${JSON.stringify(manifest)}\n`);
+    renameSync(join(staging, MANIFEST), join(outDir, MANIFEST));
+    const keep = new Set([MANIFEST, ...files, ...manifest.previousFiles.flat()]);
+    for (const name of readdirSync(outDir)) if (!keep.has(name)) rmSync(join(outDir, name), { force: true, recursive: true });
+    const bytes = files.reduce((sum, name) => sum + statSync(join(outDir, name)).size, 0);
+    return { ms: performance.now() - started, inputs: Object.keys(inputs).length, bytes };
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The URL of a fresh build's entry (`cli`, `index`, `testcontainers`), building first when the
+ * build is missing or stale; null when it cannot be built (the caller then runs the sources
+ * through tsx, and says so). REKOGNITO_FROM_SOURCE=1 asks for the sources.
+ */
+export async function compiledEntry(name, log = (line) => process.stderr.write(`${line}\n`)) {
+  if (process.env.REKOGNITO_FROM_SOURCE === "1") return null;
+  const state = checkBuild();
+  if (!state.fresh) {
+    try {
+      const built = await build();
+      log(`rekognito: compiled the server (${state.reason}) in ${(built.ms / 1000).toFixed(1)} s`);
+    } catch (error) {
+      log(`rekognito: warning: could not compile the server (${state.reason}): ${firstLine(error)}; running the TypeScript sources through tsx instead (a slower start)`);
+      return null;
+    }
+  }
+  return pathToFileURL(join(OUT_DIR, `${name}.mjs`)).href;
+}
+
+function firstLine(error) {
+  const message = error?.errors?.[0] ? `${error.errors[0].text} (${error.errors[0].location?.file}:${error.errors[0].location?.line})` : (error?.message ?? String(error));
+  return String(message).split("\n")[0];
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  if (process.argv.includes("--check")) {
+    const state = checkBuild();
+    process.stdout.write(state.fresh ? `the compiled server is fresh (${relative(process.cwd(), OUT_DIR)})\n` : `the compiled server is stale: ${state.reason}\n`);
+    process.exit(state.fresh ? 0 : 1);
+  }
+  build().then(
+    (result) => process.stdout.write(`server compiled in ${result.ms.toFixed(0)} ms: ${result.inputs} files, ${(result.bytes / 1024 / 1024).toFixed(1)} MB (${relative(process.cwd(), OUT_DIR) || "."})\n`),
+    (error) => {
+      process.stderr.write(`server build failed: ${firstLine(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

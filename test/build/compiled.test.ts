@@ -1,0 +1,113 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { freePort } from "../support/net.js";
+
+// `npm start` runs the compiled server (lib/build.js), built by `npm ci`'s prepare script and
+// again whenever a source changed since: never a stale build. These start it as a user does and
+// read what health says of the code that answers.
+
+const REPO = fileURLToPath(new URL("../..", import.meta.url));
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  health: { status: string; version: string; server: { code: string; node: string } };
+}
+
+const running = new Set<ChildProcess>();
+afterAll(() => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
+/** Spawns `command` in `cwd` with `--port <free> --ephemeral --bare` and waits for health 200. */
+async function start(cwd: string, command: string[], env: Record<string, string> = {}): Promise<Started> {
+  const port = await freePort();
+  const child = spawn(command[0]!, [...command.slice(1), "--ephemeral", "--bare", "--port", String(port)], {
+    cwd,
+    env: { ...process.env, REKOGNITO_FROM_SOURCE: "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  running.add(child);
+  let output = "";
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  const exited = new Promise<never>((_, fail) => child.once("exit", (code) => fail(new Error(`exited with ${code}:\n${output}`))));
+  const healthy = (async () => {
+    for (;;) {
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}/_rekognito/health`);
+        if (response.status === 200) return (await response.json()) as Started["health"];
+      } catch {
+        // not listening yet
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
+  const health = await Promise.race([healthy, exited]);
+  return { child, output: () => output, health };
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  running.delete(child);
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
+}
+
+describe("npm start", () => {
+  it("runs the compiled server, which answers health", async () => {
+    const scripts = (JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.prepare).toContain("node lib/build.js");
+    const server = await start(REPO, ["npm", "start", "--silent", "--"]);
+    try {
+      expect(server.health.status).toBe("ok");
+      expect(server.health.server).toEqual({ node: process.versions.node, code: "compiled" });
+    } finally {
+      await stop(server.child);
+    }
+  }, 60_000);
+});
+
+describe("a stale build", () => {
+  // A copy of the sources (node_modules and the data folders linked), its build kept apart.
+  const root = mkdtempSync(join(tmpdir(), "rekognito-build-"));
+  for (const dir of ["server", "lib", "bin", "testcontainers"]) cpSync(join(REPO, dir), join(root, dir), { recursive: true });
+  for (const file of ["package.json", "tsconfig.json"]) cpSync(join(REPO, file), join(root, file));
+  for (const shared of ["node_modules", "fixtures", "lambdas", "web", "template.yaml"]) symlinkSync(join(REPO, shared), join(root, shared));
+  const buildDir = join(root, "build");
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it("is never run: a source changed since is compiled before the server starts", async () => {
+    const first = await start(root, ["node", "bin/rekognito.js"], { REKOGNITO_BUILD_DIR: buildDir });
+    await stop(first.child);
+    expect(first.output()).toContain("rekognito: compiled the server (there is no build yet)");
+    expect(first.health.server.code).toBe("compiled");
+
+    writeFileSync(join(root, "server", "version.ts"), 'export const VERSION: string = "9.9.9-edited";\n');
+    const second = await start(root, ["node", "bin/rekognito.js"], { REKOGNITO_BUILD_DIR: buildDir });
+    await stop(second.child);
+    expect(second.output()).toContain("rekognito: compiled the server (server/version.ts changed)");
+    expect(second.health).toMatchObject({ version: "9.9.9-edited", server: { code: "compiled" } });
+
+    // Fresh now: the next start builds nothing.
+    const third = await start(root, ["node", "bin/rekognito.js"], { REKOGNITO_BUILD_DIR: buildDir });
+    await stop(third.child);
+    expect(third.output()).not.toContain("compiled the server");
+    expect(third.health.version).toBe("9.9.9-edited");
+  }, 90_000);
+
+  it("runs the TypeScript sources through tsx, saying so, when it cannot be built", async () => {
+    // A build folder under a file: nothing can be written there.
+    writeFileSync(join(root, "not-a-folder"), "");
+    const server = await start(root, ["node", "bin/rekognito.js"], { REKOGNITO_BUILD_DIR: join(root, "not-a-folder", "build") });
+    await stop(server.child);
+    expect(server.output()).toMatch(/rekognito: warning: could not compile the server \(there is no build yet\): .*; running the TypeScript sources through tsx instead/);
+    expect(server.health.server.code).toBe("sources");
+  }, 60_000);
+});
