@@ -230,6 +230,8 @@ export class LambdaBackend implements LambdaInvoker {
   readonly locationKey: Buffer;
   private readonly temporary: boolean;
   private readonly pendingAsync = new Set<Promise<unknown>>();
+  /** Each pool's environment spec, with the configuration it was made for. */
+  private readonly specs = new Map<string, { cacheKey: string; key: string; spec: EnvironmentSpec }>();
   /** Alias routing's running tally per alias ARN (weighted, deterministic). */
   private readonly routed = new Map<string, number>();
   private readonly python: string;
@@ -876,6 +878,20 @@ export class LambdaBackend implements LambdaInvoker {
 
   /** What an environment of this version runs, and the key that says when its environments are stale. */
   private async specOf(fn: StoredFunction, state: FunctionState, version: string): Promise<{ key: string; spec: EnvironmentSpec }> {
+    // Worked out once per configuration: a package's code never changes under a revision, and
+    // a hot-reload directory's fingerprint (one walk of it per invocation) says when it did.
+    const sources = state.code.kind === "local" ? fingerprint(state.code.dir) : "";
+    const cacheKey = `${state.revisionId}\0${sources}\0${(state.layers ?? []).join(",")}\0${this.core.endpoint()}`;
+    const poolId = this.poolOf(fn.name, version);
+    const cached = this.specs.get(poolId);
+    if (cached?.cacheKey === cacheKey) return cached;
+    const made = { cacheKey, ...(await this.makeSpec(fn, state, version, sources)) };
+    if (this.specs.size > 1000) this.specs.clear();
+    this.specs.set(poolId, made);
+    return made;
+  }
+
+  private async makeSpec(fn: StoredFunction, state: FunctionState, version: string, sources: string): Promise<{ key: string; spec: EnvironmentSpec }> {
     const codeDir = this.codeDirOf(state);
     const layerDirs = this.layers.directories(state.layers);
     const family = familyOf(state.runtime) ?? "nodejs";
@@ -883,10 +899,10 @@ export class LambdaBackend implements LambdaInvoker {
     const env = this.environmentOf(fn, state, version, codeDir, paths);
     const endpoint = new URL(this.core.endpoint());
     const redirect = { host: endpoint.hostname, port: Number(endpoint.port || 80), pattern: EMULATED_AWS_HOST_PATTERN };
-    let key = state.code.kind === "local" ? `${state.revisionId}:${fingerprint(state.code.dir)}` : state.revisionId;
+    let key = state.code.kind === "local" ? `${state.revisionId}:${sources}` : state.revisionId;
     let launch: Launch;
     if (family === "nodejs") {
-      const prepared = await prepareHandler(codeDir, state.handler, this.nodePaths(state, codeDir));
+      const prepared = await prepareHandler(codeDir, state.handler, this.nodePaths(state, codeDir), state.code.kind === "local" ? sources : undefined);
       if (prepared.kind === "failed") {
         launch = { kind: "runtime-api", argv: [], missing: { errorType: prepared.errorType, errorMessage: prepared.errorMessage, withRequestId: false } };
       } else {

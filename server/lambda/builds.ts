@@ -75,12 +75,15 @@ export function handlerSource(codeDir: string, handler: string): { file: string;
   return undefined;
 }
 
-/** The function's handler, compiled when it is TypeScript (cached); `nodePaths`: NODE_PATH's folders. */
-export function prepareHandler(codeDir: string, handler: string, nodePaths: readonly string[]): Promise<Prepared> {
+/**
+ * The function's handler, compiled when it is TypeScript (cached); `nodePaths`: NODE_PATH's
+ * folders; `sources`: the code directory's fingerprint, when the caller has just taken it.
+ */
+export function prepareHandler(codeDir: string, handler: string, nodePaths: readonly string[], sources: string = fingerprint(codeDir)): Promise<Prepared> {
   const source = handlerSource(codeDir, handler);
   if (!source?.typescript) return Promise.resolve({ kind: "javascript" });
   const key = createHash("sha256")
-    .update(`${FORMAT}\0${source.file}\0${nodePaths.join(delimiterFree)}\0${fingerprint(codeDir)}`)
+    .update(`${FORMAT}\0${source.file}\0${nodePaths.join(delimiterFree)}\0${sources}`)
     .digest("hex")
     .slice(0, 32);
   const existing = inFlight.get(key);
