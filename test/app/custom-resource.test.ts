@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer, type Server } from "node:http";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { DescribeCollectionCommand, ResourceNotFoundException } from "@aws-sdk/client-rekognition";
-import { testCredentials } from "../support/target.js";
 import { startLocalApp, type AppUnderTest } from "./helpers.js";
+import { sdkConfig } from "../support/clients.js";
 
 /**
  * lambdas/create-collection as CloudFormation drives it: Create, Create again (idempotent),
@@ -20,7 +20,7 @@ const answers: Record<string, unknown>[] = [];
 beforeAll(async () => {
   // In-process always: the function PUTs its answers to a server on this machine's loopback.
   app = await startLocalApp();
-  lambda = new LambdaClient({ endpoint: app.endpoint, region: app.resources.region, credentials: testCredentials });
+  lambda = new LambdaClient(sdkConfig(app.endpoint, { region: app.resources.region }));
   server = createServer((request, response) => {
     let body = "";
     request.on("data", (chunk) => (body += chunk));

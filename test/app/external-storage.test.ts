@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { startStack } from "../../server/stack.js";
 import { provisionTemplate } from "../../server/stack/provision.js";
-import { testCredentials, type TestTarget } from "../support/target.js";
+import { type TestTarget } from "../support/target.js";
 import { motoUnavailable, startMoto, type Moto } from "../support/moto.js";
 import { clientsFor, enrol, photo, readPersonas, signIn, type AppUnderTest } from "./helpers.js";
+import { s3Config } from "../support/clients.js";
 
 /**
  * Compose mode in miniature: S3 and DynamoDB passed through to another emulator (moto here,
@@ -41,7 +42,7 @@ describe.skipIf(!!motoMissing)("the face-login app on external S3 and DynamoDB (
     expect((await signIn(app, first.email, photo(first.selfies[0]!))).tokens).toBeDefined();
     expect((await signIn(app, first.email, photo(second.selfies[0]!))).challenge?.lastError).toMatch(/did not recognise/);
 
-    const direct = new S3Client({ endpoint: motoEndpoint, region: "us-east-1", credentials: testCredentials, forcePathStyle: true });
+    const direct = new S3Client(s3Config(motoEndpoint));
     const documents = await direct.send(new ListObjectsV2Command({ Bucket: app.resources.documentsBucket }));
     expect(documents.KeyCount).toBe(2);
     const signInPhotos = await direct.send(new ListObjectsV2Command({ Bucket: app.resources.signInBucket }));

@@ -12,8 +12,9 @@ import { startStack, type StackOptions } from "../../server/stack.js";
 import { provisionTemplate, type FaceLoginResources } from "../../server/stack/provision.js";
 import { FaceLoginClient, mailCount, mailedCode, type Challenge } from "../../server/stack/face-login-client.js";
 import { readPersonas, fixtureOfKind, type Persona } from "../../server/stack/seed.js";
-import { controlOf, external, testCredentials, testTarget, type TestTarget } from "../support/target.js";
+import { controlOf, external, testTarget, type TestTarget } from "../support/target.js";
 import { startMoto, type Moto } from "../support/moto.js";
+import { sdkConfig } from "../support/clients.js";
 
 export { readPersonas, fixtureOfKind, type Persona };
 
@@ -90,7 +91,7 @@ export async function startLocalApp(options: StackOptions = {}): Promise<AppUnde
 }
 
 export function clientsFor(target: TestTarget, resources: FaceLoginResources): AppUnderTest {
-  const config = { endpoint: target.endpoint, region: resources.region, credentials: testCredentials };
+  const config = sdkConfig(target.endpoint, { region: resources.region });
   const cognito = new CognitoIdentityProviderClient(config);
   return {
     target,

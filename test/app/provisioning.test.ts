@@ -18,7 +18,7 @@ import { DescribeCollectionCommand, RekognitionClient } from "@aws-sdk/client-re
 import { startStack, type Stack } from "../../server/stack.js";
 import { MemoryLogger } from "../../server/core/logger.js";
 import { provisionTemplate, type FaceLoginResources } from "../../server/stack/provision.js";
-import { testCredentials } from "../support/target.js";
+import { sdkConfig } from "../support/clients.js";
 
 // template.yaml provisioned into a stack as `npm start` does it: every resource's settings read
 // back through the unmodified SDK clients, a second provisioning that changes nothing, and
@@ -30,7 +30,7 @@ describe("provisioning template.yaml", () => {
   let stack: Stack;
   let resources: FaceLoginResources;
   const logger = new MemoryLogger();
-  const config = () => ({ endpoint: stack.endpoint, region: stack.region, credentials: testCredentials });
+  const config = () => sdkConfig(stack.endpoint, { region: stack.region });
 
   beforeAll(async () => {
     stack = await startStack({ logger });
@@ -105,7 +105,7 @@ describe("provisioning template.yaml", () => {
     try {
       const made = await provisionTemplate({ endpoint: "http://127.0.0.1:9", region: other.region, app: other.app });
       expect(made.userPoolId).toMatch(/^us-east-1_/);
-      const cognito = new CognitoIdentityProviderClient({ endpoint: other.endpoint, region: other.region, credentials: testCredentials });
+      const cognito = new CognitoIdentityProviderClient(sdkConfig(other.endpoint, { region: other.region }));
       expect((await cognito.send(new DescribeUserPoolCommand({ UserPoolId: made.userPoolId }))).UserPool?.Name).toBeDefined();
     } finally {
       await other.close();

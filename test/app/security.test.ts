@@ -8,6 +8,7 @@ import { ManualClock } from "../../server/core/clock.js";
 import { mailCount, mailedCode, type Challenge } from "../../server/stack/face-login-client.js";
 import { controlOf, inProcessOnly, movesClock } from "../support/target.js";
 import { afterBackgroundLambdas, claimsOf, enrol, faceRound, fixtureOfKind, idTokenVerifier, photo, readPersonas, signIn, startApp, usedAppReason, type AppUnderTest } from "./helpers.js";
+import { anonymousS3 } from "../support/clients.js";
 
 /**
  * The security points of the face-login app (docs/face-login.md), each proved by trying the attack
@@ -339,7 +340,7 @@ describe("9. S3 is private as on AWS: nobody writes or reads the app's buckets w
     // attacker overwrites it with their own document, unsigned. On AWS the private bucket says no.
     await expectAccessDenied(await fetch(urlOf(app.resources.documentsBucket, challenge.uploadKey), { method: "PUT", body: new Uint8Array(photo(attacker.document)), headers: { "content-type": "image/png" } }));
     // ... and a client with no credentials at all, the SDK signing nothing, is refused the same way.
-    const unsigned = new S3Client({ endpoint: app.endpoint, region: app.resources.region, forcePathStyle: true, credentials: { accessKeyId: "", secretAccessKey: "" }, signer: { sign: async (request) => request } });
+    const unsigned = anonymousS3(app.endpoint, { region: app.resources.region });
     const refused = await unsigned
       .send(new PutObjectCommand({ Bucket: app.resources.documentsBucket, Key: challenge.uploadKey, Body: photo(attacker.document) }))
       .catch((e: Error & { $metadata?: { httpStatusCode?: number } }) => e);

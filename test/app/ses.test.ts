@@ -2,14 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SESv2Client, SendEmailCommand, BadRequestException, GetAccountCommand } from "@aws-sdk/client-sesv2";
 import { startStack, type Stack } from "../../server/stack.js";
 import { signedHeaders } from "../support/sign.js";
+import { sdkConfig } from "../support/clients.js";
 
-const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 let stack: Stack;
 let ses: SESv2Client;
 
 beforeAll(async () => {
   stack = await startStack();
-  ses = new SESv2Client({ endpoint: stack.endpoint, region: "us-east-1", credentials });
+  ses = new SESv2Client(sdkConfig(stack.endpoint));
 });
 afterAll(() => stack?.close());
 

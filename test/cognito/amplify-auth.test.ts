@@ -36,7 +36,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../server/core/clock.js";
 import { totpCode } from "../../server/cognito/totp.js";
 import { startStack, type Stack } from "../../server/stack.js";
-import { clients, deployTrigger, failure, mailbox, TRIGGER_SOURCES } from "./helpers.js";
+import { failure } from "../support/failure.js";
+import { clients, deployTrigger, mailbox, TRIGGER_SOURCES } from "./helpers.js";
 
 /**
  * The judge: every Amplify JS v6 Auth API, unmodified, in Node, against a started stack. The

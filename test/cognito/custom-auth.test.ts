@@ -18,7 +18,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../server/core/clock.js";
 import { controlOf, movesClock, onSharedDisk, runId, testTarget, type TestTarget } from "../support/target.js";
-import { clients, deployTrigger, failure, recordedEvents, TRIGGER_SOURCES, unsignedCognito } from "./helpers.js";
+import { failure } from "../support/failure.js";
+import { unsignedCognito } from "../support/clients.js";
+import { clients, deployTrigger, recordedEvents, TRIGGER_SOURCES } from "./helpers.js";
 
 /**
  * The CUSTOM_AUTH flow end to end: the unmodified Cognito and Lambda SDK clients against a
@@ -206,7 +208,7 @@ describe("CUSTOM_AUTH, several rounds", () => {
       expect(step.ChallengeName).toBe("CUSTOM_CHALLENGE");
       expect(step.ChallengeParameters!.round).toBe("1");
     }
-    expect(await failure(answer(main.clientId, step, "wrong"))).toEqual({ name: "NotAuthorizedException", message: "Incorrect username or password." });
+    expect(await failure(answer(main.clientId, step, "wrong"))).toMatchObject({ name: "NotAuthorizedException", message: "Incorrect username or password." });
   });
 });
 
@@ -228,11 +230,11 @@ describe("CUSTOM_AUTH through the admin actions", () => {
     expect(done.AuthenticationResult?.AccessToken).toBeTruthy();
     expect(
       await failure(cognito.send(new AdminInitiateAuthCommand({ UserPoolId: twoRounds.poolId, ClientId: main.clientId, AuthFlow: "CUSTOM_AUTH", AuthParameters: { USERNAME: EMAIL } }))),
-    ).toEqual({ name: "ResourceNotFoundException", message: `User pool client ${main.clientId} does not exist.` });
+    ).toMatchObject({ name: "ResourceNotFoundException", message: `User pool client ${main.clientId} does not exist.` });
   });
 
   it("a request without USERNAME or ANSWER is InvalidParameterException", async () => {
-    expect(await failure(publicCognito.send(new InitiateAuthCommand({ ClientId: main.clientId, AuthFlow: "CUSTOM_AUTH", AuthParameters: {} })))).toEqual({
+    expect(await failure(publicCognito.send(new InitiateAuthCommand({ ClientId: main.clientId, AuthFlow: "CUSTOM_AUTH", AuthParameters: {} })))).toMatchObject({
       name: "InvalidParameterException",
       message: "Missing required parameter USERNAME",
     });
@@ -240,7 +242,7 @@ describe("CUSTOM_AUTH through the admin actions", () => {
     const noAnswer = publicCognito.send(
       new RespondToAuthChallengeCommand({ ClientId: main.clientId, ChallengeName: "CUSTOM_CHALLENGE", Session: first.Session, ChallengeResponses: { USERNAME: EMAIL } }),
     );
-    expect(await failure(noAnswer)).toEqual({ name: "InvalidParameterException", message: "Missing required parameter ANSWER" });
+    expect(await failure(noAnswer)).toMatchObject({ name: "InvalidParameterException", message: "Missing required parameter ANSWER" });
   });
 });
 
@@ -248,7 +250,7 @@ describe("sessions", () => {
   it("are single-use", async () => {
     const first = await start(main.clientId);
     await answer(main.clientId, first, "wrong");
-    expect(await failure(answer(main.clientId, first, "answer-1"))).toEqual({
+    expect(await failure(answer(main.clientId, first, "answer-1"))).toMatchObject({
       name: "NotAuthorizedException",
       message: "Invalid session for the user, session can only be used once.",
     });
@@ -263,7 +265,7 @@ describe("sessions", () => {
 
       const late = await start(main.clientId);
       await stackClock.advanceClock(3 * 60_000 + 1000);
-      expect(await failure(answer(main.clientId, late, "answer-1"))).toEqual({
+      expect(await failure(answer(main.clientId, late, "answer-1"))).toMatchObject({
         name: "NotAuthorizedException",
         message: "Invalid session for the user, session is expired.",
       });
@@ -279,7 +281,7 @@ describe("sessions", () => {
     const other = { ...second, ChallengeParameters: { USERNAME: "someone-else@example.com" } };
     expect((await failure(answer(main.clientId, other, "answer-1"))).name).toBe("NotAuthorizedException");
     const forged = { ...second, Session: "A".repeat(500) };
-    expect(await failure(answer(main.clientId, forged, "answer-1"))).toEqual({ name: "NotAuthorizedException", message: "Invalid session for the user." });
+    expect(await failure(answer(main.clientId, forged, "answer-1"))).toMatchObject({ name: "NotAuthorizedException", message: "Invalid session for the user." });
   });
 });
 
@@ -300,20 +302,20 @@ describe("unknown, unconfirmed and disabled users", () => {
     expect(events[0].request).toEqual({ userAttributes: {}, session: [], userNotFound: true });
     expect(events[0].userName).toBe(first.ChallengeParameters!.USERNAME);
     // Even the "right" answer never signs a fake user in.
-    expect(await failure(answer(main.clientId, first, "answer-1"))).toEqual({ name: "NotAuthorizedException", message: "Incorrect username or password." });
+    expect(await failure(answer(main.clientId, first, "answer-1"))).toMatchObject({ name: "NotAuthorizedException", message: "Incorrect username or password." });
   });
 
   onSharedDisk("reads the events the triggers log on the stack's disk")("with LEGACY, answers UserNotFoundException without running a trigger", async () => {
     rmSync(eventLog, { force: true });
-    expect(await failure(start(main.legacyClientId, "nobody@example.com"))).toEqual({ name: "UserNotFoundException", message: "User does not exist." });
+    expect(await failure(start(main.legacyClientId, "nobody@example.com"))).toMatchObject({ name: "UserNotFoundException", message: "User does not exist." });
     expect(recordedEvents(eventLog)).toEqual([]);
   });
 
   it("refuses an unconfirmed user and a disabled one", async () => {
     await publicCognito.send(new SignUpCommand({ ClientId: main.clientId, Username: "new@example.com", Password: "Passw0rd!" }));
-    expect(await failure(start(main.clientId, "new@example.com"))).toEqual({ name: "UserNotConfirmedException", message: "User is not confirmed." });
+    expect(await failure(start(main.clientId, "new@example.com"))).toMatchObject({ name: "UserNotConfirmedException", message: "User is not confirmed." });
     await cognito.send(new AdminDisableUserCommand({ UserPoolId: main.poolId, Username: EMAIL }));
-    expect(await failure(start(main.clientId))).toEqual({ name: "NotAuthorizedException", message: "User is disabled." });
+    expect(await failure(start(main.clientId))).toMatchObject({ name: "NotAuthorizedException", message: "User is disabled." });
     await cognito.send(new AdminEnableUserCommand({ UserPoolId: main.poolId, Username: EMAIL }));
     expect((await start(main.clientId)).ChallengeName).toBe("CUSTOM_CHALLENGE");
   });
@@ -321,8 +323,8 @@ describe("unknown, unconfirmed and disabled users", () => {
 
 describe("pool and client configuration", () => {
   it("needs ALLOW_CUSTOM_AUTH on the client and a DefineAuthChallenge trigger on the pool", async () => {
-    expect(await failure(start(noCustomClientId))).toEqual({ name: "InvalidParameterException", message: "Auth flow not enabled for this client" });
-    expect(await failure(start(noTriggerPool.clientId))).toEqual({
+    expect(await failure(start(noCustomClientId))).toMatchObject({ name: "InvalidParameterException", message: "Auth flow not enabled for this client" });
+    expect(await failure(start(noTriggerPool.clientId))).toMatchObject({
       name: "InvalidParameterException",
       message: "Custom auth lambda trigger is not configured for the user pool.",
     });
@@ -331,23 +333,23 @@ describe("pool and client configuration", () => {
 
 describe("trigger faults, as AWS reports them", () => {
   it("a trigger that throws: UserLambdaValidationException", async () => {
-    expect(await failure(start(faulty.throws!.clientId))).toEqual({
+    expect(await failure(start(faulty.throws!.clientId))).toMatchObject({
       name: "UserLambdaValidationException",
       message: "DefineAuthChallenge failed with error boom.",
     });
   });
 
   it("a trigger that answers something other than the event: InvalidLambdaResponseException", async () => {
-    expect(await failure(start(faulty.malformed!.clientId))).toEqual({ name: "InvalidLambdaResponseException", message: "Unrecognizable lambda output" });
+    expect(await failure(start(faulty.malformed!.clientId))).toMatchObject({ name: "InvalidLambdaResponseException", message: "Unrecognizable lambda output" });
     const first = await start(faulty.verifyMalformed!.clientId);
-    expect(await failure(answer(faulty.verifyMalformed!.clientId, first, "answer-1"))).toEqual({
+    expect(await failure(answer(faulty.verifyMalformed!.clientId, first, "answer-1"))).toMatchObject({
       name: "InvalidLambdaResponseException",
       message: "Unrecognizable lambda output",
     });
   });
 
   it("a trigger whose function does not exist: UnexpectedLambdaException", async () => {
-    expect(await failure(start(faulty.missing!.clientId))).toEqual({
+    expect(await failure(start(faulty.missing!.clientId))).toMatchObject({
       name: "UnexpectedLambdaException",
       message: "DefineAuthChallenge invocation failed due to error ResourceNotFoundException",
     });
@@ -355,7 +357,7 @@ describe("trigger faults, as AWS reports them", () => {
 
   it("a trigger slower than Cognito's 5 seconds: UnexpectedLambdaException, and the stack stays up", async () => {
     const began = performance.now();
-    expect(await failure(start(faulty.slow!.clientId))).toEqual({
+    expect(await failure(start(faulty.slow!.clientId))).toMatchObject({
       name: "UnexpectedLambdaException",
       message: "DefineAuthChallenge invocation failed due to error Socket timeout while invoking Lambda function.",
     });

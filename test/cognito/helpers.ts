@@ -3,30 +3,13 @@ import { CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { strToU8, zipSync } from "fflate";
 import { existsSync, readFileSync } from "node:fs";
 import type { MailMessage } from "../../server/cognito/mailbox.js";
+import { sdkConfig } from "../support/clients.js";
 
-export const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 export const ROLE = "arn:aws:iam::000000000000:role/cognito-triggers";
 
 export function clients(endpoint: string) {
-  const config = { endpoint, region: "us-east-1", credentials };
+  const config = sdkConfig(endpoint);
   return { cognito: new CognitoIdentityProviderClient(config), lambda: new LambdaClient(config) };
-}
-
-/** A client that sends no credentials: what a browser or Amplify sends for Cognito's public actions. */
-export function unsignedCognito(endpoint: string): CognitoIdentityProviderClient {
-  const client = new CognitoIdentityProviderClient({ endpoint, region: "us-east-1", credentials });
-  // Drop the SigV4 Authorization header, as AWS's unsigned actions allow.
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      const request = args.request as { headers: Record<string, string> };
-      delete request.headers.authorization;
-      delete request.headers["x-amz-date"];
-      delete request.headers["x-amz-content-sha256"];
-      return next(args);
-    },
-    { step: "finalizeRequest", priority: "low", name: "dropSignature" },
-  );
-  return client;
 }
 
 /**
@@ -142,15 +125,4 @@ export async function mailbox(endpoint: string, address?: string): Promise<MailM
   if (address) url.searchParams.set("address", address);
   const res = await fetch(url);
   return (await res.json()) as MailMessage[];
-}
-
-/** What an SDK call threw: its name (AWS __type) and message. */
-export async function failure(promise: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as Error;
-    return { name: e.name, message: e.message };
-  }
-  throw new Error("expected the call to fail");
 }

@@ -27,7 +27,8 @@ import { silentLogger } from "../../server/core/logger.js";
 import { totpCode } from "../../server/cognito/totp.js";
 import { listenStack, type Stack } from "../../server/stack.js";
 import { amplifySrp } from "./amplify-srp.js";
-import { clients, failure, mailbox } from "./helpers.js";
+import { failure } from "../support/failure.js";
+import { clients, mailbox } from "./helpers.js";
 
 /** Pools, clients, users, signing keys, refresh tokens, revocations and mail survive a restart. */
 const dataDir = mkdtempSync(join(tmpdir(), "rekognito-cognito-data-"));

@@ -6,7 +6,7 @@ import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CognitoIdentityProviderClient, InitiateAuthCommand, SignUpCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { randomPassword } from "../../server/stack/face-login-client.js";
 import { freePort } from "../support/net.js";
-import { testCredentials } from "../support/target.js";
+import { s3Config, sdkConfig } from "../support/clients.js";
 
 /**
  * `npm start` as a developer reads it, through a pipe (no terminal: no colour): provisioning in
@@ -78,19 +78,19 @@ describe("the dev server's terminal output", () => {
   });
 
   it("prints one line per request with its AWS error type; an expected lookup reads as an answer, not a failure", async () => {
-    const s3 = new S3Client({ endpoint, region: "us-east-1", credentials: testCredentials, forcePathStyle: true });
+    const s3 = new S3Client(s3Config(endpoint));
     await expect(s3.send(new HeadBucketCommand({ Bucket: "no-such-bucket-here" }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
     expect(await line(/^s3 +HeadBucket +404 /)).toMatch(/^s3 +HeadBucket +404 +[\d.]+ms NoSuchBucket$/);
 
     const health = (await (await fetch(`${endpoint}/_rekognito/health`)).json()) as { resources: { userPoolClientId: string } };
-    const cognito = new CognitoIdentityProviderClient({ endpoint, region: "us-east-1", credentials: testCredentials });
+    const cognito = new CognitoIdentityProviderClient(sdkConfig(endpoint));
     await expect(cognito.send(new InitiateAuthCommand({ ClientId: health.resources.userPoolClientId, AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: "x@example.com", PASSWORD: "y" } }))).rejects.toThrow();
     expect(await line(/^cognito-idp +InitiateAuth +400 /)).toMatch(/InvalidParameterException|NotAuthorizedException|UserNotFoundException$/);
   });
 
   it("says a mailed code once", async () => {
     const health = (await (await fetch(`${endpoint}/_rekognito/health`)).json()) as { resources: { userPoolClientId: string } };
-    const cognito = new CognitoIdentityProviderClient({ endpoint, region: "us-east-1", credentials: testCredentials });
+    const cognito = new CognitoIdentityProviderClient(sdkConfig(endpoint));
     const email = "terminal.reader@example.com";
     await cognito.send(new SignUpCommand({ ClientId: health.resources.userPoolClientId, Username: email, Password: randomPassword(), UserAttributes: [{ Name: "email", Value: email }] }));
     await cognito.send(new InitiateAuthCommand({ ClientId: health.resources.userPoolClientId, AuthFlow: "CUSTOM_AUTH", AuthParameters: { USERNAME: email } }));

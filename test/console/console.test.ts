@@ -8,7 +8,7 @@ import { parseAmplifyConfig } from "aws-amplify/utils";
 import type { Trace, TraceSummary } from "../../server/core/traces.js";
 import { mailCount, mailedCode } from "../../server/stack/face-login-client.js";
 import { enrol, readPersonas, signIn, startLocalApp, type AppUnderTest } from "../app/helpers.js";
-import { testCredentials } from "../support/target.js";
+import { sdkConfig } from "../support/clients.js";
 
 /**
  * rekognito's own pages beside the AWS APIs: the web app at / for a browser (SDK calls to / stay
@@ -188,7 +188,7 @@ describe("the console's traces", () => {
   });
 
   it("gives each Lambda invocation its own X-Ray trace header in _X_AMZN_TRACE_ID, as AWS Lambda does", async () => {
-    const lambda = new LambdaClient({ endpoint: app.endpoint, region: "us-east-1", credentials: testCredentials });
+    const lambda = new LambdaClient(sdkConfig(app.endpoint));
     await lambda.send(
       new CreateFunctionCommand({
         FunctionName: "trace-echo",

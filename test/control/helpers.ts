@@ -4,11 +4,11 @@ import { CreateCollectionCommand, IndexFacesCommand, ListCollectionsCommand, Rek
 import { CognitoIdentityProviderClient, CreateUserPoolCommand, ListUserPoolsCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { readFileSync } from "node:fs";
 import { fixtureImages } from "../../server/faces/fixtures.js";
-import { testCredentials } from "../support/target.js";
+import { sdkConfig } from "../support/clients.js";
 
 /** SDK clients for a stack. */
 export function clientsOf(endpoint: string) {
-  const config = { endpoint, region: "us-east-1", credentials: testCredentials };
+  const config = sdkConfig(endpoint);
   return {
     s3: new S3Client({ ...config, forcePathStyle: true }),
     dynamodb: new DynamoDBClient(config),

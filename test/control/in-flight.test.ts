@@ -14,9 +14,9 @@ import {
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { startStack, type Stack } from "../../server/stack.js";
 import type { LambdaService } from "../../server/lambda/index.js";
-import { testCredentials } from "../support/target.js";
 import { deployTrigger, TRIGGER_SOURCES } from "../cognito/helpers.js";
 import { control } from "./helpers.js";
+import { sdkConfig } from "../support/clients.js";
 
 /**
  * A reset while requests are in flight: each request is answered wholly by the state before the
@@ -26,7 +26,7 @@ import { control } from "./helpers.js";
 
 let stack: Stack;
 // One attempt each: a retry would hide what the first answer was.
-const config = () => ({ endpoint: stack.endpoint, region: "us-east-1", credentials: testCredentials, maxAttempts: 1 });
+const config = () => sdkConfig(stack.endpoint, { maxAttempts: 1 });
 
 beforeAll(async () => {
   stack = await startStack({ drainMs: 8000 });

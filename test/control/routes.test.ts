@@ -10,9 +10,9 @@ import { CreateUserPoolCommand, DescribeUserPoolCommand } from "@aws-sdk/client-
 import { CreateFunctionCommand, InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { startStack, type Stack } from "../../server/stack.js";
 import { ManualClock } from "../../server/core/clock.js";
-import { testCredentials } from "../support/target.js";
 import { ROLE, zipOf } from "../lambda/helpers.js";
 import { clientsOf, control, fill, inventory, type Clients } from "./helpers.js";
+import { sdkConfig } from "../support/clients.js";
 
 /**
  * The control API through real HTTP on an in-process stack: reset (whole, per service,
@@ -234,7 +234,7 @@ describe("the clock", () => {
   });
 
   it("is the time a Lambda function's Date reads, and its AWS SDK signs with", async () => {
-    const lambda = new LambdaClient({ endpoint: stack.endpoint, region: "us-east-1", credentials: testCredentials });
+    const lambda = new LambdaClient(sdkConfig(stack.endpoint));
     await lambda.send(
       new CreateFunctionCommand({
         FunctionName: "what-time",

@@ -13,6 +13,7 @@ import { silentLogger } from "../../server/core/logger.js";
 import { filePersistence, type Journal, type Persistence } from "../../server/core/persistence.js";
 import { fixtureImages, readFixture } from "../../server/faces/fixtures.js";
 import { startStack, type Stack } from "../../server/stack.js";
+import { sdkConfig } from "../support/clients.js";
 
 // A full disk: every journal append throws ENOSPC. AWS never acknowledges a write it did not
 // keep, so neither may rekognito: the request fails with a 500, nothing of it is visible
@@ -47,10 +48,9 @@ function fillableDisk(dir: string): Persistence & { full: boolean } {
   return disk;
 }
 
-const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 function clients(endpoint: string) {
   // One attempt: the SDK would retry a 500, and each retry would fail the same way.
-  const config = { endpoint, region: "us-east-1", credentials, maxAttempts: 1 };
+  const config = sdkConfig(endpoint, { maxAttempts: 1 });
   return {
     rekognition: new RekognitionClient(config),
     cognito: new CognitoIdentityProviderClient(config),

@@ -14,6 +14,7 @@ import { filePersistence } from "../../server/core/persistence.js";
 import { fixtureImages, readFixture } from "../../server/faces/fixtures.js";
 import { provisionTemplate } from "../../server/stack/provision.js";
 import { startStack, type Stack } from "../../server/stack.js";
+import { sdkConfig } from "../support/clients.js";
 
 // Every journal of the stack gets a torn tail (a half-written last line, as a kill mid-append or
 // a full disk leaves it); then one acknowledged write per service must survive the next restart.
@@ -26,9 +27,8 @@ afterAll(async () => {
   rmSync(templateDir, { recursive: true, force: true });
 });
 
-const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 function clients(endpoint: string) {
-  const config = { endpoint, region: "us-east-1", credentials, maxAttempts: 1 };
+  const config = sdkConfig(endpoint, { maxAttempts: 1 });
   return {
     rekognition: new RekognitionClient(config),
     cognito: new CognitoIdentityProviderClient(config),

@@ -7,6 +7,7 @@ import { injectTransport } from "./harness.js";
 import { Random } from "./lib/random.js";
 import { cognito } from "./lib/services.js";
 import { requestOf, sign } from "./lib/wire.js";
+import { s3Config } from "../support/clients.js";
 
 // One test per fault the fuzz suite found and rekognito fixed, with the input that found it, so
 // it stays fixed whatever seed the suite runs with.
@@ -60,7 +61,7 @@ describe("faults the fuzzer found", () => {
   it("a response-* override S3 cannot send as a header (a control character, an emoji) is InvalidArgument, not a 500", async () => {
     const stack = await startStack();
     try {
-      const s3 = new S3Client({ endpoint: stack.endpoint, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+      const s3 = new S3Client(s3Config(stack.endpoint));
       await s3.send(new CreateBucketCommand({ Bucket: "overrides" }));
       await s3.send(new PutObjectCommand({ Bucket: "overrides", Key: "k", Body: "x" }));
       for (const value of ["attachment\u0001", "inline; filename=\u{1F600}.jpg", "a\nb"]) {

@@ -11,6 +11,7 @@ import { CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { strToU8, zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Stack } from "../../server/stack.js";
+import { sdkConfig } from "../support/clients.js";
 
 // Cognito triggers that misbehave: each fault must end the one request with the error AWS gives
 // (UserLambdaValidationException when the function fails or hits its own timeout,
@@ -66,7 +67,6 @@ exports.handler = async (event) => {
   return event;
 };`;
 
-const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 let stack: Stack;
 let cognito: CognitoIdentityProviderClient;
 let poolId: string;
@@ -76,7 +76,7 @@ let survived = 0;
 
 beforeAll(async () => {
   stack = await startStack();
-  const config = { endpoint: stack.endpoint, region: "us-east-1", credentials, maxAttempts: 1 };
+  const config = sdkConfig(stack.endpoint, { maxAttempts: 1 });
   cognito = new CognitoIdentityProviderClient(config);
   const lambda = new LambdaClient(config);
   const arn = (

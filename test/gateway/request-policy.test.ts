@@ -14,7 +14,8 @@ import { startStack, type Stack } from "../../server/stack.js";
 import { RequestPolicy, type Destination } from "../../server/protocol/policy.js";
 import { headerMap, parseAuthentication } from "../../server/protocol/sigv4.js";
 import { ManualClock } from "../../server/core/clock.js";
-import { signedHeaders, TEST_CREDENTIALS } from "../support/sign.js";
+import { signedHeaders } from "../support/sign.js";
+import { s3Config, sdkConfig } from "../support/clients.js";
 import { lambdaClient, ROLE, zipOf } from "../lambda/helpers.js";
 import { freePort } from "../support/net.js";
 
@@ -196,7 +197,7 @@ describe("the request policy", () => {
   });
 
   it("serves Cognito's public actions unsigned to a loopback page, and refuses its admin actions unsigned", async () => {
-    const config = { endpoint: stack.endpoint, region: "us-east-1", credentials: TEST_CREDENTIALS };
+    const config = sdkConfig(stack.endpoint);
     const cognito = new CognitoIdentityProviderClient(config);
     const pool = (await cognito.send(new CreateUserPoolCommand({ PoolName: "browser" }))).UserPool!;
     const client = (await cognito.send(new CreateUserPoolClientCommand({ UserPoolId: pool.Id!, ClientName: "web" }))).UserPoolClient!;
@@ -219,7 +220,7 @@ describe("the request policy", () => {
   });
 
   it("lets a loopback page upload to a bucket without CORS rules, and lets its rules decide for allowed origins", async () => {
-    const s3 = new S3Client({ endpoint: stack.endpoint, region: "us-east-1", credentials: TEST_CREDENTIALS, forcePathStyle: true });
+    const s3 = new S3Client(s3Config(stack.endpoint));
     await s3.send(new CreateBucketCommand({ Bucket: "browser-uploads" }));
     const preflight = await raw(stack.endpoint, "OPTIONS", "/browser-uploads/photo.jpg", {
       host,
@@ -265,7 +266,7 @@ describe("the Compose file's allow list", () => {
   });
 
   it("lets signed SDK calls through under that name", async () => {
-    const rekognition = new RekognitionClient({ endpoint: stack.endpoint, region: "us-east-1", credentials: TEST_CREDENTIALS });
+    const rekognition = new RekognitionClient(sdkConfig(stack.endpoint));
     expect((await rekognition.send(new ListCollectionsCommand({}))).CollectionIds).toEqual([]);
   });
 });

@@ -20,22 +20,15 @@ import {
   verifySignature,
   type SigV4Authentication,
 } from "../../server/protocol/sigv4.js";
-import { signedHeaders, TEST_CREDENTIALS } from "../support/sign.js";
+import { signedHeaders } from "../support/sign.js";
+import { TEST_CREDENTIALS } from "../support/credentials.js";
+import { failure } from "../support/failure.js";
 import { ROLE, zipOf } from "../lambda/helpers.js";
 
 const run = promisify(execFile);
 type Credentials = { accessKeyId: string; secretAccessKey: string };
 const config = (stack: Stack, credentials: Credentials = TEST_CREDENTIALS) => ({ endpoint: stack.endpoint, region: "us-east-1", credentials });
 
-/** The error a call fails with (success fails the test). */
-async function failure(promise: Promise<unknown>): Promise<Error & { $metadata: { httpStatusCode?: number } }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & { $metadata: { httpStatusCode?: number } };
-  }
-  throw new Error("expected the request to fail");
-}
 
 /** A client whose requests leave signed, then have one hex digit of the signature changed. */
 function tampered<C extends { middlewareStack: { add: (...args: any[]) => void } }>(client: C): C {

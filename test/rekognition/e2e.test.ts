@@ -22,7 +22,8 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client
 import { fixtureImage, fixtureImages, fixturePersonas, readFixture } from "../../server/faces/fixtures.js";
 import { listenStack } from "../../server/stack.js";
 import { silentLogger } from "../../server/core/logger.js";
-import { testCredentials, testTarget, type TestTarget } from "../support/target.js";
+import { testTarget, type TestTarget } from "../support/target.js";
+import { s3Config, sdkConfig } from "../support/clients.js";
 
 /**
  * Rekognition end to end: a started stack with the fixture engine, driven by the unmodified
@@ -50,7 +51,7 @@ const personas = fixturePersonas();
 
 beforeAll(async () => {
   target = await testTarget();
-  rek = new RekognitionClient({ endpoint: target.endpoint, region: target.region, credentials: testCredentials, maxAttempts: 1 });
+  rek = new RekognitionClient(sdkConfig(target.endpoint, { region: target.region, maxAttempts: 1 }));
 });
 afterAll(async () => {
   rek?.destroy();
@@ -183,7 +184,7 @@ describe("errors", () => {
 
 describe("Image.S3Object", () => {
   it("reads images from the stack's S3", async () => {
-    const s3 = new S3Client({ endpoint: target.endpoint, region: target.region, credentials: testCredentials, forcePathStyle: true });
+    const s3 = new S3Client(s3Config(target.endpoint, { region: target.region }));
     const bucket = `${run}-images`.toLowerCase();
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "enrol/grace.png", Body: bytes({ persona: "grace", kind: "document" }), ContentType: "image/png" }));
@@ -236,14 +237,14 @@ describe("persistence", () => {
     const dataDir = mkdtempSync(join(tmpdir(), "rekognito-e2e-"));
     try {
       const first = await listenStack({ dataDir, logger: silentLogger, port: 0 });
-      const c1 = new RekognitionClient({ endpoint: first.endpoint, region: "us-east-1", credentials: testCredentials });
+      const c1 = new RekognitionClient(sdkConfig(first.endpoint));
       await c1.send(new CreateCollectionCommand({ CollectionId: "kept" }));
       const doc = await c1.send(new IndexFacesCommand({ CollectionId: "kept", Image: { Bytes: bytes({ persona: "bruno", kind: "document" }) }, ExternalImageId: "bruno" }));
       c1.destroy();
       await first.close();
 
       const second = await listenStack({ dataDir, logger: silentLogger, port: 0 });
-      const c2 = new RekognitionClient({ endpoint: second.endpoint, region: "us-east-1", credentials: testCredentials });
+      const c2 = new RekognitionClient(sdkConfig(second.endpoint));
       expect((await c2.send(new DescribeCollectionCommand({ CollectionId: "kept" }))).FaceCount).toBe(1);
       const found = await c2.send(new SearchFacesByImageCommand({ CollectionId: "kept", Image: { Bytes: bytes({ persona: "bruno", file: "selfie-3.jpg" }) }, FaceMatchThreshold: 90 }));
       expect(found.FaceMatches!.map((m) => m.Face!.FaceId)).toEqual([doc.FaceRecords![0]!.Face!.FaceId]);

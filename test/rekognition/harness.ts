@@ -14,6 +14,7 @@ import { similarity } from "../../server/faces/similarity.js";
 import { JsonGateway } from "../../server/protocol/json.js";
 import { createRekognition, type RekognitionService } from "../../server/rekognition/index.js";
 import type { ObjectReader, StoredObject } from "../../server/storage/object-reader.js";
+import { sdkConfig } from "../support/clients.js";
 
 /**
  * A small stand-in engine for Rekognition's own tests: images are registered with their faces,
@@ -152,7 +153,7 @@ export async function startRekognition(options: { dataDir?: string; engine?: Fak
   await fastify.listen({ port: 0, host: "127.0.0.1" });
   const address = fastify.server.address();
   const endpoint = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
-  const client = new RekognitionClient({ endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 });
+  const client = new RekognitionClient(sdkConfig(endpoint, { maxAttempts: 1 }));
   return {
     endpoint,
     client,

@@ -19,6 +19,7 @@ import {
   paginateListFaces,
 } from "@aws-sdk/client-rekognition";
 import { FakeEngine, MemoryObjects, face, personVector, resembling, startRekognition, uniquePng, type Harness } from "./harness.js";
+import { sdkConfig } from "../support/clients.js";
 
 /**
  * Rekognition's rules with a stand-in engine (faces chosen per test), behind the real gateway
@@ -107,7 +108,7 @@ describe("collections", () => {
   });
 
   it("keeps collections per region", async () => {
-    const west = new RekognitionClient({ endpoint: h.endpoint, region: "us-west-2", credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+    const west = new RekognitionClient(sdkConfig(h.endpoint, { region: "us-west-2" }));
     await rek.send(new CreateCollectionCommand({ CollectionId: "c-region" }));
     const e = await rejects(west.send(new DescribeCollectionCommand({ CollectionId: "c-region" })));
     expect(e.name).toBe("ResourceNotFoundException");

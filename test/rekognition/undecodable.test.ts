@@ -6,6 +6,7 @@ import { sniffImage } from "../../server/faces/image.js";
 import { decodeImage } from "../../server/faces/pixels.js";
 import { startStack, type Stack } from "../../server/stack.js";
 import { cameraCapture } from "../faces/photos.js";
+import { sdkConfig } from "../support/clients.js";
 
 // An image whose structure is whole (so the format check passes) but whose pixels do not decode
 // is InvalidImageFormatException, as AWS answers a broken image, never a 500; the server, and
@@ -25,7 +26,7 @@ let stack: Stack;
 let client: RekognitionClient;
 beforeAll(async () => {
   stack = await startStack({ faces: "fixtures" });
-  client = new RekognitionClient({ endpoint: stack.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+  client = new RekognitionClient(sdkConfig(stack.endpoint));
 });
 afterAll(async () => {
   client?.destroy();

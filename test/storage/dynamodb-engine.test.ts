@@ -14,7 +14,8 @@ import {
 import { ListCollectionsCommand, RekognitionClient } from "@aws-sdk/client-rekognition";
 import { startStack, type Stack } from "../../server/stack.js";
 import type { DynamoDBComponent } from "../../server/storage/dynamodb/index.js";
-import { failure as failureOf } from "./helpers.js";
+import { failure as failureOf } from "../support/failure.js";
+import { sdkConfig } from "../support/clients.js";
 
 /**
  * The DynamoDB engine (dynalite) runs in a process of its own: whatever it does cannot end or
@@ -23,7 +24,6 @@ import { failure as failureOf } from "./helpers.js";
  * not wait for it.
  */
 
-const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 const failure = (promise: Promise<unknown>) => failureOf(promise, DynamoDBServiceException);
 
 /**
@@ -66,7 +66,7 @@ async function start(options: Parameters<typeof startStack>[0] = {}): Promise<{ 
 }
 
 function client(s: Stack, maxAttempts?: number): DynamoDBClient {
-  const c = new DynamoDBClient({ endpoint: s.endpoint, region: "us-east-1", credentials, ...(maxAttempts ? { maxAttempts } : {}) });
+  const c = new DynamoDBClient(sdkConfig(s.endpoint, { maxAttempts }));
   clients.push(c);
   return c;
 }
@@ -163,7 +163,7 @@ describe("a request that keeps the engine busy past the deadline", () => {
     const queued = client(stack).send(new PutItemCommand({ TableName: "writes", Item: { pk: { S: "queued" } } }));
     const health = await fetch(`${stack.endpoint}/_rekognito/health`);
     expect(health.status).toBe(200);
-    const rekognition = new RekognitionClient({ endpoint: stack.endpoint, region: "us-east-1", credentials });
+    const rekognition = new RekognitionClient(sdkConfig(stack.endpoint));
     expect((await rekognition.send(new ListCollectionsCommand({}))).CollectionIds).toEqual([]);
     rekognition.destroy();
 

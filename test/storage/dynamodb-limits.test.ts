@@ -18,7 +18,8 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { startStack, type Stack } from "../../server/stack.js";
 import type { DynamoDBComponent } from "../../server/storage/dynamodb/index.js";
-import { failure as failureOf } from "./helpers.js";
+import { failure as failureOf } from "../support/failure.js";
+import { sdkConfig } from "../support/clients.js";
 
 /**
  * What dynalite could not survive (issue 10: one request ended the server), refused before it
@@ -26,7 +27,6 @@ import { failure as failureOf } from "./helpers.js";
  * been restarted (the request never reached it) and the stack still answers.
  */
 
-const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 const failure = (promise: Promise<unknown>) => failureOf(promise, DynamoDBServiceException);
 const NESTING = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit";
 
@@ -45,7 +45,7 @@ describe("DynamoDB: what dynalite cannot survive is refused as DynamoDB refuses 
   beforeAll(async () => {
     stack = await startStack();
     component = stack.app.components.find((c) => c.name === "dynamodb") as DynamoDBComponent;
-    client = new DynamoDBClient({ endpoint: stack.endpoint, region: "us-east-1", credentials, maxAttempts: 1 });
+    client = new DynamoDBClient(sdkConfig(stack.endpoint, { maxAttempts: 1 }));
     await client.send(
       new CreateTableCommand({
         TableName: "things",
@@ -216,7 +216,7 @@ describe("DynamoDB: what dynalite cannot survive is refused as DynamoDB refuses 
   it("answers a null where an attribute value or a structure belongs with a validation error, never a crash", async () => {
     // The SDK leaves nulls out, so these bodies are set as sent, before the SDK signs them.
     const raw = async (action: string, body: unknown) => {
-      const rawClient = new DynamoDBClient({ endpoint: stack.endpoint, region: "us-east-1", credentials, maxAttempts: 1 });
+      const rawClient = new DynamoDBClient(sdkConfig(stack.endpoint, { maxAttempts: 1 }));
       rawClient.middlewareStack.add(
         (next) => async (args) => {
           const request = args.request as { body: string; headers: Record<string, string> };

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { CreateTableCommand, DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { freePort } from "../support/net.js";
+import { sdkConfig } from "../support/clients.js";
 
 /**
  * The dev server as a user starts it (`npm start -- --ephemeral --bare`), with its DynamoDB
@@ -12,7 +13,6 @@ import { freePort } from "../support/net.js";
  */
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 /** DynamoDB serves it; dynalite's parser takes hours over it (see dynamodb-engine.test.ts). */
 const STUCK_FILTER = (() => {
   let e = "pk = :v";
@@ -58,7 +58,7 @@ async function serverWithStuckEngine(): Promise<{ engine: number; directory: str
   );
   const args = readFileSync(`/proc/${engine}/cmdline`, "utf8").split("\0");
   const directory = (JSON.parse(args.find((a) => a.startsWith("{"))!) as { path: string }).path;
-  client = new DynamoDBClient({ endpoint, region: "us-east-1", credentials, maxAttempts: 1 });
+  client = new DynamoDBClient(sdkConfig(endpoint, { maxAttempts: 1 }));
   await client.send(
     new CreateTableCommand({
       TableName: "stuck",

@@ -12,10 +12,11 @@ import {
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
 import { startStack, type Stack } from "../../server/stack.js";
-import { createFacesTable, failure as failureOf } from "./helpers.js";
+import { failure as failureOf } from "../support/failure.js";
+import { createFacesTable } from "./helpers.js";
+import { sdkConfig } from "../support/clients.js";
 
-const credentials = { accessKeyId: "test", secretAccessKey: "test" };
-const client = (stack: Stack) => new DynamoDBClient({ endpoint: stack.endpoint, region: "us-east-1", credentials });
+const client = (stack: Stack) => new DynamoDBClient(sdkConfig(stack.endpoint));
 
 const failure = (promise: Promise<unknown>) => failureOf(promise, DynamoDBServiceException);
 

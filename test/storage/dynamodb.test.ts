@@ -12,9 +12,10 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { startStack, type Stack } from "../../server/stack.js";
-import { createFacesTable, failure as failureOf } from "./helpers.js";
+import { failure as failureOf } from "../support/failure.js";
+import { createFacesTable } from "./helpers.js";
+import { sdkConfig } from "../support/clients.js";
 
-const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 
 const failure = (promise: Promise<unknown>) => failureOf(promise, DynamoDBServiceException);
 
@@ -25,7 +26,7 @@ describe("DynamoDB (dynalite) through the AWS SDK", () => {
 
   beforeAll(async () => {
     stack = await startStack();
-    client = new DynamoDBClient({ endpoint: stack.endpoint, region: "us-east-1", credentials });
+    client = new DynamoDBClient(sdkConfig(stack.endpoint));
     doc = DynamoDBDocumentClient.from(client);
     await createFacesTable(client);
   });
@@ -113,14 +114,14 @@ describe("DynamoDB persistence", () => {
     const dataDir = mkdtempSync(join(tmpdir(), "rekognito-ddb-"));
     try {
       const first = await startStack({ dataDir, ephemeral: false });
-      const c1 = new DynamoDBClient({ endpoint: first.endpoint, region: "us-east-1", credentials });
+      const c1 = new DynamoDBClient(sdkConfig(first.endpoint));
       await createFacesTable(c1);
       await DynamoDBDocumentClient.from(c1).send(new PutCommand({ TableName: "faces", Item: { faceId: "kept", userSub: "carol", indexedAt: 7 } }));
       c1.destroy();
       await first.close();
 
       const second = await startStack({ dataDir, ephemeral: false });
-      const c2 = new DynamoDBClient({ endpoint: second.endpoint, region: "us-east-1", credentials });
+      const c2 = new DynamoDBClient(sdkConfig(second.endpoint));
       const doc2 = DynamoDBDocumentClient.from(c2);
       expect((await doc2.send(new GetCommand({ TableName: "faces", Key: { faceId: "kept" } }))).Item).toEqual({ faceId: "kept", userSub: "carol", indexedAt: 7 });
       const byUser = await doc2.send(

@@ -36,8 +36,8 @@ import type { S3Notification } from "../../server/core/events.js";
 import type { ObjectReader } from "../../server/storage/object-reader.js";
 import { createFacesTable } from "./helpers.js";
 import { freePort, motoUnavailable, startMoto, type Moto } from "../support/moto.js";
+import { s3Config, sdkConfig } from "../support/clients.js";
 
-const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 const md5 = (b: Buffer) => createHash("md5").update(b).digest("hex");
 
 const motoMissing = motoUnavailable();
@@ -55,7 +55,7 @@ describe.skipIf(!!motoMissing)("storage passed through to an external endpoint (
     moto = await startMoto();
     stack = await startStack({ storageEndpoint: moto.endpoint, clock });
     stack.app.core.events.on("s3:notification", (n) => notifications.push(n));
-    s3 = new S3Client({ endpoint: stack.endpoint, region: "us-east-1", forcePathStyle: true, credentials });
+    s3 = new S3Client(s3Config(stack.endpoint));
   }, 30_000);
   afterAll(async () => {
     s3?.destroy();
@@ -73,7 +73,7 @@ describe.skipIf(!!motoMissing)("storage passed through to an external endpoint (
     expect(Buffer.from(await got.Body!.transformToByteArray()).equals(body)).toBe(true);
     expect(got.Metadata).toEqual({ who: "alice" });
     // Straight from moto, without rekognito: the bytes there are the object's, not aws-chunked frames.
-    const direct = new S3Client({ endpoint: moto.endpoint, region: "us-east-1", forcePathStyle: true, credentials });
+    const direct = new S3Client(s3Config(moto.endpoint));
     const raw = await direct.send(new GetObjectCommand({ Bucket: "ext-photos", Key: "a b/doc.bin" }));
     expect(Buffer.from(await raw.Body!.transformToByteArray()).equals(body)).toBe(true);
     direct.destroy();
@@ -132,7 +132,7 @@ describe.skipIf(!!motoMissing)("storage passed through to an external endpoint (
     await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: "ext-config", LifecycleConfiguration: { Rules: [{ ID: "tmp", Status: "Enabled", Filter: { Prefix: "tmp/" }, Expiration: { Days: 1 } }] } }));
     await s3.send(new PutPublicAccessBlockCommand({ Bucket: "ext-config", PublicAccessBlockConfiguration: { BlockPublicAcls: true } }));
     // Straight from moto: the configurations are there.
-    const direct = new S3Client({ endpoint: moto.endpoint, region: "us-east-1", forcePathStyle: true, credentials });
+    const direct = new S3Client(s3Config(moto.endpoint));
     expect((await direct.send(new GetBucketCorsCommand({ Bucket: "ext-config" }))).CORSRules?.[0]?.AllowedMethods).toEqual(["PUT"]);
     expect((await direct.send(new GetBucketLifecycleConfigurationCommand({ Bucket: "ext-config" }))).Rules?.[0]?.ID).toBe("tmp");
     expect((await direct.send(new GetBucketEncryptionCommand({ Bucket: "ext-config" }))).ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe("AES256");
@@ -149,7 +149,7 @@ describe.skipIf(!!motoMissing)("storage passed through to an external endpoint (
   });
 
   it("passes DynamoDB through, GSI included", async () => {
-    const client = new DynamoDBClient({ endpoint: stack.endpoint, region: "us-east-1", credentials });
+    const client = new DynamoDBClient(sdkConfig(stack.endpoint));
     const doc = DynamoDBDocumentClient.from(client);
     await createFacesTable(client, "ext-faces");
     await doc.send(new PutCommand({ TableName: "ext-faces", Item: { faceId: "f1", userSub: "u1", indexedAt: 1 } }));
@@ -166,7 +166,7 @@ describe.skipIf(!!motoMissing)("storage passed through to an external endpoint (
     const dataDir = mkdtempSync(join(tmpdir(), "rekognito-ext-"));
     try {
       const first = await startStack({ storageEndpoint: moto.endpoint, dataDir, ephemeral: false });
-      const c1 = new S3Client({ endpoint: first.endpoint, region: "us-east-1", forcePathStyle: true, credentials });
+      const c1 = new S3Client(s3Config(first.endpoint));
       await c1.send(new CreateBucketCommand({ Bucket: "ext-kept" }));
       await c1.send(new PutBucketNotificationConfigurationCommand({ Bucket: "ext-kept", NotificationConfiguration: { LambdaFunctionConfigurations: [{ Id: "k", LambdaFunctionArn: arn, Events: ["s3:ObjectCreated:Put"] }] } }));
       c1.destroy();
@@ -174,7 +174,7 @@ describe.skipIf(!!motoMissing)("storage passed through to an external endpoint (
       const second = await startStack({ storageEndpoint: moto.endpoint, dataDir, ephemeral: false });
       const seen: S3Notification[] = [];
       second.app.core.events.on("s3:notification", (n) => seen.push(n));
-      const c2 = new S3Client({ endpoint: second.endpoint, region: "us-east-1", forcePathStyle: true, credentials });
+      const c2 = new S3Client(s3Config(second.endpoint));
       await c2.send(new PutObjectCommand({ Bucket: "ext-kept", Key: "x", Body: "x" }));
       expect(seen.map((n) => n.configurationId)).toEqual(["k"]);
       c2.destroy();
@@ -190,13 +190,13 @@ describe("an external endpoint that does not answer", () => {
     const port = await freePort();
     const stack = await startStack({ storageEndpoint: `http://127.0.0.1:${port}` });
     try {
-      const s3 = new S3Client({ endpoint: stack.endpoint, region: "us-east-1", forcePathStyle: true, credentials, maxAttempts: 1 });
+      const s3 = new S3Client(s3Config(stack.endpoint, { maxAttempts: 1 }));
       const e = (await s3.send(new GetObjectCommand({ Bucket: "any-bucket", Key: "k" })).catch((x: unknown) => x)) as S3ServiceException;
       expect([e.name, e.$metadata.httpStatusCode]).toEqual(["ServiceUnavailable", 503]);
       expect(e.message).toContain(`127.0.0.1:${port}`);
       const head = (await s3.send(new HeadBucketCommand({ Bucket: "any-bucket" })).catch((x: unknown) => x)) as S3ServiceException;
       expect(head.$metadata.httpStatusCode).toBe(503);
-      const ddb = new DynamoDBClient({ endpoint: stack.endpoint, region: "us-east-1", credentials, maxAttempts: 1 });
+      const ddb = new DynamoDBClient(sdkConfig(stack.endpoint, { maxAttempts: 1 }));
       const d = (await ddb.send(new ListTablesCommand({})).catch((x: unknown) => x)) as Error & { $metadata: { httpStatusCode: number } };
       expect([d.name, d.$metadata.httpStatusCode]).toEqual(["ServiceUnavailable", 503]);
       s3.destroy();
@@ -233,7 +233,7 @@ describe("an external endpoint that refuses Lambda destinations it cannot see (L
     try {
       const events: S3Notification[] = [];
       stack.app.core.events.on("s3:notification", (n) => events.push(n));
-      const s3 = new S3Client({ endpoint: stack.endpoint, region: "us-east-1", forcePathStyle: true, credentials });
+      const s3 = new S3Client(s3Config(stack.endpoint));
       await s3.send(new CreateBucketCommand({ Bucket: "ls-bucket" }));
       const arn = "arn:aws:lambda:us-east-1:000000000000:function:index-faces";
       await s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: "ls-bucket", NotificationConfiguration: { LambdaFunctionConfigurations: [{ Id: "n", LambdaFunctionArn: arn, Events: ["s3:ObjectCreated:*"] }] } }));

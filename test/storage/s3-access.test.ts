@@ -23,7 +23,8 @@ import { request as httpRequest } from "node:http";
 import { signedHeaders } from "../support/sign.js";
 import { startStack, type Stack } from "../../server/stack.js";
 import { motoUnavailable, startMoto, type Moto } from "../support/moto.js";
-import { failure as failureOf } from "./helpers.js";
+import { failure as failureOf } from "../support/failure.js";
+import { anonymousS3, s3Config } from "../support/clients.js";
 
 /**
  * Who may do what in S3, through the SDK as a user's code does it: a signed client (the
@@ -32,7 +33,6 @@ import { failure as failureOf } from "./helpers.js";
  * moto (--storage-endpoint), where rekognito authorizes before forwarding.
  */
 
-const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 const failure = (promise: Promise<unknown>) => failureOf(promise, S3ServiceException);
 
 const motoMissing = motoUnavailable();
@@ -63,9 +63,9 @@ for (const mode of ["embedded", "moto"] as const) {
     beforeAll(async () => {
       if (mode === "moto") moto = await startMoto();
       stack = await startStack(moto ? { storageEndpoint: moto.endpoint } : {});
-      s3 = new S3Client({ endpoint: stack.endpoint, region: "us-east-1", forcePathStyle: true, credentials });
+      s3 = new S3Client(s3Config(stack.endpoint));
       // The unmodified SDK with a signer that signs nothing: requests go out with no Authorization.
-      anonymous = new S3Client({ endpoint: stack.endpoint, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: "", secretAccessKey: "" }, signer: { sign: async (request) => request } });
+      anonymous = anonymousS3(stack.endpoint);
     }, 30_000);
     afterAll(async () => {
       s3?.destroy();
@@ -260,8 +260,8 @@ describe("S3 access under --accept-any-credentials (acceptAnyCredentials)", () =
   let anonymous: S3Client;
   beforeAll(async () => {
     stack = await startStack({ acceptAnyCredentials: true });
-    s3 = new S3Client({ endpoint: stack.endpoint, region: "us-east-1", forcePathStyle: true, credentials });
-    anonymous = new S3Client({ endpoint: stack.endpoint, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: "", secretAccessKey: "" }, signer: { sign: async (request) => request } });
+    s3 = new S3Client(s3Config(stack.endpoint));
+    anonymous = anonymousS3(stack.endpoint);
   });
   afterAll(async () => {
     s3.destroy();

@@ -1,4 +1,5 @@
-import { failure as failureOf, signedFetch } from "./helpers.js";
+import { failure as failureOf } from "../support/failure.js";
+import { signedFetch } from "../support/sign.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -36,13 +37,13 @@ import {
 } from "@aws-sdk/client-s3";
 import { startStack, type Stack } from "../../server/stack.js";
 import { ManualClock } from "../../server/core/clock.js";
+import { s3Config } from "../support/clients.js";
 
-const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 const DAY = 86_400_000;
 
 const failure = (promise: Promise<unknown>) => failureOf(promise, S3ServiceException);
 
-const client = (stack: Stack) => new S3Client({ endpoint: stack.endpoint, region: "us-east-1", credentials, forcePathStyle: true });
+const client = (stack: Stack) => new S3Client(s3Config(stack.endpoint));
 
 /** The template's deny-insecure-transport policy, for one bucket (S3 refuses a Resource outside it). */
 const policyFor = (bucket: string) =>

@@ -1,4 +1,5 @@
-import { failure as failureOf, signedFetch } from "./helpers.js";
+import { failure as failureOf } from "../support/failure.js";
+import { signedFetch } from "../support/sign.js";
 import { signedHeaders } from "../support/sign.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
@@ -38,8 +39,8 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { startStack, type Stack } from "../../server/stack.js";
 import { ManualClock } from "../../server/core/clock.js";
 import type { S3Notification } from "../../server/core/events.js";
+import { s3Config } from "../support/clients.js";
 
-const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 const md5 = (b: Buffer) => createHash("md5").update(b).digest("hex");
 
 function pattern(size: number, seed = 1): Buffer {
@@ -63,7 +64,7 @@ describe("S3 (embedded engine) through the AWS SDK", () => {
   beforeAll(async () => {
     stack = await startStack({ clock });
     stack.app.core.events.on("s3:notification", (n) => notifications.push(n));
-    s3 = new S3Client({ endpoint: stack.endpoint, region: "us-east-1", forcePathStyle: true, credentials });
+    s3 = new S3Client(s3Config(stack.endpoint));
     await s3.send(new CreateBucketCommand({ Bucket: "photos" }));
   });
   afterAll(async () => {
@@ -73,7 +74,7 @@ describe("S3 (embedded engine) through the AWS SDK", () => {
 
   describe("buckets", () => {
     it("creates, lists, heads and deletes buckets; the region comes from the request", async () => {
-      const eu = new S3Client({ endpoint: stack.endpoint, region: "eu-west-1", forcePathStyle: true, credentials });
+      const eu = new S3Client(s3Config(stack.endpoint, { region: "eu-west-1" }));
       await eu.send(new CreateBucketCommand({ Bucket: "euro-bucket", CreateBucketConfiguration: { LocationConstraint: "eu-west-1" } }));
       const head = await s3.send(new HeadBucketCommand({ Bucket: "euro-bucket" }));
       expect(head.BucketRegion).toBe("eu-west-1");
@@ -448,7 +449,7 @@ describe("S3 (embedded engine) through the AWS SDK", () => {
     });
 
     it("raises it for presigned PUTs too, and for the bucket's region", async () => {
-      const eu = new S3Client({ endpoint: stack.endpoint, region: "eu-central-1", forcePathStyle: true, credentials });
+      const eu = new S3Client(s3Config(stack.endpoint, { region: "eu-central-1" }));
       await eu.send(new CreateBucketCommand({ Bucket: "eu-uploads", CreateBucketConfiguration: { LocationConstraint: "eu-central-1" } }));
       await eu.send(
         new PutBucketNotificationConfigurationCommand({
@@ -489,7 +490,7 @@ describe("S3 (embedded engine) through the AWS SDK", () => {
   it("refuses a body over the stack's limit with S3's EntityTooLarge", async () => {
     const small = await startStack({ maxBodyBytes: 1024 });
     try {
-      const client = new S3Client({ endpoint: small.endpoint, region: "us-east-1", forcePathStyle: true, credentials, maxAttempts: 1 });
+      const client = new S3Client(s3Config(small.endpoint, { maxAttempts: 1 }));
       await client.send(new CreateBucketCommand({ Bucket: "tiny" }));
       const e = await failure(client.send(new PutObjectCommand({ Bucket: "tiny", Key: "big", Body: Buffer.alloc(4096) })));
       expect([e.name, e.$metadata.httpStatusCode]).toEqual(["EntityTooLarge", 400]);
@@ -532,7 +533,7 @@ describe("S3 persistence", () => {
     const dataDir = mkdtempSync(join(tmpdir(), "rekognito-s3-"));
     try {
       const first = await startStack({ dataDir, ephemeral: false });
-      const c1 = new S3Client({ endpoint: first.endpoint, region: "us-east-1", forcePathStyle: true, credentials });
+      const c1 = new S3Client(s3Config(first.endpoint));
       await c1.send(new CreateBucketCommand({ Bucket: "kept" }));
       const body = pattern(100_000, 9);
       await c1.send(new PutObjectCommand({ Bucket: "kept", Key: "a.bin", Body: body, Metadata: { who: "me" }, ContentType: "application/x-test" }));
@@ -552,7 +553,7 @@ describe("S3 persistence", () => {
       await first.close();
 
       const second = await startStack({ dataDir, ephemeral: false });
-      const c2 = new S3Client({ endpoint: second.endpoint, region: "us-east-1", forcePathStyle: true, credentials });
+      const c2 = new S3Client(s3Config(second.endpoint));
       // A multipart upload in progress survives too.
       await c2.send(new CompleteMultipartUploadCommand({ Bucket: "kept", Key: "multi.bin", UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
       expect(await (await c2.send(new GetObjectCommand({ Bucket: "kept", Key: "multi.bin" }))).Body!.transformToString()).toBe("only part");

@@ -1,11 +1,10 @@
-import { createHash, createHmac, type Hash, type Hmac } from "node:crypto";
-import { SignatureV4 } from "@smithy/signature-v4";
-
 /**
  * SigV4 for hand-made requests (the fuzz suite, protocol corners): the AWS SDK's own signer with
  * the well-known test pair, so a request is signed exactly as the SDK would sign it.
  */
-export const TEST_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
+import { createHash, createHmac, type Hash, type Hmac } from "node:crypto";
+import { SignatureV4 } from "@smithy/signature-v4";
+import { TEST_CREDENTIALS } from "./credentials.js";
 
 function bytes(data: unknown): Buffer {
   if (typeof data === "string") return Buffer.from(data, "utf8");
@@ -83,4 +82,19 @@ export async function signedHeaders(service: string, request: UnsignedRequest, r
     body,
   });
   return signed.headers as Record<string, string>;
+}
+
+/**
+ * fetch() signed with the test pair as the SDK signs (SigV4 for s3), for raw S3 requests that
+ * must come from the account rather than anonymously. `host` overrides the Host header
+ * (virtual-host style).
+ */
+export async function signedFetch(url: string, init: { method?: string; headers?: Record<string, string>; body?: string | Buffer; host?: string } = {}): Promise<Response> {
+  const u = new URL(url);
+  const query: Record<string, string> = {};
+  for (const [k, v] of u.searchParams) query[k] = v;
+  const host = init.host ?? u.host;
+  const headers = await signedHeaders("s3", { method: init.method ?? "GET", path: u.pathname, query, headers: init.headers ?? {}, body: init.body, host });
+  const body = typeof init.body === "string" || init.body === undefined ? init.body : new Uint8Array(init.body);
+  return fetch(url, { method: init.method ?? "GET", headers, body });
 }

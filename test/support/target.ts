@@ -101,4 +101,3 @@ export function onSharedDisk(reason: string) {
   };
 }
 
-export const testCredentials = { accessKeyId: "test", secretAccessKey: "test" };
