@@ -16,7 +16,10 @@ describe("README", () => {
     const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
     expect(readme).toContain("npm ci && npm start");
     expect(readme).toContain("npm test");
-    expect(pkg.scripts.start).toContain("server/cli.ts");
+    // npm start runs the CLI (compiled by npm ci's prepare, test/build covers the build itself).
+    expect(pkg.scripts.start).toBe("node bin/rekognito.js");
+    expect(readFileSync(new URL("../bin/rekognito.js", import.meta.url), "utf8")).toContain('compiledEntry("cli")');
+    expect(pkg.scripts.prepare).toContain("lib/build.js");
     expect(readFileSync(new URL("../.ci/run", import.meta.url), "utf8")).toMatch(/^npm test$/m);
   });
 });
