@@ -1,6 +1,6 @@
 import { endianness } from "node:os";
 import type { BoundingBox } from "../faces/engine.js";
-import type { Journal, Persistence } from "../core/persistence.js";
+import type { Journal, JournalRecord, Persistence } from "../core/persistence.js";
 import type { Logger } from "../core/logger.js";
 import type { KernelKind } from "./kernel.js";
 import { FaceVectors, MIN_POSITIVE_SIMILARITY, metricOfSpace, type SimilarityFn } from "./search.js";
@@ -56,13 +56,30 @@ export interface FaceMatchResult {
 
 export type { SimilarityFn };
 
-type JournalRecord =
+/** A change to Rekognition's state as the `rekognition` journal keeps it (server/core/persistence.ts: one shape for every journal). */
+type RekognitionChange = JournalRecord &
+  (
+    | { op: "create-collection"; accountId: string; region: string; collectionId: string; createdAt: number; seq: number; faceModelVersion: string; tags?: Record<string, string> }
+    | { op: "delete-collection"; accountId: string; region: string; collectionId: string }
+    /** One record per IndexFaces call (or per collection, compacted). */
+    | { op: "add-faces"; accountId: string; region: string; collectionId: string; faces: JournalFace[] }
+    | { op: "delete-faces"; accountId: string; region: string; collectionId: string; faceIds: string[] }
+  );
+
+/** A face as journalled: the StoredFace beside its embedding. */
+interface JournalFace extends StoredFace {
+  /** Float32 little-endian bytes, base64 (a quarter of the size of its numbers written out). */
+  embedding: string;
+}
+
+/** The records of data directories written before the one shape (`t`, one-letter keys). */
+type LegacyChange =
   | { t: "collection"; a: string; r: string; id: string; at: number; seq: number; v: string; tags?: Record<string, string> }
   | { t: "drop"; a: string; r: string; id: string }
-  | { t: "faces"; a: string; r: string; id: string; faces: JournalFace[] }
+  | { t: "faces"; a: string; r: string; id: string; faces: LegacyFace[] }
   | { t: "unfaces"; a: string; r: string; id: string; ids: string[] };
 
-interface JournalFace {
+interface LegacyFace {
   i: string;
   m: string;
   x?: string;
@@ -70,10 +87,40 @@ interface JournalFace {
   b: [number, number, number, number];
   c: number;
   v: string;
-  /** Embedding: float32 little-endian bytes, base64. */
   e: string;
-  /** The face's embedding space; absent in journals written before there was a model engine: "fixture". */
+  /** Absent in journals written before there was a model engine: "fixture". */
   s?: string;
+}
+
+/** A record as read from the journal, in today's shape; undefined for one no version wrote. */
+function readRekognitionChange(record: RekognitionChange | LegacyChange): RekognitionChange | undefined {
+  if ("op" in record) return record;
+  const scope = { accountId: record.a, region: record.r, collectionId: record.id };
+  switch (record.t) {
+    case "collection":
+      return { op: "create-collection", ...scope, createdAt: record.at, seq: record.seq, faceModelVersion: record.v, ...(record.tags ? { tags: record.tags } : {}) };
+    case "drop":
+      return { op: "delete-collection", ...scope };
+    case "faces":
+      return {
+        op: "add-faces",
+        ...scope,
+        faces: record.faces.map((f) => ({
+          faceId: f.i,
+          imageId: f.m,
+          ...(f.x !== undefined ? { externalImageId: f.x } : {}),
+          boundingBox: { Width: f.b[0], Height: f.b[1], Left: f.b[2], Top: f.b[3] },
+          confidence: f.c,
+          indexFacesModelVersion: f.v,
+          space: f.s ?? LEGACY_FACE_SPACE,
+          embedding: f.e,
+        })),
+      };
+    case "unfaces":
+      return { op: "delete-faces", ...scope, faceIds: record.ids };
+    default:
+      return undefined;
+  }
 }
 
 /** The space of faces journalled without one: they all came from the fixture engine. */
@@ -321,7 +368,7 @@ export interface NewFace {
 
 export class RekognitionStore {
   private readonly collections = new Map<string, CollectionState>();
-  private readonly journal: Journal<JournalRecord>;
+  private readonly journal: Journal<RekognitionChange | LegacyChange>;
   private nextSeq = 1;
 
   constructor(
@@ -329,7 +376,7 @@ export class RekognitionStore {
     private readonly logger?: Logger,
     private readonly options: StoreOptions = {},
   ) {
-    this.journal = persistence.journal<JournalRecord>("rekognition");
+    this.journal = persistence.journal<RekognitionChange | LegacyChange>("rekognition");
     this.replay();
   }
 
@@ -339,63 +386,58 @@ export class RekognitionStore {
 
   private replay(): void {
     let dead = 0;
+    let legacy = false;
     for (const record of this.journal.load()) {
-      if (record.t === "drop") {
-        const gone = this.collections.get(RekognitionStore.key(record.a, record.r, record.id));
+      const change = readRekognitionChange(record);
+      if (!change) continue;
+      legacy ||= change !== record;
+      if (change.op === "delete-collection") {
+        const gone = this.collections.get(RekognitionStore.key(change.accountId, change.region, change.collectionId));
         dead += 1 + (gone?.faces.size ?? 0);
-      } else if (record.t === "unfaces") {
-        dead += record.ids.length;
+      } else if (change.op === "delete-faces") {
+        dead += change.faceIds.length;
       }
-      this.apply(record);
+      this.apply(change);
     }
-    // Deleted faces and collections still take journal space: compact once they outweigh the live faces.
-    if (dead > 1000 && dead > this.stats().faces) this.compact();
+    // Deleted faces and collections still take journal space: compact once they outweigh the live
+    // faces. A journal holding records of the old shape is rewritten in today's, once.
+    if (legacy || (dead > 1000 && dead > this.stats().faces)) this.compact();
   }
 
-  private apply(record: JournalRecord): void {
-    const key = RekognitionStore.key(record.a, record.r, record.id);
-    switch (record.t) {
-      case "collection": {
+  private apply(change: RekognitionChange): void {
+    const key = RekognitionStore.key(change.accountId, change.region, change.collectionId);
+    switch (change.op) {
+      case "create-collection": {
         this.collections.set(key, {
           info: {
-            accountId: record.a,
-            region: record.r,
-            collectionId: record.id,
-            createdAt: record.at,
-            faceModelVersion: record.v,
-            seq: record.seq,
-            tags: record.tags ?? {},
+            accountId: change.accountId,
+            region: change.region,
+            collectionId: change.collectionId,
+            createdAt: change.createdAt,
+            faceModelVersion: change.faceModelVersion,
+            seq: change.seq,
+            tags: change.tags ?? {},
           },
           faces: new FaceIndex(this.options.kernel),
           byImage: new Map(),
         });
-        this.nextSeq = Math.max(this.nextSeq, record.seq + 1);
+        this.nextSeq = Math.max(this.nextSeq, change.seq + 1);
         return;
       }
-      case "drop":
+      case "delete-collection":
         this.collections.delete(key);
         return;
-      case "faces": {
+      case "add-faces": {
         const state = this.collections.get(key);
         if (!state) return;
-        for (const f of record.faces) {
-          const face: StoredFace = {
-            faceId: f.i,
-            imageId: f.m,
-            ...(f.x !== undefined ? { externalImageId: f.x } : {}),
-            boundingBox: { Width: f.b[0], Height: f.b[1], Left: f.b[2], Top: f.b[3] },
-            confidence: f.c,
-            indexFacesModelVersion: f.v,
-            space: f.s ?? LEGACY_FACE_SPACE,
-          };
-          this.insert(state, face, decodeEmbedding(f.e), record.faces.length <= 64);
-        }
+        // insert() keeps its own copy of the face's fields, never the parsed record.
+        for (const f of change.faces) this.insert(state, f, decodeEmbedding(f.embedding), change.faces.length <= 64);
         return;
       }
-      case "unfaces": {
+      case "delete-faces": {
         const state = this.collections.get(key);
         if (!state) return;
-        for (const id of record.ids) this.removeFace(state, id);
+        for (const id of change.faceIds) this.removeFace(state, id);
         return;
       }
     }
@@ -403,13 +445,14 @@ export class RekognitionStore {
 
   /** Rewrites the journal as the current state: one record per collection and per collection's faces. */
   compact(): void {
-    const records: JournalRecord[] = [];
+    const records: RekognitionChange[] = [];
     for (const state of [...this.collections.values()].sort((a, b) => a.info.seq - b.info.seq)) {
       const { info } = state;
-      records.push({ t: "collection", a: info.accountId, r: info.region, id: info.collectionId, at: info.createdAt, seq: info.seq, v: info.faceModelVersion, tags: info.tags });
+      const scope = { accountId: info.accountId, region: info.region, collectionId: info.collectionId };
+      records.push({ op: "create-collection", ...scope, createdAt: info.createdAt, seq: info.seq, faceModelVersion: info.faceModelVersion, tags: info.tags });
       const faces: JournalFace[] = [];
       for (const [face, embedding] of state.faces.entries()) faces.push(toJournalFace(face, embedding));
-      if (faces.length) records.push({ t: "faces", a: info.accountId, r: info.region, id: info.collectionId, faces });
+      if (faces.length) records.push({ op: "add-faces", ...scope, faces });
     }
     this.journal.rewrite(records);
     this.logger?.info(`rekognition: compacted the journal to ${records.length} records`);
@@ -450,7 +493,7 @@ export class RekognitionStore {
   /** Creates a collection; undefined when one of that id already exists in the account and region. */
   createCollection(accountId: string, region: string, collectionId: string, createdAt: number, tags: Record<string, string> = {}): CollectionInfo | undefined {
     if (this.state(accountId, region, collectionId)) return undefined;
-    const record: JournalRecord = { t: "collection", a: accountId, r: region, id: collectionId, at: createdAt, seq: this.nextSeq, v: FACE_MODEL_VERSION, tags };
+    const record: RekognitionChange = { op: "create-collection", accountId, region, collectionId, createdAt, seq: this.nextSeq, faceModelVersion: FACE_MODEL_VERSION, tags };
     this.journal.append(record);
     this.apply(record);
     return this.getCollection(accountId, region, collectionId);
@@ -459,7 +502,7 @@ export class RekognitionStore {
   /** Deletes a collection and its faces; false when it does not exist. */
   deleteCollection(accountId: string, region: string, collectionId: string): boolean {
     if (!this.state(accountId, region, collectionId)) return false;
-    const record: JournalRecord = { t: "drop", a: accountId, r: region, id: collectionId };
+    const record: RekognitionChange = { op: "delete-collection", accountId, region, collectionId };
     this.journal.append(record);
     this.apply(record);
     return true;
@@ -507,10 +550,10 @@ export class RekognitionStore {
       if (embeddings[i]!.length !== dim) throw new Error(`embedding of ${embeddings[i]!.length} values in a collection of ${dim}-value embeddings`);
     });
     this.journal.append({
-      t: "faces",
-      a: accountId,
-      r: region,
-      id: collectionId,
+      op: "add-faces",
+      accountId,
+      region,
+      collectionId,
       faces: faces.map((f, i) => toJournalFace(f.face, embeddings[i]!)),
     });
     faces.forEach((f, i) => this.insert(state, f.face, embeddings[i]!, faces.length <= 64));
@@ -521,7 +564,7 @@ export class RekognitionStore {
     const state = this.required(accountId, region, collectionId);
     const present = [...new Set(faceIds)].filter((id) => state.faces.has(id));
     if (!present.length) return [];
-    this.journal.append({ t: "unfaces", a: accountId, r: region, id: collectionId, ids: present });
+    this.journal.append({ op: "delete-faces", accountId, region, collectionId, faceIds: present });
     for (const id of present) this.removeFace(state, id);
     return present;
   }
@@ -580,13 +623,13 @@ export class RekognitionStore {
 function toJournalFace(face: StoredFace, embedding: Float32Array): JournalFace {
   const b = face.boundingBox;
   return {
-    i: face.faceId,
-    m: face.imageId,
-    ...(face.externalImageId !== undefined ? { x: face.externalImageId } : {}),
-    b: [b.Width, b.Height, b.Left, b.Top],
-    c: face.confidence,
-    v: face.indexFacesModelVersion,
-    e: encodeEmbedding(embedding),
-    ...(face.space !== undefined && face.space !== LEGACY_FACE_SPACE ? { s: face.space } : {}),
+    faceId: face.faceId,
+    imageId: face.imageId,
+    ...(face.externalImageId !== undefined ? { externalImageId: face.externalImageId } : {}),
+    boundingBox: { Width: b.Width, Height: b.Height, Left: b.Left, Top: b.Top },
+    confidence: face.confidence,
+    indexFacesModelVersion: face.indexFacesModelVersion,
+    space: face.space ?? LEGACY_FACE_SPACE,
+    embedding: encodeEmbedding(embedding),
   };
 }

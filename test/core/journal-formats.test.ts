@@ -11,13 +11,14 @@ import { MemoryLogger } from "../../server/core/logger.js";
 import { filePersistence } from "../../server/core/persistence.js";
 import type { CoreServices } from "../../server/core/services.js";
 import { Mailbox } from "../../server/cognito/mailbox.js";
+import { RekognitionStore } from "../../server/rekognition/store.js";
 import { CognitoStore } from "../../server/cognito/store.js";
 import { TimeToLiveStore } from "../../server/storage/dynamodb/ttl.js";
 import { createExternalS3 } from "../../server/storage/external/s3.js";
 import { S3Store } from "../../server/storage/s3/store.js";
 
 // Data directories outlive upgrades: journals written before every record had `op` (records
-// tagged `t`, deletions as "pool-", mail as bare messages) still load, and the stores that
+// tagged `t`, deletions as "pool-", mail as bare messages, faces in one-letter keys) still load, and the stores that
 // compact at start rewrite them in today's shape, which loads again.
 
 const dirs: string[] = [];
@@ -162,6 +163,48 @@ describe("journals written before the one record shape", () => {
       expect(ttl.get("gone"), pass).toBeUndefined();
       expect(records(dir, "dynamodb-ttl"), pass).toEqual([{ op: "put-ttl", table: "faces", specification: { AttributeName: "expiresAt", Enabled: true } }]);
     }
+  });
+
+  it("rekognition: collections, faces in one-letter keys, their deletions, then rewritten as op records", () => {
+    // Prepare: an old `rekognition` journal; embeddings are float32 little-endian bytes in base64.
+    const embedding = (seed: number) => Buffer.from(Float32Array.from({ length: 4 }, (_, i) => (seed + i) / 10).buffer).toString("base64");
+    const face = (i: string, m: string, extra: Record<string, unknown> = {}) => ({ i, m, b: [0.3, 0.4, 0.1, 0.2], c: 99.5, v: "7.0", e: embedding(i.length), ...extra });
+    const dir = dataDir({
+      rekognition: [
+        { t: "collection", a: "000000000000", r: "us-east-1", id: "faces", at: 1_000, seq: 1, v: "7.0", tags: { team: "login" } },
+        { t: "collection", a: "000000000000", r: "eu-west-1", id: "faces", at: 2_000, seq: 2, v: "7.0" },
+        { t: "collection", a: "000000000000", r: "us-east-1", id: "gone", at: 3_000, seq: 3, v: "7.0" },
+        // Faces journalled before there was a model engine carry no space: they are the fixture engine's.
+        { t: "faces", a: "000000000000", r: "us-east-1", id: "faces", faces: [face("f1", "img1", { x: "ana" }), face("f22", "img1"), face("f333", "img2", { s: "model" })] },
+        { t: "faces", a: "000000000000", r: "us-east-1", id: "gone", faces: [face("g1", "img3")] },
+        { t: "unfaces", a: "000000000000", r: "us-east-1", id: "faces", ids: ["f22"] },
+        { t: "drop", a: "000000000000", r: "us-east-1", id: "gone" },
+      ],
+    });
+
+    for (const pass of ["old shape", "rewritten"]) {
+      // Act: a store over the directory.
+      const store = new RekognitionStore(filePersistence(dir));
+      // Assess: what the old records said, and nothing they deleted.
+      expect(store.listCollections("000000000000", "us-east-1").map((c) => [c.collectionId, c.createdAt, c.tags]), pass).toEqual([["faces", 1_000, { team: "login" }]]);
+      expect(store.listCollections("000000000000", "eu-west-1").map((c) => c.seq), pass).toEqual([2]);
+      const faces = store.listFaces("000000000000", "us-east-1", "faces", undefined, 10).faces;
+      expect(faces.map((f) => [f.faceId, f.imageId, f.externalImageId, f.space]), pass).toEqual([
+        ["f1", "img1", "ana", "fixture"],
+        ["f333", "img2", undefined, "model"],
+      ]);
+      expect(faces[0]!.boundingBox, pass).toEqual({ Width: 0.3, Height: 0.4, Left: 0.1, Top: 0.2 });
+      expect(Array.from(store.getEmbedding("000000000000", "us-east-1", "faces", "f1")!), pass).toEqual(Array.from(Float32Array.from([0.2, 0.3, 0.4, 0.5])));
+      expect(store.facesOfImage("000000000000", "us-east-1", "faces", "img1", "ana").map((f) => f.faceId), pass).toEqual(["f1"]);
+      // A collection created now follows the old ones in ListCollections' order.
+      if (pass === "rewritten") {
+        store.createCollection("000000000000", "us-east-1", "new", 4_000);
+        expect(store.listCollections("000000000000", "us-east-1").map((c) => c.collectionId)).toEqual(["faces", "new"]);
+      }
+      expect(records(dir, "rekognition").every((r) => typeof r.op === "string" && !("t" in r)), pass).toBe(true);
+    }
+    // The rewritten journal names its fields in full.
+    expect(records(dir, "rekognition")[1]).toMatchObject({ op: "add-faces", accountId: "000000000000", region: "us-east-1", collectionId: "faces", faces: [{ faceId: "f1", externalImageId: "ana", space: "fixture" }, { faceId: "f333" }] });
   });
 
   it("s3-external: the regions, notification configurations and policies kept of an endpoint's buckets", async () => {

@@ -134,12 +134,14 @@ describe("face spaces never mix", () => {
     await h.client.send(new IndexFacesCommand({ CollectionId: "c", Image: bytesOf(modelImage), ExternalImageId: "model" }));
     await h.close();
 
-    // Fixture faces are journalled as before the model engine existed (no "s"); a record of
-    // such an old journal, appended by hand, loads as a fixture face.
+    // Each face is journalled with its space; a record of a journal written before the model
+    // engine existed (the old one-letter shape, no "s"), appended by hand, loads as a fixture face.
     const journal = join(dir, readdir(dir));
     const lines = readFileSync(journal, "utf8").trim().split("\n").map((l) => JSON.parse(l));
-    const oldFace = { ...lines.find((l) => l.t === "faces" && !l.faces[0].s).faces[0], i: "00000000-0000-4000-8000-0000000000aa", x: "old" };
-    expect(oldFace.s).toBeUndefined();
+    const fixtureFace = lines.find((l) => l.op === "add-faces" && l.faces[0].space === "fixture").faces[0];
+    expect(lines.find((l) => l.op === "add-faces" && l.faces[0].space === "model")).toBeDefined();
+    const b = fixtureFace.boundingBox;
+    const oldFace = { i: "00000000-0000-4000-8000-0000000000aa", m: fixtureFace.imageId, x: "old", b: [b.Width, b.Height, b.Left, b.Top], c: fixtureFace.confidence, v: fixtureFace.indexFacesModelVersion, e: fixtureFace.embedding };
     appendFileSync(journal, `${JSON.stringify({ t: "faces", a: "123456789012", r: "us-east-1", id: "c", faces: [oldFace] })}\n`);
 
     h = await startRekognition({ dataDir: dir, engine });

@@ -79,7 +79,7 @@ describe("RekognitionStore", () => {
     const v = next();
     first.addFaces("a", "us-east-1", "c", [newFace(1, v), newFace(2, next())]);
     first.deleteFaces("a", "us-east-1", "c", [faceId(2)]);
-    appendFileSync(join(dir, "rekognition.jsonl"), '{"t":"faces","a":"a","r":"us-e');
+    appendFileSync(join(dir, "rekognition.jsonl"), '{"op":"add-faces","accountId":"a","region":"us-e');
     const second = new RekognitionStore(filePersistence(dir));
     expect(second.getCollection("a", "us-east-1", "c")).toMatchObject({ createdAt: 1_000, faceModelVersion: "7.0" });
     expect(second.listFaces("a", "us-east-1", "c", undefined, 10).faces.map((f) => f.faceId)).toEqual([faceId(1)]);
