@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { strToU8, zipSync } from "fflate";
 import { afterAll, describe, expect, it } from "vitest";
-import { unpackZip } from "./code.js";
+import { unpackZip } from "../../server/lambda/code.js";
 
 /**
  * The package reader reads what real zip tools write, not only what fflate writes: zip64

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 
-let lambda: typeof import("./index.js");
+let lambda: typeof import("../../../lambdas/verify-auth-challenge/index.js");
 beforeAll(async () => {
   Object.assign(process.env, { COLLECTION_ID: "c", FACES_TABLE: "f", CHALLENGES_TABLE: "ch", SIGN_IN_BUCKET: "s", AWS_REGION: "us-east-1" });
-  lambda = await import("./index.js");
+  lambda = await import("../../../lambdas/verify-auth-challenge/index.js");
 });
 
 describe("verify-auth-challenge", () => {

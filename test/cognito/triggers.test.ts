@@ -1,16 +1,16 @@
-import { cryptoKeys } from "../core/keys.js";
+import { cryptoKeys } from "../../server/core/keys.js";
 import { describe, expect, it } from "vitest";
-import { ManualClock } from "../core/clock.js";
-import { StackEvents } from "../core/events.js";
-import { seededIds } from "../core/ids.js";
-import { silentLogger } from "../core/logger.js";
-import { ephemeralPersistence } from "../core/persistence.js";
-import type { CoreServices } from "../core/services.js";
-import type { InvokeResult, LambdaInvoker } from "../lambda/types.js";
-import { AwsError } from "../protocol/errors.js";
-import { AuthSessions } from "./sessions.js";
-import type { PoolRecord } from "./store.js";
-import { Triggers } from "./triggers/invoker.js";
+import { ManualClock } from "../../server/core/clock.js";
+import { StackEvents } from "../../server/core/events.js";
+import { seededIds } from "../../server/core/ids.js";
+import { silentLogger } from "../../server/core/logger.js";
+import { ephemeralPersistence } from "../../server/core/persistence.js";
+import type { CoreServices } from "../../server/core/services.js";
+import type { InvokeResult, LambdaInvoker } from "../../server/lambda/types.js";
+import { AwsError } from "../../server/protocol/errors.js";
+import { AuthSessions } from "../../server/cognito/sessions.js";
+import type { PoolRecord } from "../../server/cognito/store.js";
+import { Triggers } from "../../server/cognito/triggers/invoker.js";
 
 /** Unit tests with an in-process fake Lambda: how each kind of trigger fault reaches the caller. */
 const clock = new ManualClock();

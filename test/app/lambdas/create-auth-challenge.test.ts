@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 
-let lambda: typeof import("./index.js");
+let lambda: typeof import("../../../lambdas/create-auth-challenge/index.js");
 beforeAll(async () => {
   Object.assign(process.env, {
     DOCUMENTS_BUCKET: "d",
@@ -10,7 +10,7 @@ beforeAll(async () => {
     SENDER_EMAIL: "no-reply@example.com",
     AWS_REGION: "us-east-1",
   });
-  lambda = await import("./index.js");
+  lambda = await import("../../../lambdas/create-auth-challenge/index.js");
 });
 
 describe("create-auth-challenge", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decide } from "./index.js";
+import { decide } from "../../../lambdas/define-auth-challenge/index.js";
 
 const round = (challengeResult: boolean, challengeName = "CUSTOM_CHALLENGE") =>
   ({ challengeName, challengeResult, challengeMetadata: "FACE:x" }) as never;

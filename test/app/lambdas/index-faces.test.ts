@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 
-let lambda: typeof import("./index.js");
+let lambda: typeof import("../../../lambdas/index-faces/index.js");
 beforeAll(async () => {
   Object.assign(process.env, { COLLECTION_ID: "c", FACES_TABLE: "f", AWS_REGION: "us-east-1" });
-  lambda = await import("./index.js");
+  lambda = await import("../../../lambdas/index-faces/index.js");
 });
 
 describe("index-faces", () => {
