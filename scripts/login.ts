@@ -11,7 +11,7 @@
  */
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
-import { FaceLoginClient, mailCount, mailedCode, type Answered, type Challenge } from "../server/stack/face-login-client.js";
+import { FaceLoginClient, mailCount, mailedCode, type Answered, type Challenge } from "../server/face-login/face-login-client.js";
 
 // This runs on Node 20: the SDK's notice that its 2027 releases need Node 22 would land in the
 // middle of the steps printed below, and says nothing about the sign-in.

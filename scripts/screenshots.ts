@@ -9,9 +9,9 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { startStack } from "../server/stack.js";
-import { provisionTemplate } from "../server/stack/provision.js";
-import { enrol, readPersonas } from "../server/stack/seed.js";
-import { FaceLoginClient } from "../server/stack/face-login-client.js";
+import { provisionTemplate } from "../server/provisioning/provision.js";
+import { enrol, readPersonas } from "../server/face-login/seed.js";
+import { FaceLoginClient } from "../server/face-login/face-login-client.js";
 import { browserMissing, openBrowser } from "../test/web/browser.js";
 import { writeCameraFile } from "../test/web/camera.js";
 

@@ -192,7 +192,7 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
   components.push(cognito);
   // SESv2 SendEmail lands in that mailbox too.
   components.push(registerSes(fastify, { core, mailbox: cognito.services.mailbox }));
-  // What provisionTemplate (server/stack/provision.ts) made, listed in health.
+  // What provisionTemplate (server/provisioning/provision.ts) made, listed in health.
   const resources: Record<string, string> = {};
   // The face-login web app at / (for a browser) and the console at /_rekognito/.
   components.push(createConsole(fastify, { core, cognito, rekognition, lambda, objects: s3, resources }));

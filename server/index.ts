@@ -6,5 +6,5 @@ export type { StackControl, ResetResult, RestoreResult, ClockState, SeedResult, 
 export { seededIds, cryptoIds, type IdGenerator } from "./core/ids.js";
 export { cryptoKeys, type KeyGenerator } from "./core/keys.js";
 export { MemoryLogger, silentLogger, consoleLogger, type Logger } from "./core/logger.js";
-export { provisionTemplate, type FaceLoginResources } from "./stack/provision.js";
+export { provisionTemplate, type FaceLoginResources } from "./provisioning/provision.js";
 export { fixtureImages, fixtureImage, fixturePersonas, readFixture, type FixtureImage, type FixturePersona } from "./faces/fixtures.js";

@@ -22,7 +22,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { LambdaClient } from "@aws-sdk/client-lambda";
-import type { FaceLoginResources } from "../server/stack/provision.js";
+import type { FaceLoginResources } from "../server/provisioning/provision.js";
 import { RekognitoControl } from "../server/control/client.js";
 import type { ClockState, ResetResult, RestoreResult, SeedResult, SnapshotMeta } from "../server/control/index.js";
 

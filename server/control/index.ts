@@ -9,8 +9,8 @@ import { filePersistence, temporaryState, type Persistence, type TemporaryState 
 import { createFaceEngine } from "../faces/composed-engine.js";
 import type { FaceEngine } from "../faces/engine.js";
 import type { LambdaService } from "../lambda/index.js";
-import { DEFAULT_TEMPLATE, provisionTemplate, type FaceLoginResources } from "../stack/provision.js";
-import { DEFAULT_MANIFEST, enrol, enrolmentClient, readPersonas, seedPersonas, type EnrolOutcome } from "../stack/seed.js";
+import { DEFAULT_TEMPLATE, provisionTemplate, type FaceLoginResources } from "../provisioning/provision.js";
+import { DEFAULT_MANIFEST, enrol, enrolmentClient, readPersonas, seedPersonas, type EnrolOutcome } from "../face-login/seed.js";
 import { DEFAULT_DEADLINE_MS, DynaliteEngine } from "../storage/dynamodb/engine.js";
 import { VERSION } from "../version.js";
 import { dumpTables, restoreTables } from "./dynamodb-state.js";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Amplify } from "aws-amplify";
 import { confirmSignIn, fetchAuthSession, signIn, signOut, signUp } from "aws-amplify/auth";
-import { mailCount, mailedCode, randomPassword } from "../../server/stack/face-login-client.js";
+import { mailCount, mailedCode, randomPassword } from "../../server/face-login/face-login-client.js";
 import { fixtureOfKind, photo, readPersonas, startApp, usedAppReason, type AppUnderTest } from "./helpers.js";
 
 /**

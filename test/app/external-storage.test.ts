@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { startStack } from "../../server/stack.js";
-import { provisionTemplate } from "../../server/stack/provision.js";
+import { provisionTemplate } from "../../server/provisioning/provision.js";
 import { type TestTarget } from "../support/target.js";
 import { motoUnavailable, startMoto, type Moto } from "../support/moto.js";
 import { clientsFor, enrol, photo, readPersonas, signIn, type AppUnderTest } from "./helpers.js";

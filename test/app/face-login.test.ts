@@ -3,7 +3,7 @@ import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ListFacesCommand } from "@aws-sdk/client-rekognition";
 import { NotAuthorizedException } from "@aws-sdk/client-cognito-identity-provider";
-import { mailCount, mailedCode } from "../../server/stack/face-login-client.js";
+import { mailCount, mailedCode } from "../../server/face-login/face-login-client.js";
 import { afterBackgroundLambdas, claimsOf, enrol, faceRound, fixtureOfKind, idTokenVerifier, photo, readPersonas, signIn, startApp, usedAppReason, type AppUnderTest } from "./helpers.js";
 
 /**
@@ -54,7 +54,7 @@ describe("provisioning", () => {
 
   it("is idempotent: provisioning again finds the same resources", async () => {
     if (!app.target.stack) return;
-    const { provisionTemplate } = await import("../../server/stack/provision.js");
+    const { provisionTemplate } = await import("../../server/provisioning/provision.js");
     expect(await provisionTemplate(app.target.stack)).toEqual(app.resources);
   });
 });

@@ -17,7 +17,7 @@ import { CognitoIdentityProviderClient, DescribeUserPoolClientCommand, DescribeU
 import { DescribeCollectionCommand, RekognitionClient } from "@aws-sdk/client-rekognition";
 import { startStack, type Stack } from "../../server/stack.js";
 import { MemoryLogger } from "../../server/core/logger.js";
-import { provisionTemplate, type FaceLoginResources } from "../../server/stack/provision.js";
+import { provisionTemplate, type FaceLoginResources } from "../../server/provisioning/provision.js";
 import { sdkConfig } from "../support/clients.js";
 
 // template.yaml provisioned into a stack as `npm start` does it: every resource's settings read

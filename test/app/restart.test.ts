@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { listenStack, type Stack } from "../../server/stack.js";
 import { silentLogger } from "../../server/core/logger.js";
-import { provisionTemplate, type FaceLoginResources } from "../../server/stack/provision.js";
-import { seedPersonas } from "../../server/stack/seed.js";
+import { provisionTemplate, type FaceLoginResources } from "../../server/provisioning/provision.js";
+import { seedPersonas } from "../../server/face-login/seed.js";
 import { clientsFor, claimsOf, photo, readPersonas, signIn, stopStorage, storageOptions } from "./helpers.js";
 
 /**

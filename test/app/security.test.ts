@@ -5,7 +5,7 @@ import { GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { ListFacesCommand } from "@aws-sdk/client-rekognition";
 import { InitiateAuthCommand, NotAuthorizedException, RespondToAuthChallengeCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { ManualClock } from "../../server/core/clock.js";
-import { mailCount, mailedCode, type Challenge } from "../../server/stack/face-login-client.js";
+import { mailCount, mailedCode, type Challenge } from "../../server/face-login/face-login-client.js";
 import { controlOf, inProcessOnly, movesClock } from "../support/target.js";
 import { afterBackgroundLambdas, claimsOf, enrol, faceRound, fixtureOfKind, idTokenVerifier, photo, readPersonas, signIn, startApp, usedAppReason, type AppUnderTest } from "./helpers.js";
 import { anonymousS3 } from "../support/clients.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { readTemplate, creationOrder } from "../../server/stack/template.js";
+import { readTemplate, creationOrder } from "../../server/provisioning/template.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 

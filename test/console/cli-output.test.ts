@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CognitoIdentityProviderClient, InitiateAuthCommand, SignUpCommand } from "@aws-sdk/client-cognito-identity-provider";
-import { randomPassword } from "../../server/stack/face-login-client.js";
+import { randomPassword } from "../../server/face-login/face-login-client.js";
 import { freePort } from "../support/net.js";
 import { s3Config, sdkConfig } from "../support/clients.js";
 

@@ -6,7 +6,7 @@ import { CreateFunctionCommand, InvokeCommand, LambdaClient } from "@aws-sdk/cli
 import { zipSync, strToU8 } from "fflate";
 import { parseAmplifyConfig } from "aws-amplify/utils";
 import type { Trace, TraceSummary } from "../../server/core/traces.js";
-import { mailCount, mailedCode } from "../../server/stack/face-login-client.js";
+import { mailCount, mailedCode } from "../../server/face-login/face-login-client.js";
 import { enrol, readPersonas, signIn, startLocalApp, type AppUnderTest } from "../app/helpers.js";
 import { sdkConfig } from "../support/clients.js";
 

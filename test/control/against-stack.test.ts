@@ -3,7 +3,7 @@ import { AdminGetUserCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { ManualClock } from "../../server/core/clock.js";
 import { connectRekognito, type RunningRekognito } from "../../testcontainers/index.js";
 import { photo, readPersonas, startApp, type AppUnderTest } from "../app/helpers.js";
-import { mailCount } from "../../server/stack/face-login-client.js";
+import { mailCount } from "../../server/face-login/face-login-client.js";
 import { movesClock, runId } from "../support/target.js";
 
 /**

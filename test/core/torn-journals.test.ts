@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { MemoryLogger } from "../../server/core/logger.js";
 import { filePersistence } from "../../server/core/persistence.js";
 import { fixtureImages, readFixture } from "../../server/faces/fixtures.js";
-import { provisionTemplate } from "../../server/stack/provision.js";
+import { provisionTemplate } from "../../server/provisioning/provision.js";
 import { startStack, type Stack } from "../../server/stack.js";
 import { sdkConfig } from "../support/clients.js";
 

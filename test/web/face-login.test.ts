@@ -4,7 +4,7 @@ import { DetectFacesCommand } from "@aws-sdk/client-rekognition";
 import type { Page } from "playwright-core";
 import { modelPackagesMissing } from "../../server/faces/model.js";
 import type { RekognitionService } from "../../server/rekognition/index.js";
-import { mailCount, mailedCode } from "../../server/stack/face-login-client.js";
+import { mailCount, mailedCode } from "../../server/face-login/face-login-client.js";
 import { enrol, readPersonas, startLocalApp, type AppUnderTest } from "../app/helpers.js";
 import { missingPhotos, readPhoto } from "../faces/photos.js";
 import { browserMissing, openBrowser, type Browser } from "./browser.js";

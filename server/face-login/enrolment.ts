@@ -1,4 +1,4 @@
-import { StackCallError, type StackClient } from "./client.js";
+import { StackCallError, type StackClient } from "../provisioning/client.js";
 import { challengeOf, contentTypeOf, randomPassword, type Answered, type Challenge, type Mail } from "./challenge.js";
 
 /**

@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
-import { stackClient, type StackTarget } from "./client.js";
+import { stackClient, type StackTarget } from "../provisioning/client.js";
 import { EnrolmentClient } from "./enrolment.js";
 import { newestCode, type Answered, type Challenge, type Mail } from "./challenge.js";
-import type { FaceLoginResources } from "./provision.js";
+import type { FaceLoginResources } from "../provisioning/provision.js";
 
 export const DEFAULT_MANIFEST = resolvePath(dirname(fileURLToPath(import.meta.url)), "../../fixtures/faces/manifest.json");
 
