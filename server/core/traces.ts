@@ -15,7 +15,7 @@ import type { Clock } from "./clock.js";
  *
  * How the pieces find their trace:
  *   - Cognito's flow opens a sign-in trace at InitiateAuth and carries its id in the sign-in's
- *     session to RespondToAuthChallenge (server/cognito/authFlow.ts).
+ *     session to RespondToAuthChallenge (server/cognito/flows/customAuth.ts).
  *   - A trigger's invocation gets a link to its step; the Lambda runner gives every invocation
  *     an X-Ray trace header (`_X_AMZN_TRACE_ID` in the function's environment, as AWS Lambda
  *     sets it), which the AWS SDK inside the function sends back as `X-Amzn-Trace-Id` with each
