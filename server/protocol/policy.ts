@@ -351,7 +351,7 @@ export interface GatewayRoutes {
   claimsS3(request: FastifyRequest): boolean;
 }
 
-/** S3's routes (server/storage/s3/http.ts registerS3Routes): path style and the service root. */
+/** S3's routes (rest-xml.ts registerS3Routes): path style and the service root. */
 const S3_ROUTES = new Set(["/", "/:bucket", "/:bucket/*"]);
 
 /**
