@@ -105,6 +105,11 @@ export class FunctionRegistry {
   get size(): number {
     return this.functions.size;
   }
+
+  /** Whether a function or one of its versions uses the layer version (its files stay while one does). */
+  usesLayer(arn: string): boolean {
+    return this.list().some((fn) => fn.layers?.includes(arn) || fn.versions?.some((v) => v.layers?.includes(arn)));
+  }
 }
 
 /** A published layer version (PublishLayerVersion), unpacked under the lambda data directory. */

@@ -1,123 +1,149 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { S3Notification } from "../core/events.js";
-import { systemClock, type Clock } from "../core/clock.js";
 import type { CoreServices, StackComponent } from "../core/services.js";
-import { loadModel } from "../protocol/model.js";
-import { addPermission } from "./actions/AddPermission.js";
-import { createAlias } from "./actions/CreateAlias.js";
-import { createFunction } from "./actions/CreateFunction.js";
-import { deleteAlias } from "./actions/DeleteAlias.js";
-import { deleteFunction } from "./actions/DeleteFunction.js";
-import { deleteFunctionConcurrency } from "./actions/DeleteFunctionConcurrency.js";
-import { deleteLayerVersion } from "./actions/DeleteLayerVersion.js";
-import { getAlias } from "./actions/GetAlias.js";
-import { getFunction } from "./actions/GetFunction.js";
-import { getFunctionConcurrency } from "./actions/GetFunctionConcurrency.js";
-import { getFunctionConfiguration } from "./actions/GetFunctionConfiguration.js";
-import { getLayerVersion } from "./actions/GetLayerVersion.js";
-import { getLayerVersionByArn } from "./actions/GetLayerVersionByArn.js";
-import { getPolicy } from "./actions/GetPolicy.js";
-import { invoke } from "./actions/Invoke.js";
-import { listAliases } from "./actions/ListAliases.js";
-import { listFunctions } from "./actions/ListFunctions.js";
-import { listLayerVersions } from "./actions/ListLayerVersions.js";
-import { listLayers } from "./actions/ListLayers.js";
-import { listVersionsByFunction } from "./actions/ListVersionsByFunction.js";
-import { publishLayerVersion } from "./actions/PublishLayerVersion.js";
-import { publishVersion } from "./actions/PublishVersion.js";
-import { putFunctionConcurrency } from "./actions/PutFunctionConcurrency.js";
-import { removePermission } from "./actions/RemovePermission.js";
-import { updateAlias } from "./actions/UpdateAlias.js";
-import { updateFunctionCode } from "./actions/UpdateFunctionCode.js";
-import { updateFunctionConfiguration } from "./actions/UpdateFunctionConfiguration.js";
-import { LambdaBackend, MAX_ASYNC_PAYLOAD, MAX_SYNC_PAYLOAD, type LambdaBackendOptions } from "./backend.js";
-import { MAX_CODE_REQUEST_BYTES } from "./code.js";
-import { LambdaErrors } from "./errors.js";
-import { registerRestService, type RestAction } from "./rest.js";
-import { registerCodeRoute } from "./routes.js";
-import type { InvokeResult, LambdaInvoker } from "./types.js";
 import { s3EventOf, type TraceLink } from "../core/traces.js";
+import { loadModel } from "../protocol/model.js";
+import { AddPermission } from "./actions/AddPermission.js";
+import { CreateAlias } from "./actions/CreateAlias.js";
+import { CreateFunction } from "./actions/CreateFunction.js";
+import { DeleteAlias } from "./actions/DeleteAlias.js";
+import { DeleteFunction } from "./actions/DeleteFunction.js";
+import { DeleteFunctionConcurrency } from "./actions/DeleteFunctionConcurrency.js";
+import { DeleteLayerVersion } from "./actions/DeleteLayerVersion.js";
+import { GetAlias } from "./actions/GetAlias.js";
+import { GetFunction } from "./actions/GetFunction.js";
+import { GetFunctionConcurrency } from "./actions/GetFunctionConcurrency.js";
+import { GetFunctionConfiguration } from "./actions/GetFunctionConfiguration.js";
+import { GetLayerVersion } from "./actions/GetLayerVersion.js";
+import { GetLayerVersionByArn } from "./actions/GetLayerVersionByArn.js";
+import { GetPolicy } from "./actions/GetPolicy.js";
+import { Invoke } from "./actions/Invoke.js";
+import { ListAliases } from "./actions/ListAliases.js";
+import { ListFunctions } from "./actions/ListFunctions.js";
+import { ListLayerVersions } from "./actions/ListLayerVersions.js";
+import { ListLayers } from "./actions/ListLayers.js";
+import { ListVersionsByFunction } from "./actions/ListVersionsByFunction.js";
+import { PublishLayerVersion } from "./actions/PublishLayerVersion.js";
+import { PublishVersion } from "./actions/PublishVersion.js";
+import { PutFunctionConcurrency } from "./actions/PutFunctionConcurrency.js";
+import { RemovePermission } from "./actions/RemovePermission.js";
+import { UpdateAlias } from "./actions/UpdateAlias.js";
+import { UpdateFunctionCode } from "./actions/UpdateFunctionCode.js";
+import { UpdateFunctionConfiguration } from "./actions/UpdateFunctionConfiguration.js";
+import { MAX_CODE_REQUEST_BYTES, removeDirectory } from "./code.js";
+import { ConfigurationChecks } from "./configuration-checks.js";
+import { FunctionConfigurations } from "./configurations.js";
+import { EnvironmentSpecs } from "./environment-specs.js";
+import { LambdaErrors } from "./errors.js";
+import { FunctionRegistry, type StoredFunction } from "./functions.js";
+import { Invocations } from "./invocations.js";
+import { Layers } from "./layers.js";
+import { MAX_ASYNC_PAYLOAD, MAX_SYNC_PAYLOAD } from "./limits.js";
+import { createRunner, type LambdaOptions } from "./options.js";
+import { PackageUrls } from "./package-urls.js";
+import { Packages } from "./packages.js";
+import { registerRestService, type RestAction } from "./rest.js";
+import { defaultPython } from "./runtimes.js";
+import type { Runner, RunOutcome } from "./runner.js";
+import type { LambdaActionFactory, LambdaServices, ImplementedOperation } from "./services.js";
+import { Targets, type Target } from "./targets.js";
+import type { InvokeResult, LambdaInvoker } from "./types.js";
+import { Versions } from "./versions.js";
 
 export type { InvokeResult, LambdaInvoker } from "./types.js";
+export type { LambdaServices, ImplementedOperation } from "./services.js";
 export { HOT_RELOAD_BUCKET } from "./code.js";
-export { SUPPORTED_RUNTIMES, DEFAULT_IDLE_SECONDS, defaultMaxEnvironments, type LambdaBackendOptions } from "./backend.js";
+export { SUPPORTED_RUNTIMES } from "./runtimes.js";
+export { DEFAULT_IDLE_SECONDS, defaultMaxEnvironments, type LambdaOptions } from "./options.js";
+/** The name server/app.ts knows LambdaOptions by. */
+export type { LambdaOptions as LambdaBackendOptions } from "./options.js";
 
-/** The Lambda actions rekognito implements; every other operation of the model answers NotImplementedException. */
-export type LambdaActionName =
-  | "AddPermission"
-  | "CreateAlias"
-  | "CreateFunction"
-  | "DeleteAlias"
-  | "DeleteFunction"
-  | "DeleteFunctionConcurrency"
-  | "DeleteLayerVersion"
-  | "GetAlias"
-  | "GetFunction"
-  | "GetFunctionConcurrency"
-  | "GetFunctionConfiguration"
-  | "GetLayerVersion"
-  | "GetLayerVersionByArn"
-  | "GetPolicy"
-  | "Invoke"
-  | "ListAliases"
-  | "ListFunctions"
-  | "ListLayerVersions"
-  | "ListLayers"
-  | "ListVersionsByFunction"
-  | "PublishLayerVersion"
-  | "PublishVersion"
-  | "PutFunctionConcurrency"
-  | "RemovePermission"
-  | "UpdateAlias"
-  | "UpdateFunctionCode"
-  | "UpdateFunctionConfiguration";
+/** The Lambda actions rekognito implements, one file each under actions/; every other operation of the model answers NotImplementedException. */
+export const lambdaActions = {
+  AddPermission,
+  CreateAlias,
+  CreateFunction,
+  DeleteAlias,
+  DeleteFunction,
+  DeleteFunctionConcurrency,
+  DeleteLayerVersion,
+  GetAlias,
+  GetFunction,
+  GetFunctionConcurrency,
+  GetFunctionConfiguration,
+  GetLayerVersion,
+  GetLayerVersionByArn,
+  GetPolicy,
+  Invoke,
+  ListAliases,
+  ListFunctions,
+  ListLayerVersions,
+  ListLayers,
+  ListVersionsByFunction,
+  PublishLayerVersion,
+  PublishVersion,
+  PutFunctionConcurrency,
+  RemovePermission,
+  UpdateAlias,
+  UpdateFunctionCode,
+  UpdateFunctionConfiguration,
+} satisfies Record<ImplementedOperation, LambdaActionFactory>;
 
-/** `clock`: the stack's, for presigned package URLs (the default only serves listing the actions). */
-export function lambdaActions(backend: LambdaBackend, clock: Clock = systemClock): Record<LambdaActionName, RestAction> {
-  return {
-    AddPermission: addPermission(backend),
-    CreateAlias: createAlias(backend),
-    CreateFunction: createFunction(backend),
-    DeleteAlias: deleteAlias(backend),
-    DeleteFunction: deleteFunction(backend),
-    DeleteFunctionConcurrency: deleteFunctionConcurrency(backend),
-    DeleteLayerVersion: deleteLayerVersion(backend),
-    GetAlias: getAlias(backend),
-    GetFunction: getFunction(backend, clock),
-    GetFunctionConcurrency: getFunctionConcurrency(backend),
-    GetFunctionConfiguration: getFunctionConfiguration(backend),
-    GetLayerVersion: getLayerVersion(backend, clock),
-    GetLayerVersionByArn: getLayerVersionByArn(backend, clock),
-    GetPolicy: getPolicy(backend),
-    Invoke: invoke(backend),
-    ListAliases: listAliases(backend),
-    ListFunctions: listFunctions(backend),
-    ListLayerVersions: listLayerVersions(backend),
-    ListLayers: listLayers(backend),
-    ListVersionsByFunction: listVersionsByFunction(backend),
-    PublishLayerVersion: publishLayerVersion(backend, clock),
-    PublishVersion: publishVersion(backend),
-    PutFunctionConcurrency: putFunctionConcurrency(backend),
-    RemovePermission: removePermission(backend),
-    UpdateAlias: updateAlias(backend),
-    UpdateFunctionCode: updateFunctionCode(backend),
-    UpdateFunctionConfiguration: updateFunctionConfiguration(backend),
-  };
+/**
+ * What the console, the control plane and tests read of the service beyond its API: the
+ * deployed functions, the execution environments, and running a function directly.
+ */
+export interface LambdaInternals {
+  readonly registry: FunctionRegistry;
+  readonly runner: Runner;
+  require(nameOrArn: string, region?: string, qualifier?: string): StoredFunction;
+  run: Invocations["run"];
 }
 
 /** The Lambda service of the stack: its REST API, its runner, and what other services invoke. */
 export interface LambdaService extends LambdaInvoker, StackComponent {
-  readonly backend: LambdaBackend;
+  readonly backend: LambdaInternals;
   /** Resolves when every asynchronous (Event, S3) invocation started so far has finished. */
   drain(): Promise<void>;
 }
 
-export function createLambda(core: CoreServices, fastify: FastifyInstance, options: LambdaBackendOptions = {}): LambdaService {
-  const backend = new LambdaBackend(core, options);
+export function createLambda(core: CoreServices, fastify: FastifyInstance, options: LambdaOptions = {}): LambdaService {
+  // Where zip packages are unpacked: the data directory's lambda/, or a temporary directory removed at close.
+  const dir = core.persistence.directory("lambda");
+  const codeRoot = dir ?? mkdtempSync(join(tmpdir(), "rekognito-lambda-"));
+  const functions = new FunctionRegistry(core.persistence.journal("lambda-functions"));
+  const layers = new Layers(core, codeRoot);
+  // Signs Code.Location URLs (a fresh key per stack: a URL outlives neither it nor its expiry).
+  const packageUrls = new PackageUrls(core.ids.bytes(32), codeRoot, core.clock);
+  const python = options.python ?? defaultPython();
+  const runner = createRunner(core, options);
+  const specs = new EnvironmentSpecs({ codeRoot, layers, python, endpoint: () => core.endpoint() });
+  const targets = new Targets(functions, core.accountId, core.defaultRegion);
+  const invocations = new Invocations(core, runner, specs, targets);
+  const services: LambdaServices = {
+    functions,
+    targets,
+    checks: new ConfigurationChecks(layers, python),
+    packages: new Packages(codeRoot, core),
+    packageUrls,
+    configurations: new FunctionConfigurations(layers),
+    versions: new Versions(functions, core.clock, core.ids),
+    layers,
+    invocations,
+    runner,
+    specs,
+    clock: core.clock,
+    ids: core.ids,
+  };
+  const actions = Object.fromEntries(Object.entries(lambdaActions).map(([name, factory]) => [name, factory(services)])) as Record<ImplementedOperation, RestAction>;
+
   registerRestService(fastify, {
     name: "lambda",
     model: loadModel("lambda"),
-    actions: lambdaActions(backend, core.clock),
+    actions,
     blobPayloads: { Invoke: "Payload" },
     bodyLimits: { Invoke: MAX_SYNC_PAYLOAD, CreateFunction: MAX_CODE_REQUEST_BYTES, UpdateFunctionCode: MAX_CODE_REQUEST_BYTES, PublishLayerVersion: MAX_CODE_REQUEST_BYTES },
     tooLarge: (operation, limit, headers) => {
@@ -131,32 +157,38 @@ export function createLambda(core: CoreServices, fastify: FastifyInstance, optio
     accountId: core.accountId,
     defaultRegion: core.defaultRegion,
   });
-  registerCodeRoute(fastify, backend, core.clock);
+  packageUrls.register(fastify);
 
   const onNotification = (notification: S3Notification) => {
     if (notification.targetType !== "lambda") return;
-    let target;
+    let target: Target;
     try {
       // A function ARN, or a version's or an alias's (qualified).
-      target = backend.resolve(notification.targetArn, undefined, undefined, { route: true });
+      target = targets.resolve(notification.targetArn, undefined, undefined, { route: true });
     } catch {
       core.logger.warn(`[lambda] S3 notification ${notification.configurationId} targets ${notification.targetArn}, which does not exist`);
       return;
     }
-    backend.invokeAsync(target, JSON.stringify(notification.event), "S3 notification", core.traces?.s3Event(s3EventOf(notification)));
+    invocations.invokeAsync(target, JSON.stringify(notification.event), "S3 notification", core.traces?.s3Event(s3EventOf(notification)));
   };
   core.events.on("s3:notification", onNotification);
 
   return {
     name: "lambda",
-    backend,
-    invoke: (nameOrArn: string, payload: unknown, opts?: { timeoutMs?: number; trace?: TraceLink }): Promise<InvokeResult> => backend.invoke(nameOrArn, payload, opts),
-    exists: (nameOrArn: string) => backend.exists(nameOrArn),
-    drain: () => backend.drain(),
-    health: () => ({ functions: backend.registry.size, environments: backend.runner.stats() }),
+    backend: {
+      registry: functions,
+      runner,
+      require: (nameOrArn, region, qualifier) => targets.require(nameOrArn, region, qualifier),
+      run: (target: Target | StoredFunction, payload: string, opts?: Parameters<Invocations["run"]>[2]): Promise<RunOutcome & { requestId: string }> => invocations.run(target, payload, opts),
+    },
+    invoke: (nameOrArn: string, payload: unknown, opts?: { timeoutMs?: number; trace?: TraceLink }): Promise<InvokeResult> => invocations.invoke(nameOrArn, payload, opts),
+    exists: (nameOrArn: string) => invocations.exists(nameOrArn),
+    drain: () => invocations.drain(),
+    health: () => ({ functions: functions.size, environments: runner.stats() }),
     close: async () => {
       core.events.off("s3:notification", onNotification);
-      await backend.close();
+      await runner.close();
+      if (dir === null) removeDirectory(codeRoot);
     },
   };
 }

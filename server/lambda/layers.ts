@@ -11,6 +11,17 @@ export const MAX_LAYERS = 5;
 
 const LAYER_ARN = /^arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):(\d{12}):layer:([a-zA-Z0-9-_]+):(\d+)$/;
 
+/** A layer's name from its name or its unversioned ARN (both are accepted as LayerName). */
+export function layerName(nameOrArn: string): string {
+  const m = /^arn:[a-zA-Z0-9-]+:lambda:[a-z0-9-]+:\d{12}:layer:([a-zA-Z0-9-_]+)$/.exec(nameOrArn);
+  return m ? m[1]! : nameOrArn;
+}
+
+/** A layer version that a filter on runtime and architecture keeps (ListLayers, ListLayerVersions). */
+export function matches(version: StoredLayerVersion, runtime?: string, architecture?: string): boolean {
+  return (runtime === undefined || version.compatibleRuntimes.includes(runtime)) && (architecture === undefined || version.compatibleArchitectures.includes(architecture));
+}
+
 /** AWS's CreatedDate of a layer version: 2024-01-01T12:00:00.000+0000 */
 function created(ms: number): string {
   return new Date(ms).toISOString().replace("Z", "+0000");

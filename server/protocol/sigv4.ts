@@ -41,7 +41,7 @@ export interface Credential {
 
 /**
  * Known by default: the pair every local-AWS guide uses (`test`/`test`, also what rekognito's
- * Lambda runner hands its functions: server/lambda/backend.ts), and AWS's documentation example.
+ * Lambda runner hands its functions: server/lambda/environment-specs.ts), and AWS's documentation example.
  */
 export const WELL_KNOWN_CREDENTIALS: readonly Credential[] = [
   { accessKeyId: "test", secretAccessKey: "test" },

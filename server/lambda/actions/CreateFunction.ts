@@ -1,24 +1,57 @@
 import type { CreateFunctionRequest, FunctionConfiguration } from "@aws-sdk/client-lambda";
-import type { LambdaBackend } from "../backend.js";
 import { LambdaErrors } from "../errors.js";
+import type { StoredFunction, StoredVersion } from "../functions.js";
+import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS } from "../limits.js";
+import { parseFunctionName } from "../names.js";
 import type { RestRequestContext } from "../rest.js";
+import type { LambdaServices } from "../services.js";
 
 /** ZipFile arrives as base64 text in the JSON body. */
-type Input = Omit<CreateFunctionRequest, "Code"> & { Code: NonNullable<CreateFunctionRequest["Code"]> & { ZipFile?: string } };
+type Input = Omit<CreateFunctionRequest, "Code"> & { Code: Omit<NonNullable<CreateFunctionRequest["Code"]>, "ZipFile"> & { ZipFile?: string } };
 
-export const createFunction =
-  (backend: LambdaBackend) =>
+/** A function from a deployment package (ZipFile or S3; the hot-reload bucket runs a local folder in place). */
+export const CreateFunction =
+  ({ functions, targets, checks, packages, versions, configurations, specs, clock, ids }: Pick<
+    LambdaServices,
+    "functions" | "targets" | "checks" | "packages" | "versions" | "configurations" | "specs" | "clock" | "ids"
+  >) =>
   async (input: Input, ctx: RestRequestContext): Promise<FunctionConfiguration> => {
-    const parsed = backend.parseName(input.FunctionName!);
+    const parsed = parseFunctionName(input.FunctionName!);
     if (parsed.qualifier !== undefined) throw LambdaErrors.invalidParameter("Unsupported function name with qualifier.");
-    const fn = await backend.createFunction(parsed.name, ctx.region, {
-      ...input,
-      Code: input.Code as never,
-      Environment: input.Environment as never,
-      FileSystemConfigs: input.FileSystemConfigs,
-      Publish: input.Publish,
-    });
+    const { name } = parsed;
+    if (functions.get(name)) throw LambdaErrors.functionExists(name);
+    const config = { ...input, Environment: input.Environment as { Variables?: Record<string, string> } | undefined };
+    checks.check(config);
+    if (!input.Runtime || !input.Handler) {
+      throw LambdaErrors.invalidParameter("Runtime and Handler are mandatory parameters for functions created with deployment packages.");
+    }
+    const revisionId = ids.uuid();
+    const code = await packages.install(name, revisionId, input.Code);
+    let fn: StoredFunction = {
+      name,
+      arn: targets.arnOf(name, ctx.region),
+      region: ctx.region,
+      runtime: input.Runtime,
+      role: input.Role ?? "",
+      handler: input.Handler,
+      description: input.Description ?? "",
+      timeout: input.Timeout ?? DEFAULT_TIMEOUT_SECONDS,
+      memorySize: input.MemorySize ?? DEFAULT_MEMORY_MB,
+      environment: { ...(config.Environment?.Variables ?? {}) },
+      architectures: input.Architectures ?? ["x86_64"],
+      codeSha256: code.sha256,
+      codeSize: code.size,
+      lastModified: clock.now(),
+      revisionId,
+      code: code.source,
+      ...(input.Layers?.length ? { layers: [...input.Layers] } : {}),
+      policy: [],
+      tags: { ...(input.Tags ?? {}) },
+    };
+    functions.put(fn);
     // With Publish, AWS answers the version it published ("Version": "1").
-    const version = input.Publish ? (fn.versions?.[fn.versions.length - 1] ?? null) : null;
-    return backend.configuration(fn, version);
+    let version: StoredVersion | null = null;
+    if (input.Publish) ({ fn, version } = versions.publish(fn, ""));
+    specs.prepare(fn);
+    return configurations.of(fn, version);
   };

@@ -1,10 +1,17 @@
 import type { DeleteAliasRequest } from "@aws-sdk/client-lambda";
-import type { LambdaBackend } from "../backend.js";
 import { RestReply, type RestRequestContext } from "../rest.js";
+import type { LambdaServices } from "../services.js";
 
-export const deleteAlias =
-  (backend: LambdaBackend) =>
+/** Deletes an alias and its resource policy; one that does not exist succeeds, as on AWS (204). */
+export const DeleteAlias =
+  ({ functions, targets }: Pick<LambdaServices, "functions" | "targets">) =>
   (input: DeleteAliasRequest, ctx: RestRequestContext): RestReply => {
-    backend.deleteAlias(input.FunctionName!, ctx.region, input.Name!);
+    const fn = targets.require(input.FunctionName!, ctx.region);
+    const name = input.Name!;
+    if (fn.aliases?.some((a) => a.name === name)) {
+      const policies = { ...(fn.qualifiedPolicies ?? {}) };
+      delete policies[name];
+      functions.put({ ...fn, aliases: fn.aliases.filter((a) => a.name !== name), qualifiedPolicies: policies });
+    }
     return new RestReply(204, {}, null);
   };

@@ -1,10 +1,11 @@
 import type { DeleteFunctionConcurrencyRequest } from "@aws-sdk/client-lambda";
-import type { LambdaBackend } from "../backend.js";
 import { RestReply, type RestRequestContext } from "../rest.js";
+import type { LambdaServices } from "../services.js";
 
-export const deleteFunctionConcurrency =
-  (backend: LambdaBackend) =>
+export const DeleteFunctionConcurrency =
+  ({ functions, targets }: Pick<LambdaServices, "functions" | "targets">) =>
   (input: DeleteFunctionConcurrencyRequest, ctx: RestRequestContext): RestReply => {
-    backend.deleteConcurrency(input.FunctionName!, ctx.region);
+    const { reservedConcurrency: _, ...rest } = targets.require(input.FunctionName!, ctx.region);
+    functions.put(rest);
     return new RestReply(204, {}, null);
   };

@@ -1,11 +1,12 @@
 import type { DeleteLayerVersionRequest } from "@aws-sdk/client-lambda";
-import type { LambdaBackend } from "../backend.js";
+import { layerName } from "../layers.js";
 import { RestReply } from "../rest.js";
-import { layerName } from "./GetLayerVersion.js";
+import type { LambdaServices } from "../services.js";
 
-export const deleteLayerVersion =
-  (backend: LambdaBackend) =>
+/** Deletes a layer version; functions using it keep it, as on AWS. */
+export const DeleteLayerVersion =
+  ({ functions, layers }: Pick<LambdaServices, "functions" | "layers">) =>
   (input: DeleteLayerVersionRequest): RestReply => {
-    backend.layers.delete(layerName(input.LayerName!), Number(input.VersionNumber), (arn) => backend.layerInUse(arn));
+    layers.delete(layerName(input.LayerName!), Number(input.VersionNumber), (arn) => functions.usesLayer(arn));
     return new RestReply(204, {}, null);
   };

@@ -1,11 +1,11 @@
 import type { GetFunctionConcurrencyRequest, GetFunctionConcurrencyResponse } from "@aws-sdk/client-lambda";
-import type { LambdaBackend } from "../backend.js";
 import type { RestRequestContext } from "../rest.js";
+import type { LambdaServices } from "../services.js";
 
-export const getFunctionConcurrency =
-  (backend: LambdaBackend) =>
+export const GetFunctionConcurrency =
+  ({ targets }: Pick<LambdaServices, "targets">) =>
   (input: GetFunctionConcurrencyRequest, ctx: RestRequestContext): GetFunctionConcurrencyResponse => {
-    const reserved = backend.getConcurrency(input.FunctionName!, ctx.region);
+    const reserved = targets.require(input.FunctionName!, ctx.region).reservedConcurrency;
     // No reservation: AWS answers an empty object.
     return reserved === undefined ? {} : { ReservedConcurrentExecutions: reserved };
   };

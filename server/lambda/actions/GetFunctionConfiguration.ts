@@ -1,8 +1,8 @@
 import type { FunctionConfiguration, GetFunctionConfigurationRequest } from "@aws-sdk/client-lambda";
-import type { LambdaBackend } from "../backend.js";
 import type { RestRequestContext } from "../rest.js";
+import type { LambdaServices } from "../services.js";
 
-export const getFunctionConfiguration =
-  (backend: LambdaBackend) =>
+export const GetFunctionConfiguration =
+  ({ targets, configurations }: Pick<LambdaServices, "targets" | "configurations">) =>
   (input: GetFunctionConfigurationRequest, ctx: RestRequestContext): FunctionConfiguration =>
-    backend.configurationOf(backend.resolve(input.FunctionName!, ctx.region, input.Qualifier));
+    configurations.ofTarget(targets.resolve(input.FunctionName!, ctx.region, input.Qualifier));

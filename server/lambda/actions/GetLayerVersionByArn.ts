@@ -1,14 +1,13 @@
 import type { GetLayerVersionByArnRequest, GetLayerVersionResponse } from "@aws-sdk/client-lambda";
-import type { Clock } from "../../core/clock.js";
-import type { LambdaBackend } from "../backend.js";
 import { LambdaErrors } from "../errors.js";
 import type { RestRequestContext } from "../rest.js";
-import { codeLocation } from "../routes.js";
+import type { LambdaServices } from "../services.js";
 
-export const getLayerVersionByArn =
-  (backend: LambdaBackend, clock: Clock) =>
+/** GET /2018-10-31/layers?find=LayerVersion&Arn=… (the same path as ListLayers, told apart by `find`). */
+export const GetLayerVersionByArn =
+  ({ layers, packageUrls }: Pick<LambdaServices, "layers" | "packageUrls">) =>
   (input: GetLayerVersionByArnRequest, ctx: RestRequestContext): GetLayerVersionResponse => {
-    const found = backend.layers.byArn(input.Arn!);
+    const found = layers.byArn(input.Arn!);
     if (!found) throw LambdaErrors.resourceNotFound();
-    return backend.layers.output(found.layer, found.version, codeLocation(ctx.baseUrl, backend, clock, found.version.zipPath));
+    return layers.output(found.layer, found.version, packageUrls.location(ctx.baseUrl, found.version.zipPath));
   };

@@ -1,13 +1,15 @@
 import type { GetPolicyRequest, GetPolicyResponse } from "@aws-sdk/client-lambda";
-import type { LambdaBackend } from "../backend.js";
 import { LambdaErrors } from "../errors.js";
+import { policyOf } from "../permissions.js";
 import type { RestRequestContext } from "../rest.js";
+import type { LambdaServices } from "../services.js";
 
-export const getPolicy =
-  (backend: LambdaBackend) =>
+/** The resource policy of a function, version or alias; none is ResourceNotFoundException, as on AWS. */
+export const GetPolicy =
+  ({ targets }: Pick<LambdaServices, "targets">) =>
   (input: GetPolicyRequest, ctx: RestRequestContext): GetPolicyResponse => {
-    const target = backend.resolve(input.FunctionName!, ctx.region, input.Qualifier);
-    const statements = backend.policyOf(target.fn, target.qualifier);
+    const target = targets.resolve(input.FunctionName!, ctx.region, input.Qualifier);
+    const statements = policyOf(target.fn, target.qualifier);
     if (!statements.length) throw LambdaErrors.policyNotFound();
     return {
       Policy: JSON.stringify({ Version: "2012-10-17", Id: "default", Statement: statements }),

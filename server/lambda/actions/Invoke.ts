@@ -1,8 +1,9 @@
 import type { InvocationRequest } from "@aws-sdk/client-lambda";
-import { MAX_ASYNC_PAYLOAD, MAX_SYNC_PAYLOAD, type LambdaBackend } from "../backend.js";
-import { TAIL_BYTES } from "../logs.js";
 import { LambdaErrors } from "../errors.js";
+import { MAX_ASYNC_PAYLOAD, MAX_SYNC_PAYLOAD } from "../limits.js";
+import { TAIL_BYTES } from "../logs.js";
 import { RestReply, type RestRequestContext } from "../rest.js";
+import type { LambdaServices } from "../services.js";
 
 /** Payload arrives as the raw HTTP body. */
 type Input = Omit<InvocationRequest, "Payload"> & { Payload: Buffer };
@@ -10,12 +11,16 @@ type Input = Omit<InvocationRequest, "Payload"> & { Payload: Buffer };
 /** Errors whose payload AWS sends without a trace (the runtime, not the handler, failed). */
 const NO_TRACE = new Set(["Sandbox.Timedout", "Runtime.ExitError", "Runtime.OutOfMemory", "Function.ResponseSizeTooLarge", "Runtime.InvalidEntrypoint"]);
 
-export const invoke =
-  (backend: LambdaBackend) =>
+/**
+ * Runs a function: RequestResponse waits for its answer (a function error is still a 200, with
+ * X-Amz-Function-Error), Event runs it in the background (202), DryRun only checks (204).
+ */
+export const Invoke =
+  ({ targets, invocations }: Pick<LambdaServices, "targets" | "invocations">) =>
   async (input: Input, ctx: RestRequestContext): Promise<RestReply> => {
     const type = input.InvocationType ?? "RequestResponse";
     // A version, an alias (its routing decides the version) or $LATEST.
-    const target = backend.resolve(input.FunctionName!, ctx.region, input.Qualifier, { route: type !== "DryRun" });
+    const target = targets.resolve(input.FunctionName!, ctx.region, input.Qualifier, { route: type !== "DryRun" });
     if (type === "Event" && input.Payload.length > MAX_ASYNC_PAYLOAD) throw LambdaErrors.eventTooLarge(input.Payload.length, MAX_ASYNC_PAYLOAD);
     if (input.Payload.length > MAX_SYNC_PAYLOAD) throw LambdaErrors.requestTooLarge(MAX_SYNC_PAYLOAD, "InvokeFunction");
     const text = input.Payload.length ? input.Payload.toString("utf8") : "{}";
@@ -26,7 +31,7 @@ export const invoke =
     }
     if (type === "DryRun") return new RestReply(204, {}, null);
     if (type === "Event") {
-      backend.invokeAsync(target, text, "Event");
+      invocations.invokeAsync(target, text, "Event");
       return new RestReply(202, {}, null);
     }
     let clientContext: unknown;
@@ -37,7 +42,7 @@ export const invoke =
         throw LambdaErrors.invalidRequestContent("Client context must be a valid Base64-encoded JSON object.");
       }
     }
-    const outcome = await backend.run(target, text, { clientContext });
+    const outcome = await invocations.run(target, text, { clientContext });
     if (!outcome.ok && outcome.throttled) throw LambdaErrors.throttled();
     const headers: Record<string, string> = {
       "content-type": "application/json",

@@ -1,18 +1,18 @@
 import type { FunctionConfiguration, ListFunctionsRequest, ListFunctionsResponse } from "@aws-sdk/client-lambda";
-import type { LambdaBackend } from "../backend.js";
 import { LambdaErrors } from "../errors.js";
+import type { LambdaServices } from "../services.js";
 
 /** AWS's default page size for ListFunctions. */
 const DEFAULT_PAGE = 50;
 
-export const listFunctions =
-  (backend: LambdaBackend) =>
+export const ListFunctions =
+  ({ functions, configurations }: Pick<LambdaServices, "functions" | "configurations">) =>
   (input: ListFunctionsRequest): ListFunctionsResponse => {
     if (input.FunctionVersion !== undefined && input.FunctionVersion !== "ALL") {
       throw LambdaErrors.invalidParameter("Invalid value for FunctionVersion: only ALL is supported.");
     }
     // FunctionVersion=ALL lists every published version too, after its $LATEST.
-    const all: FunctionConfiguration[] = backend.registry.list().flatMap((fn) => (input.FunctionVersion === "ALL" ? backend.versionsOf(fn) : [backend.configuration(fn)]));
+    const all: FunctionConfiguration[] = functions.list().flatMap((fn) => (input.FunctionVersion === "ALL" ? configurations.versions(fn) : [configurations.of(fn)]));
     const keyOf = (c: FunctionConfiguration) => `${c.FunctionName}\u0000${c.Version === "$LATEST" ? "" : String(c.Version).padStart(12, "0")}`;
     let start = 0;
     if (input.Marker) {

@@ -1,14 +1,14 @@
 import type { ListVersionsByFunctionRequest, ListVersionsByFunctionResponse } from "@aws-sdk/client-lambda";
-import type { LambdaBackend } from "../backend.js";
 import type { RestRequestContext } from "../rest.js";
+import type { LambdaServices } from "../services.js";
 
 /** AWS's default page size for ListVersionsByFunction. */
 const DEFAULT_PAGE = 50;
 
-export const listVersionsByFunction =
-  (backend: LambdaBackend) =>
+export const ListVersionsByFunction =
+  ({ targets, configurations }: Pick<LambdaServices, "targets" | "configurations">) =>
   (input: ListVersionsByFunctionRequest, ctx: RestRequestContext): ListVersionsByFunctionResponse => {
-    const all = backend.versionsOf(backend.require(input.FunctionName!, ctx.region));
+    const all = configurations.versions(targets.require(input.FunctionName!, ctx.region));
     const start = input.Marker ? Math.max(0, Number(Buffer.from(input.Marker, "base64url").toString("utf8")) || 0) : 0;
     const size = input.MaxItems ?? DEFAULT_PAGE;
     const out: ListVersionsByFunctionResponse = { Versions: all.slice(start, start + size) };

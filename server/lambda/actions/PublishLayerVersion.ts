@@ -1,16 +1,14 @@
 import type { PublishLayerVersionRequest, PublishLayerVersionResponse } from "@aws-sdk/client-lambda";
-import type { Clock } from "../../core/clock.js";
-import type { LambdaBackend } from "../backend.js";
 import { LambdaErrors } from "../errors.js";
+import { layerName } from "../layers.js";
 import type { RestRequestContext } from "../rest.js";
-import { codeLocation } from "../routes.js";
-import { layerName } from "./GetLayerVersion.js";
+import type { LambdaServices } from "../services.js";
 
 /** Content.ZipFile arrives as base64 text in the JSON body. */
 type Input = Omit<PublishLayerVersionRequest, "Content"> & { Content: { ZipFile?: string; S3Bucket?: string; S3Key?: string; S3ObjectVersion?: string } };
 
-export const publishLayerVersion =
-  (backend: LambdaBackend, clock: Clock) =>
+export const PublishLayerVersion =
+  ({ layers, packages, packageUrls }: Pick<LambdaServices, "layers" | "packages" | "packageUrls">) =>
   async (input: Input, ctx: RestRequestContext): Promise<PublishLayerVersionResponse> => {
     const content = input.Content ?? {};
     if (content.ZipFile === undefined && !(content.S3Bucket && content.S3Key)) {
@@ -19,12 +17,12 @@ export const publishLayerVersion =
     if (content.ZipFile !== undefined && (content.S3Bucket || content.S3Key)) {
       throw LambdaErrors.invalidParameter("Please do not provide other LayerContent parameters when providing a ZipFile.");
     }
-    const zip = await backend.packageBytes(content);
-    const { layer, version } = await backend.layers.publish(
+    const zip = await packages.bytes(content);
+    const { layer, version } = await layers.publish(
       layerName(input.LayerName!),
       ctx.region,
       { Description: input.Description, CompatibleRuntimes: input.CompatibleRuntimes, CompatibleArchitectures: input.CompatibleArchitectures, LicenseInfo: input.LicenseInfo },
       zip,
     );
-    return backend.layers.output(layer, version, codeLocation(ctx.baseUrl, backend, clock, version.zipPath));
+    return layers.output(layer, version, packageUrls.location(ctx.baseUrl, version.zipPath));
   };

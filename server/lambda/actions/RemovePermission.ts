@@ -1,10 +1,24 @@
 import type { RemovePermissionRequest } from "@aws-sdk/client-lambda";
-import type { LambdaBackend } from "../backend.js";
+import { checkRevision } from "../configuration-checks.js";
+import { LambdaErrors } from "../errors.js";
+import { policyOf } from "../permissions.js";
 import { RestReply, type RestRequestContext } from "../rest.js";
+import type { LambdaServices } from "../services.js";
 
-export const removePermission =
-  (backend: LambdaBackend) =>
+/** Removes a statement from the resource policy of a function, version or alias. */
+export const RemovePermission =
+  ({ functions, targets, ids }: Pick<LambdaServices, "functions" | "targets" | "ids">) =>
   (input: RemovePermissionRequest, ctx: RestRequestContext): RestReply => {
-    backend.removePermission(input.FunctionName!, ctx.region, input.StatementId!, input.Qualifier, input.RevisionId);
+    const target = targets.resolve(input.FunctionName!, ctx.region, input.Qualifier);
+    const fn = target.fn;
+    checkRevision(fn, input.RevisionId);
+    const statementId = input.StatementId!;
+    const q = target.qualifier === "$LATEST" ? undefined : target.qualifier;
+    const existing = policyOf(fn, q);
+    if (!existing.some((s) => s.Sid === statementId)) throw LambdaErrors.statementNotFound(statementId, fn.arn);
+    const rest = existing.filter((s) => s.Sid !== statementId);
+    const next = ids.uuid();
+    if (q) functions.put({ ...fn, qualifiedPolicies: { ...(fn.qualifiedPolicies ?? {}), [q]: rest }, revisionId: next });
+    else functions.put({ ...fn, policy: rest, revisionId: next });
     return new RestReply(204, {}, null);
   };

@@ -132,7 +132,7 @@ export const lambda: FuzzService = {
   model: lambdaModel,
   protocol: "rest-json",
   signingName: "lambda",
-  implemented: Object.keys(lambdaActions({} as never)),
+  implemented: Object.keys(lambdaActions),
   payloadOf: (operation) => (operation === "Invoke" ? "Payload" : undefined),
   special: (member, _shape, random) => {
     if (member === "ZipFile" && random.chance(0.5)) return Buffer.from(ECHO_ZIP).toString("base64");
