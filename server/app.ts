@@ -23,7 +23,7 @@ import { createRekognition } from "./rekognition/index.js";
 import { createS3 } from "./storage/s3/index.js";
 import { newRequestIds } from "./protocol/rest-xml.js";
 import { createDynamoDB, type DynamoDBOptions } from "./storage/dynamodb/index.js";
-import { createLambda, type LambdaBackendOptions } from "./lambda/index.js";
+import { createLambda, type LambdaOptions } from "./lambda/index.js";
 import { createCognito } from "./cognito/index.js";
 import { registerSes } from "./ses/index.js";
 
@@ -61,7 +61,7 @@ export interface AppOptions {
   /** The embedded DynamoDB engine's settings (its per-request deadline). */
   dynamodb?: DynamoDBOptions;
   /** The Lambda runner's settings (environments per function, memory allowance, timers for tests). */
-  lambda?: LambdaBackendOptions;
+  lambda?: LambdaOptions;
   /** The address the stack listens on: its name is an allowed Host (see the request policy). */
   host?: string;
   /** Host names served besides loopback names and IP addresses (--allow-host): `name`, `*.suffix`, `*`. */

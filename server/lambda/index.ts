@@ -58,8 +58,6 @@ export type { LambdaServices, ImplementedOperation } from "./services.js";
 export { HOT_RELOAD_BUCKET } from "./code.js";
 export { SUPPORTED_RUNTIMES } from "./runtimes.js";
 export { DEFAULT_IDLE_SECONDS, defaultMaxEnvironments, type LambdaOptions } from "./options.js";
-/** The name server/app.ts knows LambdaOptions by. */
-export type { LambdaOptions as LambdaBackendOptions } from "./options.js";
 
 /** The Lambda actions rekognito implements, one file each under actions/; every other operation of the model answers NotImplementedException. */
 export const lambdaActions = {
