@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { AwsError } from "../protocol/errors.js";
 import { baseUrlOf, type RequestContext } from "../protocol/json.js";
 import { validationErrors, validationMessage, type ServiceModel, type Shape } from "../protocol/model.js";
+import { registerRestRoutes, RestRoutes, type RestMatch } from "../protocol/rest-routes.js";
 import { callerFromHeaders } from "../protocol/sigv4.js";
 import { LambdaErrors } from "./errors.js";
 
@@ -43,11 +44,6 @@ export interface RestService {
   tooLarge?: (operation: string, limit: number, headers: FastifyRequest["headers"]) => AwsError;
 }
 
-function routePath(requestUri: string): string {
-  const path = requestUri.split("?")[0]!;
-  return path.replace(/\{([^}+]+)\+\}/g, "*").replace(/\{([^}]+)\}/g, ":$1");
-}
-
 function headerValue(request: FastifyRequest, name: string): string | undefined {
   const v = request.headers[name.toLowerCase()];
   return Array.isArray(v) ? v[0] : v;
@@ -86,71 +82,40 @@ export function sendRestError(reply: FastifyReply, model: ServiceModel, error: A
 }
 
 /**
- * Registers every operation of the model as a route: implemented ones run their action, the
- * others answer NotImplementedException, and any other path under the service's URI prefixes
- * answers UnknownOperationException.
+ * Serves every operation of the model (one route per API version's prefix,
+ * server/protocol/rest-routes.ts): implemented ones run their action, the others answer
+ * NotImplementedException, and any other path under the prefixes answers
+ * UnknownOperationException. Operations that share a method and a path are told apart by the
+ * literal in their URI's query (GetLayerVersionByArn is GET /2018-10-31/layers?find=LayerVersion,
+ * ListLayers the same path); the AWS CLI v2 sends some paths with a trailing slash (GET
+ * /2015-03-31/functions/ for ListFunctions): every path answers both ways.
  */
 export function registerRestService(fastify: FastifyInstance, service: RestService): void {
   const { model } = service;
-  // Operations by route: some share a method and path and differ by a literal in the query
-  // (GetLayerVersionByArn is GET /2018-10-31/layers?find=LayerVersion, ListLayers the same path).
-  const routes = new Map<string, { method: string; url: string; operations: { name: string; query?: [string, string] }[] }>();
-  const prefixes = new Set<string>();
-  for (const [name, operation] of Object.entries(model.operations)) {
-    const method = (operation.http.method ?? "POST").toUpperCase();
-    const uri = operation.http.requestUri ?? "/";
-    const [path = "/", literal] = uri.split("?");
-    const url = routePath(path).replace(/(.)\/$/, "$1");
-    prefixes.add(`/${uri.split("/")[1]}`);
-    const key = `${method} ${url.replace(/:[^/]+/g, ":")}`;
-    const query = literal ? (literal.split("&")[0]!.split("=") as [string, string]) : undefined;
-    const route = routes.get(key) ?? { method, url, operations: [] };
-    route.operations.push(query ? { name, query } : { name });
-    routes.set(key, route);
-  }
-  for (const { method, url, operations } of routes.values()) {
-    const pick = (request: FastifyRequest): string => {
-      const query = (request.query ?? {}) as Record<string, unknown>;
-      const matched = operations.find((o) => o.query && query[o.query[0]] === (o.query[1] ?? ""));
-      return (matched ?? operations.find((o) => !o.query) ?? operations[0]!).name;
-    };
-    const limits = operations.map((o) => service.bodyLimits?.[o.name]).filter((n): n is number => n !== undefined);
-    const bodyLimit = limits.length ? Math.max(...limits) : undefined;
-    // The AWS CLI v2 sends some paths with a trailing slash (GET /2015-03-31/functions/ for
-    // ListFunctions): every route answers both ways.
-    for (const variant of url === "/" ? [url] : [url, `${url}/`]) {
-      fastify.route({
-        method: method as "GET",
-        url: variant,
-        ...(bodyLimit !== undefined ? { bodyLimit } : {}),
-        handler: (request, reply) => handle(service, pick(request), request, reply),
-        // A body over the route's limit never reaches the handler: answer it as AWS does.
-        errorHandler: (error, request, reply) => {
-          const requestId = service.requestId();
-          const name = pick(request);
-          request.awsLog = { service: service.name, action: name };
-          const code = (error as { code?: string }).code;
-          const limit = service.bodyLimits?.[name] ?? bodyLimit;
-          if (code === "FST_ERR_CTP_BODY_TOO_LARGE" && limit !== undefined && service.tooLarge) {
-            return sendRestError(reply, model, service.tooLarge(name, limit, request.headers), requestId);
-          }
-          if (error instanceof AwsError) return sendRestError(reply, model, error, requestId);
-          request.awsLog.fault = error instanceof Error ? (error.stack ?? error.message) : String(error);
-          return sendRestError(reply, model, LambdaErrors.internal(), requestId);
-        },
-      });
-    }
-  }
-  for (const prefix of prefixes) {
-    fastify.all(`${prefix}/*`, async (request, reply) => {
+  registerRestRoutes(fastify, new RestRoutes(model, { trailingSlash: true }), service.bodyLimits, {
+    operation: (match, request, reply) => handle(service, match, request, reply),
+    unknown: async (request, reply) => {
       const requestId = service.requestId();
       request.awsLog = { service: service.name, action: "?" };
       return sendRestError(reply, model, LambdaErrors.unknownOperation(request.method, request.url.split("?")[0]!), requestId);
-    });
-  }
+    },
+    // A body over the operation's limit never reaches the handler: answer it as AWS does.
+    error: (error, match, limit, request, reply) => {
+      const requestId = service.requestId();
+      const name = match?.name ?? "?";
+      request.awsLog = { service: service.name, action: name };
+      const code = (error as { code?: string }).code;
+      if (code === "FST_ERR_CTP_BODY_TOO_LARGE" && match && service.tooLarge) {
+        return sendRestError(reply, model, service.tooLarge(name, limit, request.headers), requestId);
+      }
+      if (error instanceof AwsError) return sendRestError(reply, model, error, requestId);
+      request.awsLog.fault = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      return sendRestError(reply, model, LambdaErrors.internal(), requestId);
+    },
+  });
 }
 
-async function handle(service: RestService, name: string, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+async function handle(service: RestService, { name, params }: RestMatch, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const { model } = service;
   const requestId = service.requestId();
   request.awsLog = { service: service.name, action: name };
@@ -177,12 +142,11 @@ async function handle(service: RestService, name: string, request: FastifyReques
       }
       Object.assign(input, parsed);
     }
-    const params = (request.params ?? {}) as Record<string, string>;
     const query = (request.query ?? {}) as Record<string, string | string[]>;
     for (const [member, ref] of Object.entries(inputShape?.members ?? {})) {
       const where = ref.locationName ?? member;
       let text: string | undefined;
-      if (ref.location === "uri") text = params[where] ?? (where.endsWith("+") ? params["*"] : undefined);
+      if (ref.location === "uri") text = params[where];
       else if (ref.location === "querystring") {
         const q = query[where];
         text = Array.isArray(q) ? q[0] : q;

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { AwsError } from "./errors.js";
 import { baseUrlOf, type RequestContext } from "./json.js";
 import { validationErrors, validationMessage, type ServiceModel, type Shape } from "./model.js";
+import { registerRestRoutes, RestRoutes, type RestMatch } from "./rest-routes.js";
 import { callerFromHeaders } from "./sigv4.js";
 
 /**
@@ -62,11 +63,6 @@ export interface RestService {
   prefixes?: string[];
 }
 
-function routePath(requestUri: string): string {
-  const path = requestUri.split("?")[0]!;
-  return path.replace(/\{([^}+]+)\+\}/g, "*").replace(/\{([^}]+)\}/g, ":$1");
-}
-
 function headerValue(request: FastifyRequest, name: string): string | undefined {
   const v = request.headers[name.toLowerCase()];
   return Array.isArray(v) ? v[0] : v;
@@ -106,53 +102,37 @@ export function sendRestError(reply: FastifyReply, model: ServiceModel, error: A
 }
 
 /**
- * Registers every operation of the model as a route: implemented ones run their action, the
- * others answer the service's not-implemented error, and any other path under the service's
- * prefixes answers its unknown-operation error.
+ * Serves every operation of the model (one route per prefix, server/protocol/rest-routes.ts):
+ * implemented ones run their action, the others answer the service's not-implemented error,
+ * and any other path under the service's prefixes answers its unknown-operation error.
  */
 export function registerRestService(fastify: FastifyInstance, service: RestService): void {
   const { model } = service;
-  const seen = new Set<string>();
-  const prefixes = new Set<string>(service.prefixes ?? []);
-  for (const [name, operation] of Object.entries(model.operations)) {
-    const method = (operation.http.method ?? "POST").toUpperCase();
-    const uri = operation.http.requestUri ?? "/";
-    const url = routePath(uri);
-    if (!service.prefixes) prefixes.add(`/${uri.split("/")[1]}`);
-    const key = `${method} ${url.replace(/:[^/]+/g, ":")}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const bodyLimit = service.bodyLimits?.[name];
-    fastify.route({
-      method: method as "GET",
-      url,
-      ...(bodyLimit !== undefined ? { bodyLimit } : {}),
-      handler: (request, reply) => handle(service, name, request, reply),
-      // A body over the route's limit never reaches the handler: answer it as AWS does.
-      errorHandler: (error, request, reply) => {
-        const requestId = service.requestId();
-        request.awsLog = { service: service.name, action: name };
-        const code = (error as { code?: string }).code;
-        if (code === "FST_ERR_CTP_BODY_TOO_LARGE" && bodyLimit !== undefined && service.tooLarge) {
-          return sendRestError(reply, model, service.tooLarge(name, bodyLimit, request.headers), requestId);
-        }
-        if (error instanceof AwsError) return sendRestError(reply, model, error, requestId);
-        request.awsLog.fault = error instanceof Error ? (error.stack ?? error.message) : String(error);
-        return sendRestError(reply, model, service.errors.internal(), requestId);
-      },
-    });
-  }
-  for (const prefix of prefixes) {
-    fastify.all(`${prefix}/*`, async (request, reply) => {
+  registerRestRoutes(fastify, new RestRoutes(model, { prefixes: service.prefixes }), service.bodyLimits, {
+    operation: (match, request, reply) => handle(service, match, request, reply),
+    unknown: async (request, reply) => {
       const requestId = service.requestId();
       request.awsLog = { service: service.name, action: "?" };
       return sendRestError(reply, model, service.errors.unknownOperation(request.method, request.url.split("?")[0]!), requestId);
-    });
-  }
+    },
+    // A body over the operation's limit never reaches the handler: answer it as AWS does.
+    error: (error, match, limit, request, reply) => {
+      const requestId = service.requestId();
+      const name = match?.name ?? "?";
+      request.awsLog = { service: service.name, action: name };
+      const code = (error as { code?: string }).code;
+      if (code === "FST_ERR_CTP_BODY_TOO_LARGE" && match && service.tooLarge) {
+        return sendRestError(reply, model, service.tooLarge(name, limit, request.headers), requestId);
+      }
+      if (error instanceof AwsError) return sendRestError(reply, model, error, requestId);
+      request.awsLog.fault = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      return sendRestError(reply, model, service.errors.internal(), requestId);
+    },
+  });
 }
 
 /** The operation's input in the SDK's shape: the JSON body, then the members the model places in the path, query and headers. */
-function parseInput(service: RestService, name: string, request: FastifyRequest, rawBody: Buffer): Record<string, unknown> {
+function parseInput(service: RestService, { name, params }: RestMatch, request: FastifyRequest, rawBody: Buffer): Record<string, unknown> {
   const { model, errors } = service;
   const operation = model.operations[name]!;
   const inputShape = operation.input ? model.shapes[operation.input] : undefined;
@@ -170,12 +150,11 @@ function parseInput(service: RestService, name: string, request: FastifyRequest,
     }
     Object.assign(input, parsed);
   }
-  const params = (request.params ?? {}) as Record<string, string>;
   const query = (request.query ?? {}) as Record<string, string | string[]>;
   for (const [member, ref] of Object.entries(inputShape?.members ?? {})) {
     const where = ref.locationName ?? member;
     let text: string | undefined;
-    if (ref.location === "uri") text = params[where] ?? (where.endsWith("+") ? params["*"] : undefined);
+    if (ref.location === "uri") text = params[where];
     else if (ref.location === "querystring") {
       const q = query[where];
       text = Array.isArray(q) ? q[0] : q;
@@ -195,8 +174,9 @@ function parseInput(service: RestService, name: string, request: FastifyRequest,
   return input;
 }
 
-async function handle(service: RestService, name: string, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+async function handle(service: RestService, match: RestMatch, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const { model } = service;
+  const { name } = match;
   const requestId = service.requestId();
   request.awsLog = { service: service.name, action: name };
   try {
@@ -206,7 +186,7 @@ async function handle(service: RestService, name: string, request: FastifyReques
     const caller = callerFromHeaders(request.headers);
     if (!action) throw service.errors.notImplemented(name);
     const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const input = parseInput(service, name, request, rawBody);
+    const input = parseInput(service, match, request, rawBody);
     const ctx: RestRequestContext = {
       region: caller.region ?? service.defaultRegion,
       accountId: service.accountId,
