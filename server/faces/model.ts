@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { DetectedFace, Landmark } from "./engine.js";
 import { faceQuality, round, type PixelBox, type RgbImage } from "./pixels.js";
+import { createSsdDetector, type SsdParams, type SsdTf, type Tensor } from "./ssd.js";
 
 /**
  * The model engine's nets, inside the analysis worker: face-api (@vladmandic/face-api, MIT)
@@ -31,9 +32,6 @@ export function modelPackagesMissing(names: readonly string[] = MODEL_PACKAGES):
 }
 
 /* The parts of face-api's and tfjs's API used here (their typings need DOM types). */
-interface Tensor {
-  dispose(): void;
-}
 interface Point {
   x: number;
   y: number;
@@ -55,11 +53,13 @@ interface Query extends PromiseLike<FaceResult[]> {
 }
 interface FaceApi {
   version: string;
-  nets: Record<"ssdMobilenetv1" | "faceLandmark68Net" | "faceRecognitionNet" | "ageGenderNet" | "faceExpressionNet", { loadFromDisk(dir: string): Promise<void> }>;
-  SsdMobilenetv1Options: new (o: { minConfidence: number; maxResults: number }) => unknown;
-  detectAllFaces(input: Tensor, options: unknown): Query;
+  nets: Record<"ssdMobilenetv1" | "faceLandmark68Net" | "faceRecognitionNet" | "ageGenderNet" | "faceExpressionNet", { loadFromDisk(dir: string): Promise<void>; params?: unknown }>;
+  FaceDetection: new (score: number, relativeBox: unknown, imageDims: { width: number; height: number }) => unknown;
+  Rect: new (x: number, y: number, width: number, height: number) => unknown;
+  /** The landmarks (then descriptors, expressions, age) of faces already found, as detectAllFaces(…).withFaceLandmarks() does after its own detection. */
+  DetectAllFaceLandmarksTask: new (found: Promise<{ detection: unknown }[]>, input: Tensor, useTinyLandmarkNet: boolean) => Query;
 }
-interface Tf {
+interface Tf extends SsdTf {
   version_core: string;
   setBackend(name: string): Promise<boolean>;
   ready(): Promise<void>;
@@ -69,6 +69,8 @@ interface Tf {
 
 /** SSD's own threshold for calling something a face (Rekognition's Confidence is this score × 100). */
 export const MIN_DETECTION_SCORE = 0.5;
+/** The most faces SSD reports in one image (IndexFaces keeps at most 100 of them). */
+const MAX_FACES = 100;
 /**
  * SSD misses a face that fills the frame (a tight ID-photo crop): when nothing is found, the
  * image is searched again inside a grey border of this fraction of its size on every side.
@@ -99,12 +101,17 @@ export async function loadModel(): Promise<LoadedModel> {
   for (const net of ["ssdMobilenetv1", "faceLandmark68Net", "faceRecognitionNet", "ageGenderNet", "faceExpressionNet"] as const) {
     await faceapi.nets[net].loadFromDisk(weights);
   }
-  const detectOptions = new faceapi.SsdMobilenetv1Options({ minConfidence: MIN_DETECTION_SCORE, maxResults: 100 });
+  // face-api's detector on its own weights, run faster (ssd.ts); its other nets as they are.
+  const ssd = createSsdDetector(tf, faceapi.nets.ssdMobilenetv1.params as SsdParams);
 
   const run = async (image: RgbImage, attributes: boolean): Promise<FaceResult[]> => {
     const tensor = tf.tensor3d(image.data, [image.height, image.width, 3], "int32");
     try {
-      let query = faceapi.detectAllFaces(tensor, detectOptions).withFaceLandmarks().withFaceDescriptors();
+      const found = ssd.detect(tensor, MIN_DETECTION_SCORE, MAX_FACES);
+      if (found.length === 0) return [];
+      const dims = { width: image.width, height: image.height };
+      const detections = found.map(({ score, box }) => ({ detection: new faceapi.FaceDetection(score, new faceapi.Rect(box.x, box.y, box.width, box.height), dims) }));
+      let query = new faceapi.DetectAllFaceLandmarksTask(Promise.resolve(detections), tensor, false).withFaceDescriptors();
       if (attributes) query = query.withFaceExpressions().withAgeAndGender();
       return await query;
     } finally {
