@@ -1,4 +1,5 @@
 import { AwsError } from "../protocol/errors.js";
+import type { RestErrors } from "../protocol/rest-json.js";
 
 /**
  * Lambda's errors as AWS words them. Lambda is REST-JSON: the status comes from the model's
@@ -61,4 +62,16 @@ export const LambdaErrors = {
   unknownOperation: (method: string, path: string) =>
     new LambdaError("UnknownOperationException", `Unknown operation ${method} ${path}`, 404),
   internal: () => new LambdaError("ServiceException", "An internal error occurred.", 500, "Service"),
+};
+
+/**
+ * The REST-JSON pipeline's own errors in Lambda's words: a body that is not JSON is
+ * InvalidRequestContentException, a broken model constraint ValidationException.
+ */
+export const lambdaRestErrors: RestErrors = {
+  notImplemented: LambdaErrors.notImplemented,
+  unknownOperation: LambdaErrors.unknownOperation,
+  invalidBody: LambdaErrors.invalidRequestContent,
+  validation: LambdaErrors.validation,
+  internal: LambdaErrors.internal,
 };

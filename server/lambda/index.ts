@@ -37,7 +37,7 @@ import { MAX_CODE_REQUEST_BYTES, removeDirectory } from "./code.js";
 import { ConfigurationChecks } from "./configuration-checks.js";
 import { FunctionConfigurations } from "./configurations.js";
 import { EnvironmentSpecs } from "./environment-specs.js";
-import { LambdaErrors } from "./errors.js";
+import { LambdaErrors, lambdaRestErrors } from "./errors.js";
 import { FunctionRegistry, type StoredFunction } from "./functions.js";
 import { Invocations } from "./invocations.js";
 import { Layers } from "./layers.js";
@@ -45,7 +45,7 @@ import { MAX_ASYNC_PAYLOAD, MAX_SYNC_PAYLOAD } from "./limits.js";
 import { createRunner, type LambdaOptions } from "./options.js";
 import { PackageUrls } from "./package-urls.js";
 import { Packages } from "./packages.js";
-import { registerRestService, type RestAction } from "./rest.js";
+import { registerRestService, type RestAction } from "../protocol/rest-json.js";
 import { defaultPython } from "./runtimes.js";
 import type { Runner, RunOutcome } from "./runner.js";
 import type { LambdaActionFactory, LambdaServices, ImplementedOperation } from "./services.js";
@@ -142,6 +142,7 @@ export function createLambda(core: CoreServices, fastify: FastifyInstance, optio
     name: "lambda",
     model: loadModel("lambda"),
     actions,
+    errors: lambdaRestErrors,
     blobPayloads: { Invoke: "Payload" },
     bodyLimits: { Invoke: MAX_SYNC_PAYLOAD, CreateFunction: MAX_CODE_REQUEST_BYTES, UpdateFunctionCode: MAX_CODE_REQUEST_BYTES, PublishLayerVersion: MAX_CODE_REQUEST_BYTES },
     tooLarge: (operation, limit, headers) => {
@@ -154,6 +155,7 @@ export function createLambda(core: CoreServices, fastify: FastifyInstance, optio
     requestId: () => core.ids.uuid(),
     accountId: core.accountId,
     defaultRegion: core.defaultRegion,
+    trailingSlashes: true,
   });
   packageUrls.register(fastify);
 

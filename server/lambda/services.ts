@@ -1,6 +1,6 @@
 import type { Clock } from "../core/clock.js";
 import type { IdGenerator } from "../core/ids.js";
-import type { RestAction } from "./rest.js";
+import type { RestAction } from "../protocol/rest-json.js";
 import type { ConfigurationChecks } from "./configuration-checks.js";
 import type { FunctionConfigurations } from "./configurations.js";
 import type { EnvironmentSpecs } from "./environment-specs.js";

@@ -61,6 +61,12 @@ export interface RestService {
    * /v2 alone would take S3 bucket names from S3's routes.
    */
   prefixes?: string[];
+  /**
+   * Every path answers with a trailing slash too: the AWS CLI v2 sends some with one (GET
+   * /2015-03-31/functions/ for ListFunctions), and Lambda answers them. Without it a path is the
+   * model's URI exactly, as SES's are.
+   */
+  trailingSlashes?: boolean;
 }
 
 function headerValue(request: FastifyRequest, name: string): string | undefined {
@@ -108,7 +114,7 @@ export function sendRestError(reply: FastifyReply, model: ServiceModel, error: A
  */
 export function registerRestService(fastify: FastifyInstance, service: RestService): void {
   const { model } = service;
-  registerRestRoutes(fastify, new RestRoutes(model, { prefixes: service.prefixes }), service.bodyLimits, {
+  registerRestRoutes(fastify, new RestRoutes(model, { prefixes: service.prefixes, trailingSlash: service.trailingSlashes }), service.bodyLimits, {
     operation: (match, request, reply) => handle(service, match, request, reply),
     unknown: async (request, reply) => {
       const requestId = service.requestId();

@@ -3,7 +3,7 @@ import { checkRevision } from "../configuration-checks.js";
 import { LambdaErrors } from "../errors.js";
 import type { PolicyStatement } from "../functions.js";
 import { policyOf, principalOf } from "../permissions.js";
-import type { RestRequestContext } from "../rest.js";
+import type { RestRequestContext } from "../../protocol/rest-json.js";
 import type { LambdaServices } from "../services.js";
 
 /** Adds a statement to the resource policy of a function, or of one of its versions or aliases (Qualifier). */

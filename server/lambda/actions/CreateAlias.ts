@@ -2,7 +2,7 @@ import type { AliasConfiguration, CreateAliasRequest } from "@aws-sdk/client-lam
 import { aliasConfiguration, checkAliasTarget } from "../aliases.js";
 import { LambdaErrors } from "../errors.js";
 import type { StoredAlias } from "../functions.js";
-import type { RestRequestContext } from "../rest.js";
+import type { RestRequestContext } from "../../protocol/rest-json.js";
 import type { LambdaServices } from "../services.js";
 
 /** A name for a version of a function, optionally sharing its calls with a second version (RoutingConfig). */

@@ -3,7 +3,7 @@ import { LambdaErrors } from "../errors.js";
 import type { StoredFunction, StoredVersion } from "../functions.js";
 import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS } from "../limits.js";
 import { parseFunctionName } from "../names.js";
-import type { RestRequestContext } from "../rest.js";
+import type { RestRequestContext } from "../../protocol/rest-json.js";
 import type { LambdaServices } from "../services.js";
 
 /** ZipFile arrives as base64 text in the JSON body. */

@@ -1,5 +1,5 @@
 import type { DeleteAliasRequest } from "@aws-sdk/client-lambda";
-import { RestReply, type RestRequestContext } from "../rest.js";
+import { RestReply, type RestRequestContext } from "../../protocol/rest-json.js";
 import type { LambdaServices } from "../services.js";
 
 /** Deletes an alias and its resource policy; one that does not exist succeeds, as on AWS (204). */

@@ -2,7 +2,7 @@ import type { DeleteFunctionRequest } from "@aws-sdk/client-lambda";
 import { poolOf } from "../environment-specs.js";
 import { LambdaErrors } from "../errors.js";
 import { nameAndQualifier, VERSION_NUMBER } from "../names.js";
-import { RestReply, type RestRequestContext } from "../rest.js";
+import { RestReply, type RestRequestContext } from "../../protocol/rest-json.js";
 import type { LambdaServices } from "../services.js";
 
 /**

@@ -1,5 +1,5 @@
 import type { DeleteFunctionConcurrencyRequest } from "@aws-sdk/client-lambda";
-import { RestReply, type RestRequestContext } from "../rest.js";
+import { RestReply, type RestRequestContext } from "../../protocol/rest-json.js";
 import type { LambdaServices } from "../services.js";
 
 export const DeleteFunctionConcurrency =

@@ -1,6 +1,6 @@
 import type { DeleteLayerVersionRequest } from "@aws-sdk/client-lambda";
 import { layerName } from "../layers.js";
-import { RestReply } from "../rest.js";
+import { RestReply } from "../../protocol/rest-json.js";
 import type { LambdaServices } from "../services.js";
 
 /** Deletes a layer version; functions using it keep it, as on AWS. */

@@ -1,7 +1,7 @@
 import type { AliasConfiguration, GetAliasRequest } from "@aws-sdk/client-lambda";
 import { aliasConfiguration } from "../aliases.js";
 import { LambdaErrors } from "../errors.js";
-import type { RestRequestContext } from "../rest.js";
+import type { RestRequestContext } from "../../protocol/rest-json.js";
 import type { LambdaServices } from "../services.js";
 
 export const GetAlias =

@@ -1,6 +1,6 @@
 import type { GetLayerVersionRequest, GetLayerVersionResponse } from "@aws-sdk/client-lambda";
 import { layerName } from "../layers.js";
-import type { RestRequestContext } from "../rest.js";
+import type { RestRequestContext } from "../../protocol/rest-json.js";
 import type { LambdaServices } from "../services.js";
 
 export const GetLayerVersion =

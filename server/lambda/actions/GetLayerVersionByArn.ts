@@ -1,6 +1,6 @@
 import type { GetLayerVersionByArnRequest, GetLayerVersionResponse } from "@aws-sdk/client-lambda";
 import { LambdaErrors } from "../errors.js";
-import type { RestRequestContext } from "../rest.js";
+import type { RestRequestContext } from "../../protocol/rest-json.js";
 import type { LambdaServices } from "../services.js";
 
 /** GET /2018-10-31/layers?find=LayerVersion&Arn=… (the same path as ListLayers, told apart by `find`). */

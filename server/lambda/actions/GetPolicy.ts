@@ -1,7 +1,7 @@
 import type { GetPolicyRequest, GetPolicyResponse } from "@aws-sdk/client-lambda";
 import { LambdaErrors } from "../errors.js";
 import { policyOf } from "../permissions.js";
-import type { RestRequestContext } from "../rest.js";
+import type { RestRequestContext } from "../../protocol/rest-json.js";
 import type { LambdaServices } from "../services.js";
 
 /** The resource policy of a function, version or alias; none is ResourceNotFoundException, as on AWS. */

@@ -2,7 +2,7 @@ import type { InvocationRequest } from "@aws-sdk/client-lambda";
 import { LambdaErrors } from "../errors.js";
 import { MAX_ASYNC_PAYLOAD, MAX_SYNC_PAYLOAD } from "../limits.js";
 import { TAIL_BYTES } from "../logs.js";
-import { RestReply, type RestRequestContext } from "../rest.js";
+import { RestReply, type RestRequestContext } from "../../protocol/rest-json.js";
 import type { LambdaServices } from "../services.js";
 
 /** Payload arrives as the raw HTTP body. */

@@ -1,6 +1,6 @@
 import type { ListAliasesRequest, ListAliasesResponse } from "@aws-sdk/client-lambda";
 import { aliasesOf } from "../aliases.js";
-import type { RestRequestContext } from "../rest.js";
+import type { RestRequestContext } from "../../protocol/rest-json.js";
 import type { LambdaServices } from "../services.js";
 
 /** AWS's default page size for ListAliases. */

@@ -1,5 +1,5 @@
 import type { ListVersionsByFunctionRequest, ListVersionsByFunctionResponse } from "@aws-sdk/client-lambda";
-import type { RestRequestContext } from "../rest.js";
+import type { RestRequestContext } from "../../protocol/rest-json.js";
 import type { LambdaServices } from "../services.js";
 
 /** AWS's default page size for ListVersionsByFunction. */

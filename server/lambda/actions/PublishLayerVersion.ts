@@ -1,7 +1,7 @@
 import type { PublishLayerVersionRequest, PublishLayerVersionResponse } from "@aws-sdk/client-lambda";
 import { LambdaErrors } from "../errors.js";
 import { layerName } from "../layers.js";
-import type { RestRequestContext } from "../rest.js";
+import type { RestRequestContext } from "../../protocol/rest-json.js";
 import type { LambdaServices } from "../services.js";
 
 /** Content.ZipFile arrives as base64 text in the JSON body. */

@@ -1,7 +1,7 @@
 import type { FunctionConfiguration, PublishVersionRequest } from "@aws-sdk/client-lambda";
 import { checkRevision } from "../configuration-checks.js";
 import { LambdaErrors } from "../errors.js";
-import type { RestRequestContext } from "../rest.js";
+import type { RestRequestContext } from "../../protocol/rest-json.js";
 import type { LambdaServices } from "../services.js";
 
 /**

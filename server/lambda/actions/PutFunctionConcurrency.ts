@@ -1,7 +1,7 @@
 import type { Concurrency, PutFunctionConcurrencyRequest } from "@aws-sdk/client-lambda";
 import { LambdaErrors } from "../errors.js";
 import { ACCOUNT_CONCURRENCY, MIN_UNRESERVED_CONCURRENCY } from "../limits.js";
-import type { RestRequestContext } from "../rest.js";
+import type { RestRequestContext } from "../../protocol/rest-json.js";
 import type { LambdaServices } from "../services.js";
 
 /** Reserves concurrency for a function: at most that many invocations run at once; the account keeps 100 unreserved. */

@@ -2,7 +2,7 @@ import type { RemovePermissionRequest } from "@aws-sdk/client-lambda";
 import { checkRevision } from "../configuration-checks.js";
 import { LambdaErrors } from "../errors.js";
 import { policyOf } from "../permissions.js";
-import { RestReply, type RestRequestContext } from "../rest.js";
+import { RestReply, type RestRequestContext } from "../../protocol/rest-json.js";
 import type { LambdaServices } from "../services.js";
 
 /** Removes a statement from the resource policy of a function, version or alias. */

@@ -2,7 +2,7 @@ import type { AliasConfiguration, UpdateAliasRequest } from "@aws-sdk/client-lam
 import { aliasConfiguration, checkAliasTarget } from "../aliases.js";
 import { LambdaErrors } from "../errors.js";
 import type { StoredAlias } from "../functions.js";
-import type { RestRequestContext } from "../rest.js";
+import type { RestRequestContext } from "../../protocol/rest-json.js";
 import type { LambdaServices } from "../services.js";
 
 /** Points an alias elsewhere or changes its routing; a RoutingConfig given replaces the weights, absent keeps them. */

@@ -2,7 +2,7 @@ import type { FunctionConfiguration, UpdateFunctionCodeRequest } from "@aws-sdk/
 import { checkRevision } from "../configuration-checks.js";
 import { poolOf } from "../environment-specs.js";
 import type { StoredFunction, StoredVersion } from "../functions.js";
-import type { RestRequestContext } from "../rest.js";
+import type { RestRequestContext } from "../../protocol/rest-json.js";
 import type { LambdaServices } from "../services.js";
 
 /** ZipFile arrives as base64 text in the JSON body. */

@@ -2,7 +2,7 @@ import type { FunctionConfiguration, UpdateFunctionConfigurationRequest } from "
 import { checkRevision } from "../configuration-checks.js";
 import { poolOf } from "../environment-specs.js";
 import type { StoredFunction } from "../functions.js";
-import type { RestRequestContext } from "../rest.js";
+import type { RestRequestContext } from "../../protocol/rest-json.js";
 import type { LambdaServices } from "../services.js";
 
 /** Changes $LATEST's configuration (its environments are replaced); Environment and Layers given replace the old ones whole. */
