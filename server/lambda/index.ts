@@ -143,7 +143,8 @@ export function createLambda(core: CoreServices, fastify: FastifyInstance, optio
     model: loadModel("lambda"),
     actions,
     errors: lambdaRestErrors,
-    blobPayloads: { Invoke: "Payload" },
+    // Invoke's payload is the body itself, sent as JSON as rekognito always has (Fastify's charset included).
+    blobPayloads: { Invoke: { member: "Payload", contentType: "application/json; charset=utf-8" } },
     bodyLimits: { Invoke: MAX_SYNC_PAYLOAD, CreateFunction: MAX_CODE_REQUEST_BYTES, UpdateFunctionCode: MAX_CODE_REQUEST_BYTES, PublishLayerVersion: MAX_CODE_REQUEST_BYTES },
     tooLarge: (operation, limit, headers) => {
       const length = Number(headers["content-length"]);

@@ -13,15 +13,6 @@ import { callerFromHeaders } from "./sigv4.js";
  * model, run the action, serialise its output, map its errors. Nothing here knows of state.
  */
 
-/** What an action returns when it needs more than a JSON body (Lambda Invoke's payload and headers). */
-export class RestReply {
-  constructor(
-    readonly status: number,
-    readonly headers: Record<string, string>,
-    readonly body: Buffer | string | null,
-  ) {}
-}
-
 /** The raw body of the request, for the operation whose body is a blob (Invoke's Payload). */
 export interface RestRequestContext extends RequestContext {
   rawBody: Buffer;
@@ -46,8 +37,11 @@ export interface RestService {
   model: ServiceModel;
   actions: Record<string, RestAction>;
   errors: RestErrors;
-  /** Operations whose HTTP body is one blob member (not JSON): operation → member name. */
-  blobPayloads?: Record<string, string>;
+  /**
+   * Operations whose HTTP body, in and out, is one blob member rather than JSON (Lambda
+   * Invoke's Payload): operation → the member, and the content type its output is sent with.
+   */
+  blobPayloads?: Record<string, { member: string; contentType: string }>;
   requestId: () => string;
   accountId: string;
   defaultRegion: string;
@@ -142,7 +136,7 @@ function parseInput(service: RestService, { name, params }: RestMatch, request: 
   const { model, errors } = service;
   const operation = model.operations[name]!;
   const inputShape = operation.input ? model.shapes[operation.input] : undefined;
-  const blobMember = service.blobPayloads?.[name];
+  const blobMember = service.blobPayloads?.[name]?.member;
   const input: Record<string, unknown> = {};
   if (!blobMember && rawBody.length && rawBody.toString("utf8").trim()) {
     let parsed: unknown;
@@ -180,13 +174,44 @@ function parseInput(service: RestService, { name, params }: RestMatch, request: 
   return input;
 }
 
+/**
+ * An action's output (the SDK's output shape) on the wire, each member where the model puts it:
+ * a `statusCode` member is the status (Lambda Invoke's 200, 202 or 204), a `header` member a
+ * header (X-Amz-Function-Error, X-Amz-Log-Result, X-Amz-Executed-Version), a blob payload the
+ * body itself, the others the JSON body. Otherwise the status is the operation's responseCode.
+ */
+function sendOutput(service: RestService, name: string, output: unknown, reply: FastifyReply, requestId: string): FastifyReply {
+  const { model } = service;
+  const operation = model.operations[name]!;
+  const members = (operation.output ? model.shapes[operation.output]?.members : undefined) ?? {};
+  const payload = service.blobPayloads?.[name];
+  let status = operation.http.responseCode ?? 200;
+  let blob: Uint8Array | undefined;
+  const body: Record<string, unknown> = {};
+  reply.header("x-amzn-requestid", requestId);
+  for (const [member, value] of Object.entries((output ?? {}) as Record<string, unknown>)) {
+    if (value === undefined) continue;
+    const ref = members[member];
+    if (ref?.location === "statusCode") status = Number(value);
+    else if (ref?.location === "header") reply.header(ref.locationName ?? member, String(value));
+    else if (member === payload?.member) blob = value as Uint8Array;
+    else body[member] = value;
+  }
+  reply.code(status);
+  if (payload) {
+    if (blob === undefined) return reply.send("");
+    return reply.header("content-type", payload.contentType).send(Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength));
+  }
+  if (status === 204) return reply.send();
+  return reply.header("content-type", "application/json").send(JSON.stringify(body));
+}
+
 async function handle(service: RestService, match: RestMatch, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const { model } = service;
   const { name } = match;
   const requestId = service.requestId();
   request.awsLog = { service: service.name, action: name };
   try {
-    const operation = model.operations[name]!;
     const action = Object.hasOwn(service.actions, name) ? service.actions[name] : undefined;
     // Signed (an Authorization header), as the request policy (server/protocol/policy.ts) checked.
     const caller = callerFromHeaders(request.headers);
@@ -203,16 +228,7 @@ async function handle(service: RestService, match: RestMatch, request: FastifyRe
       userAgent: String(request.headers["user-agent"] ?? ""),
       rawBody,
     };
-    const output = await action(input, ctx);
-    if (output instanceof RestReply) {
-      reply.code(output.status).header("x-amzn-requestid", requestId);
-      for (const [k, v] of Object.entries(output.headers)) reply.header(k, v);
-      return reply.send(output.body ?? "");
-    }
-    const status = operation.http.responseCode ?? 200;
-    reply.code(status).header("x-amzn-requestid", requestId);
-    if (status === 204) return reply.send();
-    return reply.header("content-type", "application/json").send(JSON.stringify(output ?? {}));
+    return sendOutput(service, name, await action(input, ctx), reply, requestId);
   } catch (error) {
     if (error instanceof AwsError) return sendRestError(reply, model, error, requestId);
     request.awsLog.fault = error instanceof Error ? (error.stack ?? error.message) : String(error);

@@ -1,9 +1,12 @@
-import type { DeleteFunctionRequest } from "@aws-sdk/client-lambda";
+import type { DeleteFunctionRequest, DeleteFunctionResponse } from "@aws-sdk/client-lambda";
 import { poolOf } from "../environment-specs.js";
 import { LambdaErrors } from "../errors.js";
 import { nameAndQualifier, VERSION_NUMBER } from "../names.js";
-import { RestReply, type RestRequestContext } from "../../protocol/rest-json.js";
+import type { RestRequestContext } from "../../protocol/rest-json.js";
 import type { LambdaServices } from "../services.js";
+
+/** 204, as rekognito has always answered (botocore's model carries the status in StatusCode; its responseCode says 200). */
+const DELETED: DeleteFunctionResponse = { StatusCode: 204 };
 
 /**
  * Deletes the function (every version and alias), or one version with a qualifier; their
@@ -11,7 +14,7 @@ import type { LambdaServices } from "../services.js";
  */
 export const DeleteFunction =
   ({ functions, targets, packages, layers, runner }: Pick<LambdaServices, "functions" | "targets" | "packages" | "layers" | "runner">) =>
-  (input: DeleteFunctionRequest, ctx: RestRequestContext): RestReply => {
+  (input: DeleteFunctionRequest, ctx: RestRequestContext): DeleteFunctionResponse => {
     const { name, qualifier: q } = nameAndQualifier(input.FunctionName!, input.Qualifier);
     const fn = functions.get(name);
     if (!fn) throw LambdaErrors.functionNotFound(targets.arnOf(name, ctx.region));
@@ -27,7 +30,7 @@ export const DeleteFunction =
       }
       const version = fn.versions?.find((v) => v.version === q);
       // A version that does not exist: nothing to do, as AWS answers (204).
-      if (!version) return new RestReply(204, {}, null);
+      if (!version) return DELETED;
       const users = (fn.aliases ?? []).filter((a) => a.functionVersion === q || a.weights?.[q] !== undefined).map((a) => a.name);
       if (users.length) throw LambdaErrors.versionInUse(users);
       const rest = { ...fn, versions: fn.versions!.filter((v) => v !== version) };
@@ -35,7 +38,7 @@ export const DeleteFunction =
       runner.reset(poolOf(fn.name, q));
       packages.removeUnlessUsed(rest, version.code);
       releaseLayers(version.layers);
-      return new RestReply(204, {}, null);
+      return DELETED;
     }
     functions.delete(fn.name);
     for (const version of ["$LATEST", ...(fn.versions ?? []).map((v) => v.version)]) runner.reset(poolOf(fn.name, version));
@@ -43,5 +46,5 @@ export const DeleteFunction =
       packages.removeUnlessUsed(undefined, state.code);
       releaseLayers(state.layers);
     }
-    return new RestReply(204, {}, null);
+    return DELETED;
   };

@@ -2,13 +2,13 @@ import type { RemovePermissionRequest } from "@aws-sdk/client-lambda";
 import { checkRevision } from "../configuration-checks.js";
 import { LambdaErrors } from "../errors.js";
 import { policyOf } from "../permissions.js";
-import { RestReply, type RestRequestContext } from "../../protocol/rest-json.js";
+import type { RestRequestContext } from "../../protocol/rest-json.js";
 import type { LambdaServices } from "../services.js";
 
 /** Removes a statement from the resource policy of a function, version or alias. */
 export const RemovePermission =
   ({ functions, targets, ids }: Pick<LambdaServices, "functions" | "targets" | "ids">) =>
-  (input: RemovePermissionRequest, ctx: RestRequestContext): RestReply => {
+  (input: RemovePermissionRequest, ctx: RestRequestContext): void => {
     const target = targets.resolve(input.FunctionName!, ctx.region, input.Qualifier);
     const fn = target.fn;
     checkRevision(fn, input.RevisionId);
@@ -20,5 +20,4 @@ export const RemovePermission =
     const next = ids.uuid();
     if (q) functions.put({ ...fn, qualifiedPolicies: { ...(fn.qualifiedPolicies ?? {}), [q]: rest }, revisionId: next });
     else functions.put({ ...fn, policy: rest, revisionId: next });
-    return new RestReply(204, {}, null);
   };
