@@ -28,18 +28,13 @@ const RESERVED_ENV = new Set([
 
 /** The configuration CreateFunction and UpdateFunctionConfiguration take (the model checked its shape). */
 export interface ConfigurationInput {
-  Runtime?: string;
-  Role?: string;
-  Handler?: string;
-  Description?: string;
-  Timeout?: number;
-  MemorySize?: number;
-  Environment?: { Variables?: Record<string, string> };
-  Architectures?: string[];
-  Layers?: string[];
-  FileSystemConfigs?: unknown[];
+  Runtime?: string | undefined;
+  Timeout?: number | undefined;
+  Environment?: { Variables?: Record<string, string> | undefined } | undefined;
+  Layers?: string[] | undefined;
+  FileSystemConfigs?: unknown[] | undefined;
   ImageConfig?: unknown;
-  PackageType?: string;
+  PackageType?: string | undefined;
 }
 
 /**

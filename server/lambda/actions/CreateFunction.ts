@@ -20,8 +20,7 @@ export const CreateFunction =
     if (parsed.qualifier !== undefined) throw LambdaErrors.invalidParameter("Unsupported function name with qualifier.");
     const { name } = parsed;
     if (functions.get(name)) throw LambdaErrors.functionExists(name);
-    const config = { ...input, Environment: input.Environment as { Variables?: Record<string, string> } | undefined };
-    checks.check(config);
+    checks.check(input);
     if (!input.Runtime || !input.Handler) {
       throw LambdaErrors.invalidParameter("Runtime and Handler are mandatory parameters for functions created with deployment packages.");
     }
@@ -37,7 +36,7 @@ export const CreateFunction =
       description: input.Description ?? "",
       timeout: input.Timeout ?? DEFAULT_TIMEOUT_SECONDS,
       memorySize: input.MemorySize ?? DEFAULT_MEMORY_MB,
-      environment: { ...(config.Environment?.Variables ?? {}) },
+      environment: { ...(input.Environment?.Variables ?? {}) },
       architectures: input.Architectures ?? ["x86_64"],
       codeSha256: code.sha256,
       codeSize: code.size,

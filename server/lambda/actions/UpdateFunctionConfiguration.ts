@@ -13,8 +13,7 @@ export const UpdateFunctionConfiguration =
   >) =>
   (input: UpdateFunctionConfigurationRequest, ctx: RestRequestContext): FunctionConfiguration => {
     const fn = targets.require(input.FunctionName!, ctx.region);
-    const environment = input.Environment as { Variables?: Record<string, string> } | undefined;
-    checks.check({ ...input, Environment: environment });
+    checks.check(input);
     checkRevision(fn, input.RevisionId);
     const updated: StoredFunction = {
       ...fn,
@@ -24,7 +23,7 @@ export const UpdateFunctionConfiguration =
       description: input.Description ?? fn.description,
       timeout: input.Timeout ?? fn.timeout,
       memorySize: input.MemorySize ?? fn.memorySize,
-      environment: environment ? { ...(environment.Variables ?? {}) } : fn.environment,
+      environment: input.Environment ? { ...(input.Environment.Variables ?? {}) } : fn.environment,
       lastModified: clock.now(),
       revisionId: ids.uuid(),
     };
