@@ -177,9 +177,9 @@ async function main(): Promise<void> {
   }
   // Ready, and this state is what POST /_rekognito/reset goes back to.
   await stack.control.markReady();
-  // The model loads in the background now, never before ready (a real photo arriving first waits for it).
+  // The model is not loaded at rest: it loads at the first real photo (about a second; that photo
+  // waits for it), since its nets and WebAssembly heap were ~150 MB of an idle server's memory.
   const engine = (stack.app.components.find((c) => c.name === "rekognition") as RekognitionService).engine;
-  engine.warm?.();
   const faceHealth = engine.health() as { engines: string[]; realPhotos: string; model: { state: string; reason?: string } };
   const app = resources
     ? [
@@ -204,7 +204,7 @@ async function main(): Promise<void> {
     `  state      ${dataDir ?? "ephemeral (nothing is kept)"}${snapshot ? ` (started from ${snapshot})` : ""}`,
     ...(clockMode !== "system" ? [`  clock      ${clockMode} (--clock ${clockMode}): POST /_rekognito/clock moves it`] : []),
     ...(storageEndpoint ? [`  storage    S3 and DynamoDB passed through to ${storageEndpoint}`] : []),
-    `  faces      ${faceHealth.engines.join(" + ")} (--faces ${faces}); real photos ${faceHealth.realPhotos}${faceHealth.model.reason ? `: ${faceHealth.model.reason}` : faceHealth.model.state === "loading" ? " (the model is loading in the background)" : ""}`,
+    `  faces      ${faceHealth.engines.join(" + ")} (--faces ${faces}); real photos ${faceHealth.realPhotos}${faceHealth.model.reason ? `: ${faceHealth.model.reason}` : faceHealth.model.state === "not-loaded" ? " (the model loads at the first one)" : ""}`,
     `  security   ${
       acceptAnyCredentials
         ? "any credentials accepted, signatures not checked (--accept-any-credentials)"
