@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import type { DetectedFace, Landmark } from "./engine.js";
 import { faceQuality, round, type PixelBox, type RgbImage } from "./pixels.js";
 import { createSsdDetector, type SsdParams, type SsdTf, type Tensor } from "./ssd.js";
+import { prepareWasmThreads, wasmThreadsWanted } from "./wasm-threads.js";
 
 /**
  * The model engine's nets, inside the analysis worker: face-api (@vladmandic/face-api, MIT)
@@ -64,6 +65,8 @@ interface Tf extends SsdTf {
   setBackend(name: string): Promise<boolean>;
   ready(): Promise<void>;
   getBackend(): string;
+  backend(): unknown;
+  env(): { set(flag: string, value: boolean): void };
   tensor3d(values: Uint8Array | Int32Array, shape: [number, number, number], dtype: "int32"): Tensor;
 }
 
@@ -89,14 +92,21 @@ export async function loadModel(): Promise<LoadedModel> {
   const missing = modelPackagesMissing();
   if (missing.length) throw new Error(`the model packages are not installed: ${missing.join(", ")}`);
   const tf = require("@tensorflow/tfjs") as Tf;
-  const wasm = require("@tensorflow/tfjs-backend-wasm") as { setWasmPaths(prefix: string): void };
+  const wasm = require("@tensorflow/tfjs-backend-wasm") as { setWasmPaths(prefix: string): void; setThreadsCount(n: number): void; getThreadsCount(): number };
   // The package's main needs tfjs-node (a native binary fetched at install time); this bundle
   // runs on the tfjs just loaded.
   const faceapi = require("@vladmandic/face-api/dist/face-api.node-wasm.js") as FaceApi;
   // Read the .wasm files from the installed package (a path, not a URL: Node's fetch has no file:).
   wasm.setWasmPaths(`${dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json"))}/dist/`);
-  await tf.setBackend("wasm");
-  await tf.ready();
+  // One thread unless REKOGNITO_FACE_THREADS asks for more (wasm-threads.ts: what it gives).
+  const threads = wasmThreadsWanted();
+  const threadsReady = threads > 1 ? prepareWasmThreads(tf, wasm, threads) : undefined;
+  try {
+    await tf.setBackend("wasm");
+    await tf.ready();
+  } finally {
+    threadsReady?.(tf.backend());
+  }
   const weights = join(dirname(require.resolve("@vladmandic/face-api/package.json")), "model");
   for (const net of ["ssdMobilenetv1", "faceLandmark68Net", "faceRecognitionNet", "ageGenderNet", "faceExpressionNet"] as const) {
     await faceapi.nets[net].loadFromDisk(weights);
@@ -135,7 +145,7 @@ export async function loadModel(): Promise<LoadedModel> {
   }
 
   return {
-    versions: { faceApi: faceapi.version, tfjs: tf.version_core, backend: tf.getBackend() },
+    versions: { faceApi: faceapi.version, tfjs: tf.version_core, backend: wasm.getThreadsCount() > 1 ? `${tf.getBackend()} (${wasm.getThreadsCount()} threads)` : tf.getBackend() },
     loadMs: Math.round(performance.now() - started),
     async analyze(image, { attributes }) {
       let results = await run(image, attributes);

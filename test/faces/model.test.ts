@@ -215,6 +215,19 @@ describe.skipIf(missing.length > 0)("the model engine on real photographs", () =
     }
   });
 
+  it("gives the same faces, bit for bit, on two WebAssembly threads (REKOGNITO_FACE_THREADS=2)", async () => {
+    process.env.REKOGNITO_FACE_THREADS = "2";
+    const threaded = createFaceEngine({ mode: "auto", logger: silentLogger });
+    try {
+      const again = await analyse(threaded, readPhoto("webcamB"));
+      expect((threaded.health() as { model: { versions?: { backend: string } } }).model.versions?.backend).toBe("wasm (2 threads)");
+      expect(again.faces).toEqual(results.get("webcamB")!.faces);
+    } finally {
+      delete process.env.REKOGNITO_FACE_THREADS;
+      await threaded.close!();
+    }
+  });
+
   it("says in health that the model is loaded and which engines answer", () => {
     expect(engine.health()).toMatchObject({ mode: "auto", engines: ["fixture", "model"], realPhotos: "recognised by the model engine", model: { state: "loaded" } });
   });
