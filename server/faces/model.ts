@@ -2,7 +2,8 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { DetectedFace, Landmark } from "./engine.js";
 import { faceQuality, round, type PixelBox, type RgbImage } from "./pixels.js";
-import { createSsdDetector, type SsdParams, type SsdTf, type Tensor } from "./ssd.js";
+import { createRecognitionNet, type RecognitionParams, type RecognitionTf } from "./recognition.js";
+import { createSsdDetector, type SsdParams, type Tensor } from "./ssd.js";
 import { prepareWasmThreads, wasmThreadsWanted } from "./wasm-threads.js";
 
 /**
@@ -52,6 +53,10 @@ interface Query extends PromiseLike<FaceResult[]> {
   withFaceExpressions(): Query;
   withAgeAndGender(): Query;
 }
+/** face-api's batch of face crops for a net: `toBatchTensor(side, centred)` pads each to a square and resizes it. */
+interface NetInput {
+  toBatchTensor(side: number, centred: boolean): Tensor;
+}
 interface FaceApi {
   version: string;
   nets: Record<"ssdMobilenetv1" | "faceLandmark68Net" | "faceRecognitionNet" | "ageGenderNet" | "faceExpressionNet", { loadFromDisk(dir: string): Promise<void>; params?: unknown }>;
@@ -60,7 +65,7 @@ interface FaceApi {
   /** The landmarks (then descriptors, expressions, age) of faces already found, as detectAllFaces(…).withFaceLandmarks() does after its own detection. */
   DetectAllFaceLandmarksTask: new (found: Promise<{ detection: unknown }[]>, input: Tensor, useTinyLandmarkNet: boolean) => Query;
 }
-interface Tf extends SsdTf {
+interface Tf extends RecognitionTf {
   version_core: string;
   setBackend(name: string): Promise<boolean>;
   ready(): Promise<void>;
@@ -111,8 +116,12 @@ export async function loadModel(): Promise<LoadedModel> {
   for (const net of ["ssdMobilenetv1", "faceLandmark68Net", "faceRecognitionNet", "ageGenderNet", "faceExpressionNet"] as const) {
     await faceapi.nets[net].loadFromDisk(weights);
   }
-  // face-api's detector on its own weights, run faster (ssd.ts); its other nets as they are.
+  // face-api's detector on its own weights, run faster (ssd.ts), and so its recognition net's
+  // pass (recognition.ts), which face-api's own descriptor task then calls; the landmark and
+  // attribute nets as they are.
   const ssd = createSsdDetector(tf, faceapi.nets.ssdMobilenetv1.params as SsdParams);
+  const recognition = createRecognitionNet(tf, faceapi.nets.faceRecognitionNet.params as RecognitionParams);
+  (faceapi.nets.faceRecognitionNet as unknown as { forwardInput(input: NetInput): Tensor }).forwardInput = (input) => recognition(input.toBatchTensor(150, true));
 
   const run = async (image: RgbImage, attributes: boolean): Promise<FaceResult[]> => {
     const tensor = tf.tensor3d(image.data, [image.height, image.width, 3], "int32");
