@@ -4,7 +4,10 @@
  *   model load           from warm() to the nets loaded in the analysis worker
  *   RSS                  of the process before and with the model loaded (worker threads included)
  *   per-photo time       p50/p90 of engine.analyze on distinct one-face photos (webcam frames,
- *                        portraits and copies of them), wall clock, each analysed once
+ *                        portraits and copies of them), wall clock and the process's CPU time,
+ *                        each analysed once, with the load average beside it
+ *   where the time goes  the analysis worker's own p50s for the same photos (run last): decoding
+ *                        (and EXIF, scaling down), the near-copy match against the fixtures, the nets
  *   near-copy time       a camera's capture of a fixture selfie, recognised as its persona
  *   error rates          false accepts and false rejects at FaceMatchThreshold 80, 90 and 95 on
  *                        the packaged photographs (test/faces/photos.ts): genuine pairs are one
@@ -13,9 +16,12 @@
  *                        different sources (the webcam woman, the portraits, the group photos)
  */
 import { readFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { silentLogger } from "../server/core/logger.js";
+import { FaceAnalyzer } from "../server/faces/analyzer.js";
 import { createFaceEngine } from "../server/faces/composed-engine.js";
 import type { DetectedFace, FaceEngine } from "../server/faces/engine.js";
+import { createFixtureEngine } from "../server/faces/fixture-engine.js";
 import { fixtureImage } from "../server/faces/fixtures.js";
 import { sniffImage } from "../server/faces/image.js";
 import { modelPackagesMissing } from "../server/faces/model.js";
@@ -46,13 +52,15 @@ function copiesOf(image: RgbImage): [string, Buffer][] {
   ];
 }
 
-export async function benchFaces(): Promise<void> {
+/** `quick` (npm run bench -- --quick): two copies of each photo and two near-copies, instead of four and five. */
+export async function benchFaces(quick = false): Promise<void> {
   const missing = [...modelPackagesMissing(), ...missingPhotos(["webcamA", "webcamB", "man", "group3", "group5", "fourPeople"])];
   if (missing.length) {
     line("model engine", `skipped: not installed: ${missing.join("; ")}`);
     return;
   }
   const before = rssMiB();
+  const onePhotos: Buffer[] = [];
   const engine = createFaceEngine({ mode: "auto", logger: silentLogger });
   try {
     const loadStarted = performance.now();
@@ -70,10 +78,12 @@ export async function benchFaces(): Promise<void> {
     const genuine: { pair: string; d: number }[] = [];
     for (const name of singles) {
       const original = await analyse(engine, readPhoto(name));
+      onePhotos.push(readPhoto(name));
       times.push(original.ms);
       cpuTimes.push(original.cpuMs);
       faceOf.set(name, original.faces[0]!);
-      for (const [label, bytes] of copiesOf(decodePhoto(name))) {
+      for (const [label, bytes] of copiesOf(decodePhoto(name)).slice(0, quick ? 2 : undefined)) {
+        onePhotos.push(bytes);
         const copy = await analyse(engine, bytes);
         times.push(copy.ms);
         cpuTimes.push(copy.cpuMs);
@@ -87,7 +97,7 @@ export async function benchFaces(): Promise<void> {
     }
     genuine.push({ pair: "webcamA ~ webcamB (independent frames)", d: euclidean(faceOf.get("webcamA")!.embedding, faceOf.get("webcamB")!.embedding) });
     line("per-photo time, one face, p50 / p90", `${ms(percentile(times, 50))} / ${ms(percentile(times, 90))}  (${times.length} photos, 350-824 px)`);
-    line("per-photo CPU time, one face, p50 / p90", `${ms(percentile(cpuTimes, 50))} / ${ms(percentile(cpuTimes, 90))}  (load average now ${(await import("node:os")).loadavg()[0]!.toFixed(1)} on ${(await import("node:os")).cpus().length} cores)`);
+    line("per-photo CPU time, one face, p50 / p90", `${ms(percentile(cpuTimes, 50))} / ${ms(percentile(cpuTimes, 90))}  (load average now ${loadavg()[0]!.toFixed(1)} on ${(await import("node:os")).cpus().length} cores)`);
 
     const groups: [PhotoName, DetectedFace[]][] = [];
     for (const name of ["group3", "group5", "fourPeople"] as const) {
@@ -99,7 +109,7 @@ export async function benchFaces(): Promise<void> {
     // The fixture engine's near-copy path, through the same worker.
     const ana = decodeImage(readFileSync(fixtureImage({ persona: "ana", kind: "selfie", file: "selfie-1.jpg" }).path));
     const nearTimes: number[] = [];
-    for (const [w, h] of [[640, 480], [800, 600], [1280, 720], [960, 720], [1024, 768]] as const) nearTimes.push((await analyse(engine, cameraCapture(ana, w, h))).ms);
+    for (const [w, h] of ([[640, 480], [800, 600], [1280, 720], [960, 720], [1024, 768]] as const).slice(0, quick ? 2 : undefined)) nearTimes.push((await analyse(engine, cameraCapture(ana, w, h))).ms);
     line("fixture near-copy (camera capture of a selfie) p50", ms(percentile(nearTimes, 50)));
 
     // Impostor pairs: within a group photo; and across sources (the webcam woman, the man, the groups).
@@ -130,6 +140,31 @@ export async function benchFaces(): Promise<void> {
     line("RSS after the model bench", `${rssMiB().toFixed(0)} MiB`);
   } finally {
     await engine.close!();
+  }
+  await whereTheTimeGoes(onePhotos);
+}
+
+/**
+ * The same one-face photos through an analysis worker of its own (no cache), for the worker's
+ * own timings of each stage (wall clock); a second model loads for it, so it runs last.
+ */
+async function whereTheTimeGoes(photos: Buffer[]): Promise<void> {
+  const references = createFixtureEngine().images().map((i) => ({ sha256: i.sha256, path: i.path }));
+  const analyzer = new FaceAnalyzer(references, silentLogger);
+  try {
+    analyzer.load(true);
+    while (analyzer.model.state === "loading") await new Promise((r) => setTimeout(r, 10));
+    const stages = { decode: [] as number[], match: [] as number[], nets: [] as number[] };
+    for (const bytes of photos) {
+      const { ms: taken } = await analyzer.analyze(bytes, { model: true, attributes: false });
+      stages.decode.push(taken.decode);
+      stages.match.push(taken.match);
+      stages.nets.push(taken.model ?? 0);
+    }
+    const p50 = (v: number[]) => ms(percentile(v, 50));
+    line("per-photo time in the worker, p50: decode / near-copy match / nets", `${p50(stages.decode)} / ${p50(stages.match)} / ${p50(stages.nets)}  (load ${loadavg()[0]!.toFixed(1)})`);
+  } finally {
+    await analyzer.close();
   }
 }
 
