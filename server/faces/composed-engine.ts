@@ -69,8 +69,9 @@ export const MODEL_SPACE = "model";
  * Each distinct image (by sha256) is analysed once: the answer is cached, so the same photo
  * sent to IndexFaces and then SearchFacesByImage costs one analysis.
  *
- * The model is not loaded at boot: `warm()` (the CLI, once the server is ready) or the first
- * image that needs it starts loading it in the worker.
+ * The model is not loaded at boot: the first image that needs it starts loading it in the
+ * worker (and waits for it), or `warm()` does ahead of need (the bench, tests), which also runs
+ * each net once so that the first photo is not the one that pays for their first passes.
  */
 export function createFaceEngine(options: FaceEngineOptions): FaceEngine {
   const mode = options.mode ?? "auto";

@@ -91,8 +91,11 @@ export interface LoadedModel {
   analyze(image: RgbImage, options: { attributes: boolean }): Promise<DetectedFace[]>;
 }
 
-/** Loads the nets (in the worker). Throws with the reason when a package is missing. */
-export async function loadModel(): Promise<LoadedModel> {
+/**
+ * Loads the nets (in the worker). Throws with the reason when a package is missing. With
+ * `warmUp` (a load ahead of need, in the background) every net also runs once (see below).
+ */
+export async function loadModel(options: { warmUp?: boolean } = {}): Promise<LoadedModel> {
   const started = performance.now();
   const missing = modelPackagesMissing();
   if (missing.length) throw new Error(`the model packages are not installed: ${missing.join(", ")}`);
@@ -140,17 +143,20 @@ export async function loadModel(): Promise<LoadedModel> {
 
   // Warm-up: each net's first pass costs several times a later one (XNNPACK packs each
   // convolution's weights at its first use, the WebAssembly memory grows to its working size),
-  // so every net runs once now, in the background, on a grey picture with a made-up face in it,
+  // so a load ahead of need runs every net once, on a grey picture with a made-up face in it,
   // instead of on the first photo someone sends (measured at load 8: the first photo took ~925 ms
-  // of CPU cold, ~400-540 warm). The answers of later passes do not depend on it.
-  const side = 160;
-  const grey = tf.tensor3d(new Uint8Array(side * side * 3).fill(128), [side, side, 3], "int32");
-  try {
-    ssd.detect(grey, MIN_DETECTION_SCORE, MAX_FACES);
-    const madeUp = [{ detection: new faceapi.FaceDetection(0.99, new faceapi.Rect(0.25, 0.2, 0.5, 0.6), { width: side, height: side }) }];
-    await new faceapi.DetectAllFaceLandmarksTask(Promise.resolve(madeUp), grey, false).withFaceDescriptors().withFaceExpressions().withAgeAndGender();
-  } finally {
-    grey.dispose();
+  // of CPU cold, ~400-540 warm). A load that a photo waits for skips it: that photo's own pass
+  // is the warm-up. The answers of later passes do not depend on it.
+  if (options.warmUp) {
+    const side = 160;
+    const grey = tf.tensor3d(new Uint8Array(side * side * 3).fill(128), [side, side, 3], "int32");
+    try {
+      ssd.detect(grey, MIN_DETECTION_SCORE, MAX_FACES);
+      const madeUp = [{ detection: new faceapi.FaceDetection(0.99, new faceapi.Rect(0.25, 0.2, 0.5, 0.6), { width: side, height: side }) }];
+      await new faceapi.DetectAllFaceLandmarksTask(Promise.resolve(madeUp), grey, false).withFaceDescriptors().withFaceExpressions().withAgeAndGender();
+    } finally {
+      grey.dispose();
+    }
   }
 
   return {

@@ -72,9 +72,10 @@ function loadReferences() {
 }
 
 let model: Promise<LoadedModel> | undefined;
-function modelLoading(): Promise<LoadedModel> {
+/** `ahead`: loading before any photo needs it (a `load` message), so the nets are warmed up too. */
+function modelLoading(ahead = false): Promise<LoadedModel> {
   if (!model) {
-    model = loadModel();
+    model = loadModel({ warmUp: ahead });
     model.then(
       (m) => post({ type: "model", state: "loaded", loadMs: m.loadMs, versions: m.versions }),
       (error: unknown) => post({ type: "model", state: "failed", reason: error instanceof Error ? error.message : String(error) }),
@@ -89,7 +90,7 @@ port.on("message", (message: { type: "load"; model: boolean } | AnalyzeRequest) 
   if (message.type === "load") {
     // The fixture pictures too (a few dozen small decodes), so the first photo does not wait for them.
     queue = queue.then(() => void loadReferences());
-    if (message.model) modelLoading().catch(() => {});
+    if (message.model) modelLoading(true).catch(() => {});
     return;
   }
   queue = queue.then(() => analyze(message)).catch((error: unknown) => {
