@@ -1,7 +1,7 @@
 /**
  * The face detector, SSD MobileNet v1 on face-api's own weights (as face-api loaded them), run
- * here instead of through face-api's `detectAllFaces`, for speed alone: the same network, the
- * same input and the same answers, in about two thirds of the time.
+ * here instead of through face-api's `detectAllFaces`, for speed alone: the same network on the
+ * same input, its answers equal up to rounding, in about two thirds of the time.
  *
  * Where face-api's time went (tf.profile of one 512×512 pass, tfjs-backend-wasm 4.22 with SIMD):
  * the convolutions took 64%, and the elementwise passes around them a third: each of the 13
@@ -15,15 +15,19 @@
  * suppression compares).
  *
  * The input is face-api's: the image padded with black at its right or bottom to a square,
- * resized (bilinear) to 512×512, scaled to −1..1. Folding changes the arithmetic's rounding only:
- * scores agree with face-api's within 2·10⁻⁶ and the faces found, their boxes and descriptors
- * agree to the digits Rekognition's answers carry (measured on the test photographs); like all
- * of the WebAssembly backend's single-threaded arithmetic, the same image gives bit-identical
- * answers in every run.
+ * resized (bilinear) to 512×512, scaled to −1..1 (then cut to the picture plus a margin: see
+ * PADDING_KEPT). Folding changes the arithmetic's rounding only: scores agree with face-api's
+ * within 2·10⁻⁶ and boxes within 0.3 pixel (the bench photos). Such a shift can move an integer
+ * edge of the crops face-api cuts from the box (it floors them) for the landmark net, and then
+ * of the aligned crop for the descriptor: 5 of the bench photos' 27 faces got descriptors up to
+ * 0.10 away from face-api's own (one person's copies lie 0.06-0.31 apart), the error rates the
+ * same within one pair (README's Faces section). Like all of the WebAssembly backend's
+ * arithmetic, the same image gives bit-identical answers in every run.
  *
  * Smaller inputs were measured too, and are not used: at 448 a webcam frame's face scored 0.905
  * instead of 0.992, at 416 0.606, and one person's copies drifted apart (descriptor distance up
- * to 0.41 instead of 0.30, a false reject at 90), since the net was trained at 512.
+ * to 0.41 instead of 0.30, a false reject at 90), also with the priors scaled to keep their
+ * size in pixels and the picture shrunk by area averaging: the net wants faces at 512's scale.
  */
 
 /** The parts of a tfjs tensor used here. */
