@@ -1,24 +1,36 @@
 /**
- * npm run bench: prints rekognito's speed and memory figures. Never asserted in tests.
+ * npm run bench: rekognito's speed and footprint, beside its peers, in one run. Never asserted in
+ * tests (these figures move with the machine's load: each section prints the load average).
  *
- *   boot-to-ready        the CLI started as `npm start` does (ephemeral), until health answers
- *   IndexFaces p50       one fixture image per call, through the SDK
- *   SearchFacesByImage   p50/p99 on collections of 1k, 10k and 100k faces
- *   custom-auth login    InitiateAuth + RespondToAuthChallenge with trivial triggers:
- *                        p50/p99 one at a time, logins per second at 16 concurrent
- *   face login           full enrolment and sign-in through the app's real Lambdas (when the
- *                        face-login app is provisioned): p50/p99, sign-ins/s at 16 concurrent
- *   face engines         the model's load time, per-photo time, RSS and its error rates at
- *                        80/90/95 on packaged photos; the fixture near-copy time (bench-faces.ts)
- *   DynamoDB             engine start-up, PutItem/Query p50/p99, the pathological requests of
- *                        issue 10 and a kill -9 of the engine (bench-dynamodb.ts)
- *   peak RSS             of this process, which hosts the in-process stack
+ *   boot, footprint      spawn to health 200 as `npm start` runs it: --bare, the app with its
+ *                        state restored, a first start, a first --seed; the stack's idle memory
+ *                        with the app provisioned (bench-boot.ts)
+ *   face search          SearchFacesByImage p50/p99 at 1k, 10k, 100k and 1M faces, the store's
+ *                        search alone in both spaces, IndexFaces into the largest collection,
+ *                        RSS per 1M faces (bench-search.ts, in a process of its own)
+ *   Rekognition, Cognito IndexFaces p50; custom-auth logins with trivial triggers: p50/p99 one at
+ *                        a time, per second at 16 concurrent (in this process)
+ *   face sign-ins        enrolment and sign-in through the app's real Lambdas (bench-face-login.ts)
+ *   DynamoDB             through rekognito and dynalite alone, the pathological requests of
+ *                        issue 10, a kill -9 of the engine (bench-dynamodb.ts)
+ *   Lambda               cold start and warm invoke per runtime, RSS per idle environment; the
+ *                        dev server's sign-ins at 16 concurrent with the peak memory of its whole
+ *                        process tree, its idle memory once the environments are reclaimed, 64
+ *                        concurrent from cold (bench-lambda.ts)
+ *   face engines         the model's load, per-photo time, RSS and false accepts/rejects; the
+ *                        fixture near-copy time (bench-faces.ts)
+ *   peers                rekognito, moto and cognito-local each started alone: spawn to ready,
+ *                        RSS, Cognito SignUp and InitiateAuth rates, with rekognito's ratios
+ *                        (bench-peers.ts); a peer that is missing is skipped with the reason
  *
- * Options: --quick (smaller counts, for a smoke run), --sizes 1000,10000,100000
+ * Options: --quick (smaller counts, searches up to 10k faces, no 64-concurrent cold run: a smoke
+ * run), --sizes 1000,10000,100000,1000000 (the collection sizes searched), --only boot,search,...
+ * (some sections: boot, search, rekognition, face-login, dynamodb, lambda, faces, peers)
  */
 import { parseArgs } from "node:util";
-import { createHash } from "node:crypto";
-import { CreateCollectionCommand, IndexFacesCommand, RekognitionClient, SearchFacesByImageCommand } from "@aws-sdk/client-rekognition";
+import { spawnSync } from "node:child_process";
+import { cpus } from "node:os";
+import { CreateCollectionCommand, IndexFacesCommand, RekognitionClient } from "@aws-sdk/client-rekognition";
 import {
   AdminCreateUserCommand,
   CognitoIdentityProviderClient,
@@ -31,37 +43,25 @@ import { CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { strToU8, zipSync } from "fflate";
 import { startStack, type Stack } from "../server/stack.js";
 import { fixtureImages, readFixture } from "../server/faces/fixtures.js";
-import type { RekognitionService } from "../server/rekognition/index.js";
 import { benchFaceLogin } from "./bench-face-login.js";
 import { benchFaces } from "./bench-faces.js";
 import { benchDynamoDB } from "./bench-dynamodb.js";
-import { bootToReady, line, ms, percentile, timed } from "./bench-tools.js";
+import { benchPeers } from "./bench-peers.js";
+import { benchBoot } from "./bench-boot.js";
+import { benchLambda } from "./bench-lambda.js";
+import { ensureCompiled, line, load, ms, percentile, ROOT, timed } from "./bench-tools.js";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const { values } = parseArgs({
-  options: { quick: { type: "boolean", default: false }, sizes: { type: "string" } },
+  options: { quick: { type: "boolean", default: false }, sizes: { type: "string" }, only: { type: "string" } },
 });
+const SECTIONS = ["boot", "search", "rekognition", "face-login", "dynamodb", "lambda", "faces", "peers"] as const;
+const only = new Set(values.only ? values.only.split(",") : SECTIONS);
+for (const name of only) if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`--only: no section ${name} (${SECTIONS.join(", ")})`);
 const quick = values.quick;
-const sizes = (values.sizes ?? (quick ? "1000,10000" : "1000,10000,100000")).split(",").map(Number);
+const sizes = values.sizes ?? (quick ? "1000,10000" : "1000,10000,100000,1000000");
 const credentials = { accessKeyId: "bench", secretAccessKey: "bench" };
-
-/** A deterministic unit vector, for filling collections with synthetic faces. */
-function syntheticEmbedding(seed: number, dim: number): Float32Array {
-  const v = new Float32Array(dim);
-  let norm = 0;
-  for (let i = 0; i < dim; i += 8) {
-    const h = createHash("sha256").update(`${seed}:${i}`).digest();
-    for (let j = 0; j < 8 && i + j < dim; j++) {
-      const x = h.readInt32LE(j * 4) / 2 ** 31;
-      v[i + j] = x;
-      norm += x * x;
-    }
-  }
-  norm = Math.sqrt(norm);
-  for (let i = 0; i < dim; i++) v[i]! /= norm;
-  return v;
-}
 
 async function benchRekognition(stack: Stack): Promise<void> {
   const rekognition = new RekognitionClient({ endpoint: stack.endpoint, region: "us-east-1", credentials });
@@ -79,54 +79,6 @@ async function benchRekognition(stack: Stack): Promise<void> {
     );
   }
   line("IndexFaces p50 / p99", `${ms(percentile(indexTimes, 50))} / ${ms(percentile(indexTimes, 99))}  (${rounds} calls)`);
-
-  const service = stack.app.components.find((c) => c.name === "rekognition") as unknown as RekognitionService;
-  const selfies = fixtureImages({ kind: "selfie" });
-  const dim = service.store.getEmbedding(stack.app.core.accountId, "us-east-1", "bench-index", (await firstFaceId(rekognition)))!.length;
-  for (const size of sizes) {
-    const id = `bench-${size}`;
-    await rekognition.send(new CreateCollectionCommand({ CollectionId: id }));
-    const fillStart = performance.now();
-    const batch = 5000;
-    for (let start = 0; start < size; start += batch) {
-      const faces = [];
-      for (let n = start; n < Math.min(size, start + batch); n++) {
-        faces.push({
-          face: {
-            faceId: stack.app.core.ids.uuid(),
-            imageId: stack.app.core.ids.uuid(),
-            externalImageId: `synthetic-${n}`,
-            boundingBox: { Width: 0.3, Height: 0.4, Left: 0.35, Top: 0.2 },
-            confidence: 99.9,
-            indexFacesModelVersion: "7.0",
-          },
-          embedding: syntheticEmbedding(n, dim),
-        });
-      }
-      service.store.addFaces(stack.app.core.accountId, "us-east-1", id, faces);
-    }
-    const fillMs = performance.now() - fillStart;
-    // The personas themselves, so that searches find someone.
-    for (const doc of fixtureImages({ kind: "document" })) {
-      await rekognition.send(new IndexFacesCommand({ CollectionId: id, Image: { Bytes: readFixture(doc) }, ExternalImageId: doc.persona!, MaxFaces: 1 }));
-    }
-    const searches = quick ? 40 : 200;
-    const times: number[] = [];
-    for (let i = 0; i < searches; i++) {
-      const bytes = readFixture(selfies[i % selfies.length]!);
-      times.push(await timed(() => rekognition.send(new SearchFacesByImageCommand({ CollectionId: id, Image: { Bytes: bytes }, FaceMatchThreshold: 90, MaxFaces: 5 }))));
-    }
-    line(
-      `SearchFacesByImage p50 / p99 @ ${size.toLocaleString("en")} faces`,
-      `${ms(percentile(times, 50))} / ${ms(percentile(times, 99))}  (${searches} searches; fill ${ms(fillMs)})`,
-    );
-  }
-}
-
-async function firstFaceId(rekognition: RekognitionClient): Promise<string> {
-  const { ListFacesCommand } = await import("@aws-sdk/client-rekognition");
-  const out = await rekognition.send(new ListFacesCommand({ CollectionId: "bench-index", MaxResults: 1 }));
-  return out.Faces![0]!.FaceId!;
 }
 
 const TRIVIAL_TRIGGERS = {
@@ -223,25 +175,42 @@ async function benchCustomAuth(stack: Stack): Promise<void> {
 
 const rss = () => `${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MiB`;
 
-async function main(): Promise<void> {
-  process.stdout.write(`rekognito bench on Node ${process.version}${quick ? " (quick)" : ""}\n\n`);
-  const boots: number[] = [];
-  for (let i = 0; i < 3; i++) boots.push(await bootToReady(["--bare"], () => true));
-  line("boot-to-ready (emulator only, --bare; p50 of 3)", ms(percentile(boots, 50)));
+async function section(name: (typeof SECTIONS)[number], title: string, run: () => Promise<void>): Promise<void> {
+  if (!only.has(name)) return;
+  ensureCompiled();
+  const started = performance.now();
+  process.stdout.write(`\n${title} (${load()})\n`);
+  await run();
+  process.stdout.write(`  (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
+}
 
-  const stack = await startStack();
-  try {
-    await benchRekognition(stack);
-    line("RSS with those collections loaded", rss());
-    await benchCustomAuth(stack);
-    line("RSS with the trigger workers warm", rss());
-  } finally {
-    await stack.close();
-  }
-  await benchFaceLogin(quick);
-  await benchFaces();
-  await benchDynamoDB(quick);
-  line("peak RSS (stacks + Lambda worker threads)", `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+async function main(): Promise<void> {
+  const started = performance.now();
+  process.stdout.write(`rekognito bench on Node ${process.version}, ${cpus().length} cores${quick ? " (quick)" : ""}, ${load()}\n`);
+  // The compiled server, built now if a source changed: no start below pays for a build.
+  ensureCompiled();
+
+  await section("boot", "boot and footprint, as npm start runs it", () => benchBoot(quick));
+  await section("search", "face search (a process of its own)", async () => {
+    const search = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", "scripts/bench-search.ts", "--sizes", sizes, ...(quick ? ["--quick"] : [])], { cwd: ROOT, stdio: "inherit" });
+    if (search.status !== 0) throw new Error(`the face search bench failed (${search.signal ?? search.status})`);
+  });
+  await section("rekognition", "Rekognition and Cognito custom auth, in this process", async () => {
+    const stack = await startStack();
+    try {
+      await benchRekognition(stack);
+      await benchCustomAuth(stack);
+      line("this process's RSS, the trigger environments apart", rss());
+    } finally {
+      await stack.close();
+    }
+  });
+  await section("face-login", "face sign-ins through the app's real Lambdas, in this process", () => benchFaceLogin(quick));
+  await section("dynamodb", "DynamoDB", () => benchDynamoDB(quick));
+  await section("lambda", "Lambda runtimes, and the dev server's sign-ins", () => benchLambda(quick));
+  await section("faces", "face engines (in this process)", () => benchFaces(quick));
+  await section("peers", "beside the peers, each started alone", () => benchPeers(quick));
+  process.stdout.write(`\nbench done in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
 }
 
 main().catch((error: unknown) => {

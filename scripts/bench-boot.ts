@@ -1,0 +1,115 @@
+/**
+ * Boot and footprint, for `npm run bench` (also alone: `tsx scripts/bench-boot.ts [--quick]`),
+ * the server started as `npm start` runs it (`node bin/rekognito.js`, the compiled server):
+ *
+ *   node itself          `node -e 0`, spawn to exit: what no server can start faster than here
+ *   boot                 spawn to the first health 200 (the CLI answers 503 until the app is
+ *                        provisioned, and seeded with --seed), median of several starts, with the
+ *                        server's CPU time at that moment: `--bare` (the emulator alone); the
+ *                        face-login app with its state restored (a data directory a first start
+ *                        provisioned: the everyday `npm start`); a first start into an empty data
+ *                        directory; a first start with `--seed`
+ *   idle memory          the stack with the app provisioned, state restored, nothing asked, once
+ *                        it has settled: the server's whole process tree (the server and its
+ *                        DynamoDB engine; Lambda environments when any run), as PSS (each page
+ *                        shared by several processes, such as the node binary's, counted once
+ *                        in all: the memory the stack takes) and as RSS summed (those pages
+ *                        counted once per process)
+ *
+ * On a shared machine the wall-clock figures move with the load (printed beside them): the CPU
+ * time is the steadier figure of the work a start does.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { cpuMs, ensureCompiled, line, load, median, mib, ms, startServer, target, treeMemory } from "./bench-tools.js";
+
+interface Boots {
+  wall: number[];
+  cpu: number[];
+}
+
+async function boots(args: () => string[], runs: number, before?: () => void): Promise<Boots> {
+  const out: Boots = { wall: [], cpu: [] };
+  for (let i = 0; i < runs; i++) {
+    before?.();
+    const server = await startServer(args(), { timeoutMs: 120_000 });
+    out.wall.push(server.readyMs);
+    if (server.readyCpuMs !== undefined) out.cpu.push(server.readyCpuMs);
+    await server.stop();
+  }
+  return out;
+}
+
+function print(label: string, b: Boots, limit?: number): void {
+  const wall = median(b.wall);
+  const cpu = b.cpu.length ? `, CPU ${ms(median(b.cpu))}` : "";
+  const goal = limit === undefined ? "" : `; ${target(wall, limit, "ms")}`;
+  line(label, `${ms(wall)}${cpu}  (median of ${b.wall.length}, ${load()}${goal})`);
+}
+
+/** Waits until the server's CPU use stops (start-up work behind it, a first GC) or `maxMs`. */
+async function settled(pid: number, maxMs: number): Promise<void> {
+  const until = performance.now() + maxMs;
+  let last = cpuMs(pid) ?? 0;
+  while (performance.now() < until) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = cpuMs(pid) ?? 0;
+    if (now - last < 5) return;
+    last = now;
+  }
+}
+
+export async function benchBoot(quick: boolean): Promise<void> {
+  const node: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    spawnSync(process.execPath, ["-e", "0"]);
+    node.push(performance.now() - t);
+  }
+  line("node -e 0 (Node's own start, spawn to exit)", `${ms(median(node))}  (median of 5, ${load()})`);
+
+  const runs = quick ? 3 : 7;
+  ensureCompiled();
+  print("boot, --bare (spawn to health 200)", await boots(() => ["--ephemeral", "--bare"], runs), 150);
+
+  const dataDir = mkdtempSync(join(tmpdir(), "rekognito-bench-boot-"));
+  try {
+    // A first start provisions the app into an empty directory (--quick: the --seed one below is
+    // the first start it measures); the starts after it restore that state.
+    if (!quick) {
+      const fresh = () => rmSync(join(dataDir, "first"), { recursive: true, force: true });
+      print("boot, first start (the app provisioned anew)", await boots(() => ["--data-dir", join(dataDir, "first")], 3, fresh));
+    }
+    const seeded = () => rmSync(join(dataDir, "seed"), { recursive: true, force: true });
+    print("boot, first start with --seed (7 personas)", await boots(() => ["--data-dir", join(dataDir, "seed"), "--seed"], quick ? 1 : 3, seeded), 1500);
+    print("boot, the app with its state restored", await boots(() => ["--data-dir", join(dataDir, "seed")], runs), 300);
+
+    // Idle: the everyday start (state restored), nothing asked.
+    const server = await startServer(["--data-dir", join(dataDir, "seed")]);
+    try {
+      await settled(server.child.pid!, 10_000);
+      const idle = treeMemory(server.child.pid!);
+      line(
+        "idle, the app provisioned (state restored)",
+        idle
+          ? `${mib(idle.pss)} PSS, ${mib(idle.rss)} RSS summed over ${idle.processes} process${idle.processes === 1 ? "" : "es"}  (${target(idle.pss, 120, "MiB")} by PSS, ${idle.rss <= 120 ? "met" : "not met"} by RSS)`
+          : "n/a (no /proc here)",
+      );
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1]?.endsWith("bench-boot.ts")) {
+  const { values } = parseArgs({ options: { quick: { type: "boolean", default: false } } });
+  benchBoot(values.quick).catch((error: unknown) => {
+    process.stderr.write(`bench-boot failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  });
+}
