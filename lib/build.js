@@ -20,6 +20,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -28,7 +29,7 @@ export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const OUT_DIR = process.env.REKOGNITO_BUILD_DIR ? resolve(process.env.REKOGNITO_BUILD_DIR) : join(ROOT, "node_modules", ".cache", "rekognito", "server");
 const MANIFEST = "build.json";
 /** Bumped when the build's shape changes: an older build is then stale whatever its inputs. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 /** The entry points: the CLI, the package's API, rekognito/testcontainers (sharing their chunks). */
 export const ENTRIES = {
@@ -48,6 +49,47 @@ const ALL_ENTRIES = { ...ENTRIES, ...WORKER_ENTRIES };
  * are the user's, in testcontainers' clientsFor; one copy of each class).
  */
 const EXTERNAL = ["esbuild", "tsx", "dynalite", "@vladmandic/face-api", "@tensorflow/*", "testcontainers", "@aws-sdk/*", "@smithy/*"];
+
+/**
+ * Packages Fastify requires only inside functions rekognito never calls: its JSON-schema
+ * compilers (server/app.ts hands Fastify compilers that load them only should a route ever carry
+ * a schema; none does) and pino (the stack logs through its own logger). Bundled, they were
+ * ~700 KB of the 2.9 MB a start parses before its first request; left out, they stay in
+ * node_modules, loaded only should something call them. Left out only where the build's folder
+ * finds them as the sources do (a nested copy is bundled as before).
+ */
+const LAZY_PACKAGES = ["@fastify/ajv-compiler", "@fastify/fast-json-stringify-compiler", "pino"];
+
+/**
+ * Packages whose top level only defines things: code of the server's that imports them without
+ * using them (the main thread reaches server/faces/pixels.ts's image codecs through
+ * modelPackagesMissing(), which never decodes) then leaves them out of the bundle.
+ */
+const PURE_PACKAGES = ["jpeg-js", "pngjs"];
+
+function lazyPackages(outDir) {
+  const names = new Set(LAZY_PACKAGES);
+  const pure = new Set(PURE_PACKAGES);
+  const fromBuild = createRequire(join(outDir, "entry.mjs"));
+  return {
+    name: "rekognito-lazy-packages",
+    setup(build) {
+      build.onResolve({ filter: /^(@[^/]+\/)?[^/.][^/]*$/ }, async (args) => {
+        if (args.pluginData?.rekognitoLazy || (!names.has(args.path) && !pure.has(args.path))) return undefined;
+        const resolved = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: { rekognitoLazy: true } });
+        if (resolved.errors.length) return undefined;
+        if (pure.has(args.path)) return { ...resolved, sideEffects: false };
+        let atRuntime;
+        try {
+          atRuntime = fromBuild.resolve(args.path);
+        } catch {
+          atRuntime = undefined;
+        }
+        return atRuntime === resolved.path ? { path: args.path, external: true } : resolved;
+      });
+    },
+  };
+}
 
 /** Replaces server/build-info.ts in the bundle: the compiled server knows it is, and where it is. */
 const BUILD_INFO = join("server", "build-info.ts");
@@ -164,7 +206,7 @@ export async function build(outDir = OUT_DIR, root = ROOT) {
       metafile: true,
       logLevel: "silent",
       legalComments: "none",
-      plugins: [sourceUrls(outDir, root)],
+      plugins: [lazyPackages(outDir), sourceUrls(outDir, root)],
     };
     const results = await Promise.all([
       esbuild.build({ ...common, entryPoints: ENTRIES, splitting: true, chunkNames: "chunk-[hash]" }),

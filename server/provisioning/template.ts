@@ -1,8 +1,16 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parse, type ScalarTag, type CollectionTag } from "yaml";
+import type { ScalarTag, CollectionTag } from "yaml";
+
+/**
+ * The yaml package (~280 KB of JavaScript) is loaded when a template is parsed, never at a start
+ * whose template.yaml is unchanged (readTemplate reads its cached parse): required, not
+ * imported, so the compiled server does not carry it either.
+ */
+const yaml = (): typeof import("yaml") => createRequire(import.meta.url)("yaml");
 
 /**
  * Reads a CloudFormation/SAM template (YAML with the short intrinsic tags !Ref, !GetAtt, !Sub,
@@ -56,7 +64,7 @@ function splitGetAtt(value: string): [string, string] {
 }
 
 export function parseTemplate(text: string): Template {
-  const template = parse(text, { customTags, merge: true, maxAliasCount: -1 }) as Template;
+  const template = yaml().parse(text, { customTags, merge: true, maxAliasCount: -1 }) as Template;
   if (!template || typeof template !== "object" || !template.Resources) throw new Error("not a CloudFormation template: no Resources");
   return template;
 }
