@@ -365,7 +365,9 @@ export function destinationOf(request: FastifyRequest, routes: GatewayRoutes): D
   const path = (request.raw.url ?? request.url).split("?", 1)[0]!;
   if (path.startsWith("/_rekognito/")) return { service: "rekognito", wire: "plain", signature: "none" };
   if (route.includes("/.well-known/")) return { service: "cognito-idp", wire: "plain", signature: "none" };
-  if (/^\/\d{4}-\d{2}-\d{2}(\/|$)/.test(route)) return { service: "lambda", wire: "rest-json", signature: "required" };
+  // Lambda's dated API versions, as its one route matches them (server/protocol/rest-routes.ts);
+  // a bucket named like a date is S3's.
+  if (/^\/\d{4}-\d{2}-\d{2}\//.test(path) && !S3_ROUTES.has(route)) return { service: "lambda", wire: "rest-json", signature: "required" };
   if (route.startsWith("/v2/email/")) return { service: "ses", wire: "rest-json", signature: "required" };
   if (route === "/" && request.method === "POST") {
     const target = request.headers["x-amz-target"];

@@ -136,6 +136,19 @@ export interface RestRouteHandlers {
 }
 
 /**
+ * The routes' paths: `/v2/email/*` for one prefix; for several of one segment each (Lambda's 16
+ * API versions), one route whose first segment is any of them, `/:apiVersion(^(?:2015-03-31|…)$)/*`
+ * (Fastify's router costs about a millisecond a route at start, and a route is one per method).
+ * Either way exactly those prefixes are the service's: any other first segment goes to S3.
+ */
+function routeUrls(prefixes: string[]): string[] {
+  const segments = prefixes.map((p) => p.slice(1));
+  if (segments.length < 2 || segments.some((s) => !/^[A-Za-z0-9._-]+$/.test(s))) return prefixes.map((p) => `${p}/*`);
+  const alternatives = segments.map((s) => s.replace(/[.]/g, "\\.")).join("|");
+  return [`/:apiVersion(^(?:${alternatives})$)/*`];
+}
+
+/**
  * One route per prefix (`/2015-03-31/*`, every method) for all of a service's operations. Each
  * operation keeps its own body limit (`bodyLimits`, else the stack's): refused from its
  * Content-Length before a byte is read, or as soon as a body without one passes it.
@@ -157,10 +170,10 @@ export function registerRestRoutes(fastify: FastifyInstance, routes: RestRoutes,
     return found ?? undefined;
   };
   const limitOf = (match: RestMatch | undefined) => (match && bodyLimits?.[match.name]) ?? defaultLimit;
-  for (const prefix of routes.prefixes) {
+  for (const url of routeUrls(routes.prefixes)) {
     fastify.route({
       method: ["DELETE", "GET", "HEAD", "PATCH", "POST", "PUT", "OPTIONS"],
-      url: `${prefix}/*`,
+      url,
       bodyLimit: routeLimit,
       preParsing: async (request, _reply, payload) => {
         const limit = limitOf(matchOf(request));

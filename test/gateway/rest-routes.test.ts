@@ -88,4 +88,13 @@ describe("an operation's own body limit, on the one route", () => {
     expect(list.statusCode).toBe(200);
     expect(list.json()).toMatchObject({ Functions: [] });
   });
+
+  it("leaves a path whose first segment is no Lambda API version to S3, a bucket named like a date included", async () => {
+    const s3Signed = { ...signed, authorization: signed.authorization.replace("/lambda/", "/s3/"), "x-amz-content-sha256": "UNSIGNED-PAYLOAD" };
+    const created = await app.fastify.inject({ method: "PUT", url: "/2099-01-01", headers: s3Signed });
+    expect(created.statusCode).toBe(200);
+    const missing = await app.fastify.inject({ method: "GET", url: "/2099-01-01/2015-03-31/functions", headers: s3Signed });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.body).toContain("<Code>NoSuchKey</Code>");
+  });
 });
