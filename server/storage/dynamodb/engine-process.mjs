@@ -1,18 +1,30 @@
-// The DynamoDB engine's own process: dynalite on 127.0.0.1 (a random port), started by
-// engine.ts, which forwards requests to it and kills and restarts it when it crashes or stops
-// answering. dynalite overflows its stack on deep values and parses nested parentheses in
-// exponential time; in a process of its own neither can take the server with it.
+// The DynamoDB engine's own process: dynalite, started by engine.ts, which sends requests to it
+// and kills and restarts it when it crashes or stops answering. dynalite overflows its stack on
+// deep values and parses nested parentheses in exponential time; in a process of its own
+// neither can take the server with it.
 //
 // Plain JavaScript on purpose: it starts on bare Node, without the TypeScript loader.
 //
 // argv[2]: JSON { path, ephemeral } — the LevelDB directory, and whether it is a temporary
 // one to delete when this process ends.
 // IPC out: { type: "ready", port } once dynalite listens; { type: "failed", error } if it cannot.
+//
+// Requests come in frames on fd 4 (a socket pair with the server), not over loopback HTTP: each
+// is handed to dynalite's own request handler as an in-memory request and response, so neither
+// side writes or parses HTTP for it, and the server needs no HTTP client, agent or socket per
+// request. A frame, either way: a big-endian u32 length of the rest, a u32 id, a u32 length of
+// the JSON head, the head, then the body's bytes. A request's head is { h: headers } (the few
+// dynalite reads); an answer's { s: status, h: headers }, names in lower case.
+//
+// dynalite still listens on 127.0.0.1 (a random port, used by nothing) because its close(),
+// which closes LevelDB cleanly on SIGTERM, is that of its HTTP server.
 // Ends: on SIGTERM (dynalite closes its LevelDB first), or when the server goes away — the IPC
 // channel closes — so no engine outlives the server. A watchdog thread checks the parent too,
 // because the main thread may be stuck in a parse and never see the channel close.
+import { EventEmitter } from "node:events";
 import { rmSync } from "node:fs";
 import { createRequire } from "node:module";
+import { Socket } from "node:net";
 import { Worker } from "node:worker_threads";
 
 const { path, ephemeral } = JSON.parse(process.argv[2] ?? "{}");
@@ -63,10 +75,77 @@ function failed(error) {
   else exit();
 }
 
+/** Frames a whole answer for `id`: one buffer, one write. */
+function frame(id, head, body) {
+  const headBytes = Buffer.from(JSON.stringify(head));
+  const out = Buffer.allocUnsafe(12 + headBytes.length + body.length);
+  out.writeUInt32BE(8 + headBytes.length + body.length, 0);
+  out.writeUInt32BE(id, 4);
+  out.writeUInt32BE(headBytes.length, 8);
+  headBytes.copy(out, 12);
+  body.copy(out, 12 + headBytes.length);
+  return out;
+}
+
+/**
+ * Serves one framed request with dynalite's own request handler, over an in-memory request
+ * (`POST /`, its headers, the body in one chunk) and a response that collects what dynalite sets.
+ * A throw in dynalite escapes as it would from its HTTP server: it ends this process, and the
+ * server answers and restarts.
+ */
+function serve(handle, channel, id, head, body) {
+  const req = new EventEmitter();
+  req.method = "POST";
+  req.url = "/";
+  req.headers = head.h || {};
+  const headers = {};
+  const res = {
+    statusCode: 200,
+    setHeader(name, value) {
+      headers[String(name).toLowerCase()] = String(value);
+    },
+    end(data) {
+      const bytes = data === undefined ? Buffer.alloc(0) : Buffer.isBuffer(data) ? data : Buffer.from(String(data));
+      channel.write(frame(id, { s: res.statusCode, h: headers }, bytes));
+    },
+  };
+  handle(req, res);
+  if (body.length) req.emit("data", body);
+  req.emit("end");
+}
+
+/** Reads frames off the channel and serves each as it is whole. */
+function listenForFrames(handle) {
+  const channel = new Socket({ fd: 4, readable: true, writable: true });
+  let parts = [];
+  let bytes = 0;
+  channel.on("data", (chunk) => {
+    parts.push(chunk);
+    bytes += chunk.length;
+    while (bytes >= 4) {
+      if (parts[0].length < 4) parts = [Buffer.concat(parts)];
+      const length = parts[0].readUInt32BE(0);
+      if (bytes < 4 + length) return;
+      const all = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+      const rest = all.subarray(4 + length);
+      parts = rest.length ? [rest] : [];
+      bytes = rest.length;
+      const id = all.readUInt32BE(4);
+      const headLength = all.readUInt32BE(8);
+      const head = JSON.parse(all.toString("utf8", 12, 12 + headLength));
+      const body = all.subarray(12 + headLength, 4 + length);
+      serve(handle, channel, id, head, body);
+    }
+  });
+  // The server went away: the IPC channel's disconnect ends this process too.
+  channel.on("error", () => end(0));
+}
+
 try {
   const dynalite = require("dynalite");
   server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   server.once("error", failed);
+  listenForFrames(server.listeners("request")[0]);
   server.listen(0, "127.0.0.1", () => process.send?.({ type: "ready", port: server.address().port }));
 } catch (error) {
   failed(error);

@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import type { IncomingHttpHeaders } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Duplex } from "node:stream";
 import type { Logger } from "../../core/logger.js";
 import { AwsError } from "../../protocol/errors.js";
-import { Forwarder, readAll } from "../forward.js";
 import { DynamoDBErrors } from "./errors.js";
 
 /**
@@ -44,14 +44,101 @@ export interface EngineAnswer {
 }
 
 interface Pending {
-  key: string;
+  /** The request's key in `refused` (a hash of its target and body), worked out only when needed. */
+  key: () => string;
   fail: (error: AwsError) => void;
+}
+
+/**
+ * The request headers dynalite reads: its content type, operation, and whether the request is
+ * signed (it answers MissingAuthenticationTokenException or IncompleteSignatureException
+ * itself). Not the Origin: CORS is the request policy's (server/protocol/cors.ts), whose headers
+ * would replace the `*` dynalite answers one with anyway.
+ */
+const ENGINE_HEADERS = ["content-type", "x-amz-target", "authorization", "x-amz-date", "date"] as const;
+
+/** Request headers as Node gives them (or as a caller builds them): only ENGINE_HEADERS are read. */
+export type EngineHeaders = Readonly<Record<string, string | string[] | undefined>>;
+
+/**
+ * The framed channel to one engine process (its fd 4, a socket pair; engine-process.mjs says the
+ * frame): requests out, answers in, matched by id. Cheaper than HTTP over loopback on both sides:
+ * no request or response to write and parse, one write each way.
+ */
+class EngineChannel {
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve: (answer: EngineAnswer) => void; reject: (error: Error) => void }>();
+  private parts: Buffer[] = [];
+  private bytes = 0;
+  private broken: Error | null = null;
+
+  constructor(private readonly socket: Duplex) {
+    socket.on("data", (chunk: Buffer) => this.read(chunk));
+    socket.on("error", (error: Error) => this.break(error));
+    socket.on("close", () => this.break(new Error("the channel closed")));
+  }
+
+  request(headers: EngineHeaders, body: Buffer | undefined): Promise<EngineAnswer> {
+    if (this.broken) return Promise.reject(this.broken);
+    const picked: Record<string, string> = {};
+    for (const name of ENGINE_HEADERS) {
+      const value = headers[name];
+      if (value !== undefined) picked[name] = Array.isArray(value) ? value.join(",") : value;
+    }
+    const head = Buffer.from(JSON.stringify({ h: picked }));
+    const bodyLength = body?.length ?? 0;
+    const frame = Buffer.allocUnsafe(12 + head.length + bodyLength);
+    const id = this.nextId;
+    this.nextId = this.nextId >= 0xffff_fffe ? 1 : this.nextId + 1;
+    frame.writeUInt32BE(8 + head.length + bodyLength, 0);
+    frame.writeUInt32BE(id, 4);
+    frame.writeUInt32BE(head.length, 8);
+    head.copy(frame, 12);
+    if (body) body.copy(frame, 12 + head.length);
+    return new Promise<EngineAnswer>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.socket.write(frame);
+    });
+  }
+
+  private read(chunk: Buffer): void {
+    this.parts.push(chunk);
+    this.bytes += chunk.length;
+    while (this.bytes >= 4) {
+      if (this.parts[0]!.length < 4) this.parts = [Buffer.concat(this.parts)];
+      const length = this.parts[0]!.readUInt32BE(0);
+      if (this.bytes < 4 + length) return;
+      const all = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
+      const rest = all.subarray(4 + length);
+      this.parts = rest.length ? [rest] : [];
+      this.bytes = rest.length;
+      const id = all.readUInt32BE(4);
+      const headLength = all.readUInt32BE(8);
+      const head = JSON.parse(all.toString("utf8", 12, 12 + headLength)) as { s: number; h: Record<string, string> };
+      const waiter = this.waiting.get(id);
+      if (!waiter) continue;
+      this.waiting.delete(id);
+      waiter.resolve({ status: head.s, headers: head.h, body: all.subarray(12 + headLength, 4 + length) });
+    }
+  }
+
+  private break(error: Error): void {
+    if (this.broken) return;
+    this.broken = error;
+    for (const waiter of this.waiting.values()) waiter.reject(error);
+    this.waiting.clear();
+  }
+
+  close(): void {
+    this.break(new Error("the channel was closed"));
+    this.socket.destroy();
+  }
 }
 
 /** One run of the engine process, from fork to exit. */
 interface Run {
   child: ChildProcess;
-  forwarder: Forwarder | null;
+  channel: EngineChannel;
   ready: Promise<void>;
   exited: Promise<void>;
   done: boolean;
@@ -64,7 +151,7 @@ interface Run {
 }
 
 /**
- * dynalite in a process of its own (engine-process.mjs), forwarded to over loopback HTTP.
+ * dynalite in a process of its own (engine-process.mjs), spoken to in frames over a socket pair.
  * Whatever dynalite does, the server stays up and answers: a request that overflows its stack
  * kills only the engine; one that keeps it busy past the deadline gets it killed. Either way
  * the engine is restarted on the same LevelDB directory (writes it acknowledged are in
@@ -123,13 +210,14 @@ export class DynaliteEngine {
     const child = fork(PROCESS, [JSON.stringify({ path: this.directory, ephemeral: this.temporary })], {
       execArgv: ["--max-old-space-size=1024"],
       env,
-      stdio: ["ignore", "ignore", "pipe", "ipc"],
+      // fd 3 carries the IPC channel (ready, failed; its closing ends the engine), fd 4 the requests.
+      stdio: ["ignore", "ignore", "pipe", "ipc", "pipe"],
       serialization: "json",
     });
     this.state = "starting";
     const run: Run = {
       child,
-      forwarder: null,
+      channel: new EngineChannel(child.stdio[4] as Duplex),
       ready: Promise.resolve(),
       exited: Promise.resolve(),
       done: false,
@@ -145,15 +233,14 @@ export class DynaliteEngine {
     run.exited = new Promise<void>((resolve) => {
       child.once("exit", (code, signal) => {
         run.done = true;
-        run.forwarder?.close();
+        run.channel.close();
         this.onExit(run, code, signal);
         resolve();
       });
     });
     run.ready = new Promise<void>((resolve, reject) => {
       child.on("message", (message: { type?: string; port?: number; error?: string }) => {
-        if (message.type === "ready" && typeof message.port === "number") {
-          run.forwarder = new Forwarder(`http://127.0.0.1:${message.port}`);
+        if (message.type === "ready") {
           run.wasReady = true;
           this.spawnToReadyMs = performance.now() - started;
           if (this.run === run) {
@@ -191,7 +278,7 @@ export class DynaliteEngine {
     // It threw (an exit code, not a signal from someone else) while serving one request
     // alone: that request did it, and a retry of it is answered at once.
     if (crashed && signal === null && code !== 0 && run.pending.size === 1) {
-      for (const p of run.pending) this.refuse(p.key, "crash");
+      for (const p of run.pending) this.refuse(p.key(), "crash");
     }
     const why = run.killedFor ?? `crashed (${how}) while serving this request and was restarted`;
     for (const p of [...run.pending]) p.fail(DynamoDBErrors.engineLost(why));
@@ -216,18 +303,18 @@ export class DynaliteEngine {
    * the engine cannot answer: 503 if it does not start, 500 (retryable) if it crashed, was
    * restarted, or did not answer in time.
    */
-  async send(headers: Record<string, string>, body: Buffer | undefined): Promise<EngineAnswer> {
+  async send(headers: EngineHeaders, body: Buffer | undefined): Promise<EngineAnswer> {
     if (this.stopping) throw DynamoDBErrors.unavailable("the embedded engine", "the stack is closing");
-    const key = createHash("sha256")
-      .update(headers["x-amz-target"] ?? "")
-      .update("\n")
-      .update(body ?? Buffer.alloc(0))
-      .digest("hex");
-    const refused = this.refused.get(key);
-    if (refused && refused.until > this.options.now()) {
-      throw DynamoDBErrors.refused(refused.why === "deadline" ? `did not answer within ${this.options.deadlineMs} ms` : "crashed");
+    // The hash is worked out only when there is something to compare it with, or to refuse.
+    let hashed: string | null = null;
+    const key = () => (hashed ??= requestKey(headers, body));
+    if (this.refused.size) {
+      const refused = this.refused.get(key());
+      if (refused && refused.until > this.options.now()) {
+        throw DynamoDBErrors.refused(refused.why === "deadline" ? `did not answer within ${this.options.deadlineMs} ms` : "crashed");
+      }
+      if (refused) this.refused.delete(key());
     }
-    if (refused) this.refused.delete(key);
 
     let run = this.run ?? (this.run = this.spawn());
     try {
@@ -244,8 +331,7 @@ export class DynaliteEngine {
       run = replacement;
       await run.ready.catch(() => undefined);
     }
-    const forwarder = run.forwarder;
-    if (run.done || !forwarder) throw DynamoDBErrors.unavailable("the embedded engine (dynalite)", "it is restarting");
+    if (run.done) throw DynamoDBErrors.unavailable("the embedded engine (dynalite)", "it is restarting");
 
     return new Promise<EngineAnswer>((resolve, reject) => {
       let settled = false;
@@ -261,13 +347,12 @@ export class DynaliteEngine {
       };
       run.pending.add(pending);
       const timer = setTimeout(() => {
-        this.refuse(key, "deadline");
+        this.refuse(key(), "deadline");
         pending.fail(DynamoDBErrors.deadline(this.options.deadlineMs));
         this.kill(run, `was restarted while serving this request, because another one took longer than ${this.options.deadlineMs} ms`);
       }, this.options.deadlineMs);
-      forwarder
-        .send("POST", "/", headers, body)
-        .then(async (forwarded) => ({ status: forwarded.status, headers: forwarded.headers, body: await readAll(forwarded.stream) }))
+      run.channel
+        .request(headers, body)
         .then(
           (answer) => {
             if (settled) return;
@@ -277,8 +362,8 @@ export class DynaliteEngine {
             resolve(answer);
           },
           (error: Error) => {
-            // A broken connection: the engine is ending (its exit answers this request), or
-            // the connection alone failed.
+            // A broken channel: the engine is ending (its exit answers this request), or the
+            // channel alone failed.
             const wait = setTimeout(() => pending.fail(DynamoDBErrors.engineLost(`dropped the connection (${error.message})`)), EXIT_WAIT_MS);
             void run.exited.then(() => clearTimeout(wait));
           },
@@ -307,7 +392,7 @@ export class DynaliteEngine {
       this.state = "stopped";
       if (!run) return;
       for (const p of [...run.pending]) p.fail(DynamoDBErrors.unavailable("the embedded engine", "the stack is closing"));
-      run.forwarder?.close();
+      run.channel.close();
       if (!run.done) {
         run.killedFor = "was stopped (the stack is closing)";
         run.child.kill("SIGTERM");
@@ -324,6 +409,15 @@ export class DynaliteEngine {
     await this.stop();
     if (this.temporary) rmSync(this.directory, { recursive: true, force: true });
   }
+}
+
+/** What identifies a request among those refused: its operation and its body. */
+function requestKey(headers: EngineHeaders, body: Buffer | undefined): string {
+  return createHash("sha256")
+    .update(String(headers["x-amz-target"] ?? ""))
+    .update("\n")
+    .update(body ?? Buffer.alloc(0))
+    .digest("hex");
 }
 
 function tail(stderr: string): string {

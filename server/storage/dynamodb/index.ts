@@ -2,10 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { CoreServices, StackComponent } from "../../core/services.js";
 import { CommonErrors } from "../../protocol/errors.js";
 import { parseJsonObject, sendAwsError, type JsonGateway } from "../../protocol/json.js";
-import { forwardableHeaders } from "../forward.js";
 import { DYNALITE_OPERATIONS, DYNAMODB_OPERATIONS } from "./operations.js";
 import { AwsError } from "../../protocol/errors.js";
-import { DEFAULT_DEADLINE_MS, DynaliteEngine, type EngineAnswer } from "./engine.js";
+import { DEFAULT_DEADLINE_MS, DynaliteEngine, type EngineAnswer, type EngineHeaders } from "./engine.js";
 import { checkRequest } from "./validate.js";
 import { TimeToLiveStore } from "./ttl.js";
 import { DynamoDBErrors } from "./errors.js";
@@ -65,7 +64,8 @@ export function refuseUnsupported(request: FastifyRequest, reply: FastifyReply, 
  * directory's `dynamodb/` (a temporary directory for an ephemeral stack, so that a restarted
  * engine keeps the data too), behind the gateway's `POST /` by the DynamoDB_20120810 target
  * prefix. Each request is checked first for what dynalite cannot survive (validate.ts), then
- * goes through whole (headers and body); the answer comes back whole.
+ * its body goes to the engine as it came, with the headers dynalite reads (engine.ts); the
+ * answer comes back whole.
  *
  * The engine starts in the background: requests wait for it, and the stack does not.
  * `fastify`, when given, lets closing the stack end requests stuck in the engine at once.
@@ -90,7 +90,7 @@ export async function createDynamoDB(
   const own: Record<string, DynamoDBAction> = Object.fromEntries(Object.entries(dynamodbActions).map(([name, factory]) => [name, factory({ ttl })]));
 
   /** Sends to the engine; an engine that cannot answer is the AwsError to answer instead. */
-  async function send(headers: Record<string, string>, body: Buffer | undefined): Promise<EngineAnswer | AwsError> {
+  async function send(headers: EngineHeaders, body: Buffer | undefined): Promise<EngineAnswer | AwsError> {
     if (retired) return DynamoDBErrors.unavailable("the embedded engine", "the stack was reset or restored while this request was on its way");
     try {
       return await engine.send(headers, body);
@@ -100,9 +100,10 @@ export async function createDynamoDB(
     }
   }
 
+  /** The engine's answer as it is (its header names come lower-cased; the length is Fastify's to set). */
   function answer(reply: FastifyReply, answered: EngineAnswer): FastifyReply {
     reply.code(answered.status);
-    for (const [k, v] of Object.entries(forwardableHeaders(answered.headers))) reply.header(k, v);
+    for (const name in answered.headers) if (name !== "content-length" && name !== "transfer-encoding") reply.header(name, answered.headers[name]);
     return reply.send(answered.body);
   }
 
@@ -124,7 +125,7 @@ export async function createDynamoDB(
       if (error instanceof AwsError) return sendAwsError(reply, error, requestId);
       throw error;
     }
-    const headers = { ...forwardableHeaders(request.headers), "x-amz-target": `${DYNAMODB_TARGET_PREFIX}.DescribeTable` };
+    const headers = { ...request.headers, "x-amz-target": `${DYNAMODB_TARGET_PREFIX}.DescribeTable` };
     const described = await send(headers, Buffer.from(JSON.stringify({ TableName: input.TableName ?? null })));
     if (described instanceof AwsError) return failed(request, reply, described);
     if (described.status !== 200) return answer(reply, described);
@@ -164,11 +165,10 @@ export async function createDynamoDB(
     const action = actionOf(request);
     const mine = Object.hasOwn(own, action) ? own[action] : undefined;
     if (mine) return ownAction(request, reply, mine);
-    const refused = refuseUnsupported(request, reply, DYNALITE_OPERATIONS, core.ids.uuid());
-    if (refused) return refused;
+    if (!DYNALITE_OPERATIONS.has(action)) return refuseUnsupported(request, reply, DYNALITE_OPERATIONS, core.ids.uuid())!;
     const checked = checkRequest(action, Buffer.isBuffer(request.body) ? request.body : undefined);
     if ("error" in checked) return sendAwsError(reply, checked.error, core.ids.uuid());
-    const answered = await send(forwardableHeaders(request.headers), checked.body);
+    const answered = await send(request.headers, checked.body);
     if (answered instanceof AwsError) return failed(request, reply, answered);
     if ((action === "CreateTable" || action === "DeleteTable") && answered.status === 200) {
       // Rare and small: recount before replying, so health is never stale.
