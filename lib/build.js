@@ -67,6 +67,32 @@ const LAZY_PACKAGES = ["@fastify/ajv-compiler", "@fastify/fast-json-stringify-co
  */
 const PURE_PACKAGES = ["jpeg-js", "pngjs"];
 
+/**
+ * Node's built-in modules that Fastify's server module requires at load but uses only for
+ * servers rekognito never makes through Fastify (HTTPS, HTTP/2, its own listen's DNS lookup):
+ * about 8 ms of a start, loaded then on first use instead.
+ */
+const LAZY_BUILTINS = { "node_modules/fastify/lib/server.js": ["node:https", "node:http2", "node:dns"] };
+
+function lazyBuiltins() {
+  return {
+    name: "rekognito-lazy-builtins",
+    setup(build) {
+      build.onResolve({ filter: /^node:(https|http2|dns)$/ }, (args) => {
+        const importer = args.importer.split(sep).join("/");
+        const lazy = Object.entries(LAZY_BUILTINS).some(([file, names]) => importer.endsWith(file) && names.includes(args.path));
+        return lazy ? { path: args.path, namespace: "rekognito-lazy-builtin" } : undefined;
+      });
+      build.onLoad({ filter: /.*/, namespace: "rekognito-lazy-builtin" }, (args) => ({
+        loader: "js",
+        contents:
+          `let loaded;\nconst load = () => (loaded ??= require(${JSON.stringify(args.path)}));\n` +
+          `module.exports = new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load(), ownKeys: () => Reflect.ownKeys(load()), getOwnPropertyDescriptor: (_, key) => Object.getOwnPropertyDescriptor(load(), key) });\n`,
+      }));
+    },
+  };
+}
+
 function lazyPackages(outDir) {
   const names = new Set(LAZY_PACKAGES);
   const pure = new Set(PURE_PACKAGES);
@@ -206,7 +232,7 @@ export async function build(outDir = OUT_DIR, root = ROOT) {
       metafile: true,
       logLevel: "silent",
       legalComments: "none",
-      plugins: [lazyPackages(outDir), sourceUrls(outDir, root)],
+      plugins: [lazyBuiltins(), lazyPackages(outDir), sourceUrls(outDir, root)],
     };
     const results = await Promise.all([
       esbuild.build({ ...common, entryPoints: ENTRIES, splitting: true, chunkNames: "chunk-[hash]" }),
@@ -217,7 +243,8 @@ export async function build(outDir = OUT_DIR, root = ROOT) {
       inputs[relative(root, path).split(sep).join("/")] = [statSync(path).size, statSync(path).mtimeMs, sha1(readFileSync(path))];
     };
     for (const file of [...new Set(results.flatMap((r) => Object.keys(r.metafile.inputs)))].sort()) {
-      if (!file.startsWith("<")) record(resolve(root, file));
+      // Not files: esbuild's own ("<runtime>") and this build's lazy built-ins.
+      if (!file.startsWith("<") && !file.startsWith("rekognito-lazy-builtin:")) record(resolve(root, file));
     }
     // What went in besides the sources: this script and the settings esbuild read.
     for (const file of ["lib/build.js", "tsconfig.json", "package.json"]) record(join(root, file));
