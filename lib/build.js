@@ -93,6 +93,21 @@ function lazyBuiltins() {
   };
 }
 
+/**
+ * Node's http module as CommonJS: an ES import of a built-in makes Node copy every export into a
+ * module namespace, and node:http's exports on Node 22+ include getters (WebSocket, fetch's
+ * classes) that load undici, ~35 ms of a start. Required, nothing is read until used.
+ */
+function requiredBuiltins() {
+  return {
+    name: "rekognito-required-builtins",
+    setup(build) {
+      build.onResolve({ filter: /^(node:)?http$/ }, (args) => (args.kind === "import-statement" ? { path: "node:http", namespace: "rekognito-required-builtin" } : undefined));
+      build.onLoad({ filter: /.*/, namespace: "rekognito-required-builtin" }, (args) => ({ loader: "js", contents: `module.exports = require(${JSON.stringify(args.path)});\n` }));
+    },
+  };
+}
+
 function lazyPackages(outDir) {
   const names = new Set(LAZY_PACKAGES);
   const pure = new Set(PURE_PACKAGES);
@@ -232,7 +247,7 @@ export async function build(outDir = OUT_DIR, root = ROOT) {
       metafile: true,
       logLevel: "silent",
       legalComments: "none",
-      plugins: [lazyBuiltins(), lazyPackages(outDir), sourceUrls(outDir, root)],
+      plugins: [lazyBuiltins(), requiredBuiltins(), lazyPackages(outDir), sourceUrls(outDir, root)],
     };
     const results = await Promise.all([
       esbuild.build({ ...common, entryPoints: ENTRIES, splitting: true, chunkNames: "chunk-[hash]" }),
@@ -243,8 +258,8 @@ export async function build(outDir = OUT_DIR, root = ROOT) {
       inputs[relative(root, path).split(sep).join("/")] = [statSync(path).size, statSync(path).mtimeMs, sha1(readFileSync(path))];
     };
     for (const file of [...new Set(results.flatMap((r) => Object.keys(r.metafile.inputs)))].sort()) {
-      // Not files: esbuild's own ("<runtime>") and this build's lazy built-ins.
-      if (!file.startsWith("<") && !file.startsWith("rekognito-lazy-builtin:")) record(resolve(root, file));
+      // Not files: esbuild's own ("<runtime>") and this build's built-in stand-ins.
+      if (!file.startsWith("<") && !/^rekognito-(lazy|required)-builtin:/.test(file)) record(resolve(root, file));
     }
     // What went in besides the sources: this script and the settings esbuild read.
     for (const file of ["lib/build.js", "tsconfig.json", "package.json"]) record(join(root, file));
