@@ -6,7 +6,8 @@ import type { Journal, Persistence } from "../core/persistence.js";
 import { stackClient, type StackClient, type StackTarget } from "./client.js";
 import { functionS3Events, handlerOf, type ResourceContext, type ResourceRecord } from "./resources/index.js";
 import { errorName, notImplemented } from "./resources/types.js";
-import { creationOrder, readTemplate, resolve, type ResolveContext, type Template, type TemplateResource } from "./template.js";
+import { isDeepStrictEqual } from "node:util";
+import { creationOrder, readTemplate, referencesOf, resolve, type ResolveContext, type Template, type TemplateResource } from "./template.js";
 
 /**
  * Provisions a SAM template (the face-login app's template.yaml by default) into a running
@@ -91,6 +92,8 @@ export class Provisioner {
   private readonly journal: Journal<ResourceRecord>;
   private readonly known = new Map<string, ResourceRecord>();
   private readonly created = new Map<string, ResourceRecord>();
+  /** The resources found in this run as an earlier start left them (nothing sent but a check). */
+  private readonly kept = new Set<string>();
   readonly notes: string[] = [];
 
   constructor(
@@ -166,6 +169,12 @@ export class Provisioner {
       parameters: this.parameters,
       known: (id) => this.known.get(id),
       journalLength: () => this.journal.load().length,
+      unchanged: (id, properties) => {
+        const record = this.known.get(id);
+        const resource = this.template.Resources[id];
+        if (!record || !resource || record.type !== resource.Type || !isDeepStrictEqual(record.properties, JSON.parse(JSON.stringify(properties)))) return false;
+        return [...referencesOf(resource.Properties ?? {})].every((ref) => !(ref in this.template.Resources) || this.kept.has(ref));
+      },
       note: (message) => this.note(message),
       optional: async (what, call) => {
         try {
@@ -185,10 +194,12 @@ export class Provisioner {
       if (resource.Condition && !this.context().condition(resource.Condition)) continue;
       const handler = handlerOf(resource.Type);
       if (!handler) throw new Error(`${id}: ${resource.Type} is not supported by rekognito's provisioner`);
-      const made = await handler(ctx, id, resource, this.props(resource));
-      this.remember({ logicalId: id, type: resource.Type, ...made });
+      const properties = this.props(resource);
+      const { kept, ...made } = await handler(ctx, id, resource, properties);
+      if (kept) this.kept.add(id);
+      this.remember({ logicalId: id, type: resource.Type, properties: JSON.parse(JSON.stringify(properties)), ...made });
     }
-    await functionS3Events(this.client, this.template, this.created, this.context());
+    await functionS3Events(this.client, this.template, this.created, this.context(), this.kept);
     const outputs: Record<string, string> = {};
     for (const [name, output] of Object.entries(this.template.Outputs ?? {})) outputs[camel(name)] = String(resolve(output.Value, this.context()));
     outputs.region ??= this.target.region;

@@ -10,7 +10,8 @@ export const CognitoUserPool: ResourceHandler = async (ctx, id, resource, proper
   const { UserPoolName, UserPoolTags, ...p } = properties;
   const name: string = UserPoolName ?? generatedName(ctx.stackName, id, resource.Type);
   let poolId: string | undefined;
-  const known = ctx.known(id)?.physicalId;
+  const record = ctx.known(id);
+  const known = record?.physicalId;
   if (known) {
     try {
       await client.json("cognito-idp", "DescribeUserPool", { UserPoolId: known });
@@ -19,6 +20,8 @@ export const CognitoUserPool: ResourceHandler = async (ctx, id, resource, proper
       if (errorName(error) !== "ResourceNotFoundException") throw error;
     }
   }
+  // Found as an earlier start left it, from the same properties: no update.
+  if (poolId && record?.attributes && ctx.unchanged(id, properties)) return { physicalId: poolId, attributes: record.attributes, kept: true };
   if (!poolId) {
     let token: string | undefined;
     do {

@@ -15,6 +15,8 @@ export const CognitoUserPoolClient: ResourceHandler = async (ctx, id, resource, 
       if (errorName(error) !== "ResourceNotFoundException") throw error;
     }
   }
+  // Found as an earlier start left it, from the same properties: no update.
+  if (clientId && ctx.unchanged(id, properties)) return { physicalId: clientId, attributes: { UserPoolId, ClientId: clientId }, kept: true };
   const numbers = (value: unknown) => (value === undefined ? undefined : Number(value));
   const settings = defined({
     ...p,

@@ -23,7 +23,7 @@ export const CustomResource: ResourceHandler = async (ctx, id, resource, propert
   if (!serviceToken.startsWith("arn:aws:lambda:")) throw new Error(`${id}: ServiceToken must be a Lambda function ARN, got ${serviceToken}`);
   const previous = ctx.known(id);
   if (previous && previous.type === resource.Type && isDeepStrictEqual(previous.properties, JSON.parse(JSON.stringify(properties)))) {
-    return { physicalId: previous.physicalId, attributes: previous.attributes ?? {}, properties };
+    return { physicalId: previous.physicalId, attributes: previous.attributes ?? {}, properties, kept: true };
   }
   const answer = await callCustomResource(ctx, id, resource.Type, serviceToken, properties, previous);
   if (answer.Status !== "SUCCESS") throw new Error(`${id}: the custom resource failed: ${answer.Reason ?? "(no reason given)"}`);

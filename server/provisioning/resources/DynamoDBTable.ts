@@ -30,5 +30,5 @@ export const DynamoDBTable: ResourceHandler = async (ctx, id, resource, p) => {
       await ctx.optional(`${id} time to live`, () => client.json("dynamodb", "UpdateTimeToLive", { TableName: name, TimeToLiveSpecification: spec }));
     }
   }
-  return { physicalId: name, attributes: { Arn: `arn:aws:dynamodb:${ctx.region}:${ctx.accountId}:table/${name}` } };
+  return { physicalId: name, attributes: { Arn: `arn:aws:dynamodb:${ctx.region}:${ctx.accountId}:table/${name}` }, kept: exists && ctx.unchanged(id, p) };
 };

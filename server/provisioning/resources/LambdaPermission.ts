@@ -1,7 +1,11 @@
 import { errorName, notImplemented, type ResourceHandler } from "./types.js";
 
-/** AWS::Lambda::Permission: AddPermission (already there from an earlier start is fine). */
+/**
+ * AWS::Lambda::Permission: AddPermission (already there from an earlier start is fine); not sent
+ * again for the same statement on a function found as it was.
+ */
 export const LambdaPermission: ResourceHandler = async (ctx, id, _resource, p) => {
+  if (ctx.unchanged(id, p)) return { physicalId: id, kept: true };
   try {
     await ctx.client.lambda("POST", `/functions/${encodeURIComponent(p.FunctionName)}/policy`, {
       StatementId: id,

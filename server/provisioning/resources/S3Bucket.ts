@@ -4,7 +4,8 @@ import { generatedName, type ResourceHandler } from "./types.js";
 /**
  * AWS::S3::Bucket: the bucket (HeadBucket, else CreateBucket), then its encryption, public
  * access block, lifecycle and CORS, each put as the template says (PUT /bucket?encryption...).
- * OwnershipControls are not modelled (rekognito has no ACLs).
+ * OwnershipControls are not modelled (rekognito has no ACLs). Found as an earlier start left it
+ * (the same properties), nothing is put again.
  */
 export const S3Bucket: ResourceHandler = async (ctx, id, resource, p) => {
   const { client } = ctx;
@@ -15,6 +16,8 @@ export const S3Bucket: ResourceHandler = async (ctx, id, resource, p) => {
   } catch {
     exists = false;
   }
+  const attributes = { Arn: `arn:aws:s3:::${name}`, DomainName: `${name}.s3.amazonaws.com` };
+  if (exists && ctx.unchanged(id, p)) return { physicalId: name, attributes, kept: true };
   if (!exists) await client.s3("PUT", name);
   if (p.BucketEncryption?.ServerSideEncryptionConfiguration) {
     const rules = (p.BucketEncryption.ServerSideEncryptionConfiguration as any[]).map((rule) => ({
@@ -51,5 +54,5 @@ export const S3Bucket: ResourceHandler = async (ctx, id, resource, p) => {
     }));
     await ctx.optional(`${id} CORS`, () => client.s3("PUT", name, "cors", xmlDocument("CORSConfiguration", { CORSRule: rules })));
   }
-  return { physicalId: name, attributes: { Arn: `arn:aws:s3:::${name}`, DomainName: `${name}.s3.amazonaws.com` } };
+  return { physicalId: name, attributes };
 };

@@ -30,6 +30,9 @@ export const ServerlessFunction: ResourceHandler = async (ctx, id, resource, p) 
     if (errorName(error) !== "ResourceNotFoundException") throw error;
     exists = false;
   }
+  const arn = `arn:aws:lambda:${ctx.region}:${ctx.accountId}:function:${name}`;
+  // Its code is read from CodeUri at each invocation: the same properties need no update.
+  if (exists && ctx.unchanged(id, p)) return { physicalId: name, attributes: { Arn: arn }, kept: true };
   if (exists) {
     await client.lambda("PUT", `${path}/code`, code);
     await waitActive(client, path);
@@ -46,7 +49,7 @@ export const ServerlessFunction: ResourceHandler = async (ctx, id, resource, p) 
   }
   await waitActive(client, path);
   if (p.Policies) ctx.note(`IAM policies of the functions are not enforced locally`);
-  return { physicalId: name, attributes: { Arn: `arn:aws:lambda:${ctx.region}:${ctx.accountId}:function:${name}` } };
+  return { physicalId: name, attributes: { Arn: arn } };
 };
 
 /** As CloudFormation waits: a function is usable once its State is Active and its last update done. */
@@ -63,8 +66,16 @@ async function waitActive(client: StackClient, path: string): Promise<void> {
  * SAM's `Events: { X: { Type: S3 } }` on functions, as one notification configuration per
  * bucket (PUT /bucket?notification), once every function exists.
  */
-export async function functionS3Events(client: StackClient, template: Template, created: ReadonlyMap<string, ResourceRecord>, context: ResolveContext): Promise<void> {
+export async function functionS3Events(
+  client: StackClient,
+  template: Template,
+  created: ReadonlyMap<string, ResourceRecord>,
+  context: ResolveContext,
+  kept: ReadonlySet<string> = new Set(),
+): Promise<void> {
   const byBucket = new Map<string, unknown[]>();
+  // A bucket whose configuration is put again: not when it and every function it notifies were found as they were.
+  const changed = new Set<string>();
   for (const [id, resource] of Object.entries(template.Resources)) {
     if (resource.Type !== "AWS::Serverless::Function" || !created.has(id)) continue;
     const events = (resource.Properties?.Events ?? {}) as Record<string, { Type: string; Properties: unknown }>;
@@ -80,9 +91,12 @@ export async function functionS3Events(client: StackClient, template: Template, 
         ...(p.Filter?.S3Key?.Rules ? { Filter: { S3Key: { FilterRule: p.Filter.S3Key.Rules.map((r) => ({ Name: r.Name, Value: r.Value })) } } } : {}),
       });
       byBucket.set(p.Bucket, list);
+      const bucketId = [...created.values()].find((r) => r.type === "AWS::S3::Bucket" && r.physicalId === p.Bucket)?.logicalId;
+      if (!kept.has(id) || !bucketId || !kept.has(bucketId)) changed.add(p.Bucket);
     }
   }
   for (const [bucket, configurations] of byBucket) {
+    if (!changed.has(bucket)) continue;
     await client.s3("PUT", bucket, "notification", xmlDocument("NotificationConfiguration", { CloudFunctionConfiguration: configurations }));
   }
 }

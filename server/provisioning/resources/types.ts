@@ -7,7 +7,10 @@ export interface ResourceRecord {
   type: string;
   physicalId: string;
   attributes?: Record<string, string>;
-  /** Kept for the resources whose updates need the old properties (custom resources). */
+  /**
+   * Its properties as they were resolved when it was made or last updated: a later start whose
+   * resolved properties are the same only checks that the resource is still there.
+   */
   properties?: unknown;
 }
 
@@ -25,6 +28,14 @@ export interface ResourceContext {
   known(logicalId: string): ResourceRecord | undefined;
   /** How many records the journal holds (a custom resource's RequestId counts them). */
   journalLength(): number;
+  /**
+   * Whether an earlier start made `logicalId` from these same properties, and everything it
+   * refers to was found as it was in this run: as CloudFormation leaves a resource whose
+   * properties did not change, its handler then sends no update, only checks that it is still
+   * there (and makes it again if not), and answers `kept`. A restart sends a dozen requests
+   * instead of sixty.
+   */
+  unchanged(logicalId: string, properties: Record<string, unknown>): boolean;
   /** A line for the log (what is not applied locally). */
   note(message: string): void;
   /**
@@ -34,8 +45,11 @@ export interface ResourceContext {
   optional(what: string, call: () => Promise<unknown>): Promise<void>;
 }
 
-/** What a handler answers: the physical id and the attributes !GetAtt reads. */
-export type Provisioned = Omit<ResourceRecord, "logicalId" | "type">;
+/**
+ * What a handler answers: the physical id and the attributes !GetAtt reads; `kept` when it found
+ * the resource as an earlier start left it (see ResourceContext.unchanged) and changed nothing.
+ */
+export type Provisioned = Omit<ResourceRecord, "logicalId" | "type"> & { kept?: boolean };
 
 /**
  * One resource type of the template (`AWS::S3::Bucket`): makes the resource through the stack's
