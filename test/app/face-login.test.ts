@@ -4,7 +4,7 @@ import { GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ListFacesCommand } from "@aws-sdk/client-rekognition";
 import { NotAuthorizedException } from "@aws-sdk/client-cognito-identity-provider";
 import { mailCount, mailedCode } from "../../server/face-login/face-login-client.js";
-import { afterBackgroundLambdas, claimsOf, enrol, faceRound, fixtureOfKind, idTokenVerifier, photo, readPersonas, signIn, startApp, usedAppReason, type AppUnderTest } from "./helpers.js";
+import { afterBackgroundLambdas, claimsOf, enrol, faceRound, fixtureOfKind, idTokenVerifier, photo, readPersonas, signIn, startApp, storageMode, usedAppReason, type AppUnderTest } from "./helpers.js";
 
 /**
  * The face-login app end to end: template.yaml provisioned into an in-process stack (or the app
@@ -218,8 +218,12 @@ describe("sign-in (FACE: selfie)", () => {
     expect(listed.KeyCount ?? 0).toBe(0);
   });
 
-  it("runs 50 concurrent sign-ins of different people with no cross-talk", async () => {
-    const attempts = Array.from({ length: 50 }, (_, i) => {
+  // On moto's server (one Python process serving every trigger's DynamoDB calls) 50 at once can
+  // outlast Cognito's 5 s trigger limit on a loaded 2-core machine, which is that limit working,
+  // not cross-talk: there 20 run at once.
+  const concurrent = storageMode === "moto" ? 20 : 50;
+  it(`runs ${concurrent} concurrent sign-ins of different people with no cross-talk`, async () => {
+    const attempts = Array.from({ length: concurrent }, (_, i) => {
       const persona = personas[i % personas.length]!;
       const selfie = persona.selfies[Math.floor(i / personas.length) % persona.selfies.length]!;
       // Every seventh attempt presents someone else's face: it must fail, and only it.
@@ -238,6 +242,6 @@ describe("sign-in (FACE: selfie)", () => {
         expect(claimsOf(answered.tokens!.IdToken!).sub).toBe(subs.get(persona.id));
       }
     });
-    console.log(`50 concurrent sign-ins in ${ms.toFixed(0)} ms`);
+    console.log(`${concurrent} concurrent sign-ins in ${ms.toFixed(0)} ms`);
   });
 });
