@@ -1,17 +1,18 @@
 import { parseArgs } from "node:util";
-import { resolve } from "node:path";
-import { listenStack } from "./stack.js";
+import { join, resolve } from "node:path";
 import { LOG_LEVELS, TerminalLogger, type LogLevel } from "./core/logger.js";
 import { VERSION } from "./version.js";
 import { CLOCK_MODES, clockOf, type ClockMode } from "./core/clock.js";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { KnownCredentials, parseCredentials, type Credential } from "./protocol/sigv4.js";
-import { DEFAULT_TEMPLATE, provisionTemplate, type FaceLoginResources } from "./provisioning/provision.js";
-import { seedPersonas } from "./face-login/seed.js";
-import { readTemplate } from "./provisioning/template.js";
+import type { FaceLoginResources } from "./provisioning/provision.js";
+import type { Template } from "./provisioning/template.js";
 import type { ConsoleComponent } from "./console/index.js";
 import { FACES_MODES, type FacesMode } from "./faces/composed-engine.js";
 import type { RekognitionService } from "./rekognition/index.js";
+import type { DynaliteEngine } from "./storage/dynamodb/engine.js";
+// The stack itself (./stack.js and what it serves, provisioning, seeding) is imported in main(),
+// once the DynamoDB engine is forked: see there.
 
 // This process runs on Node 20; the SDK's notice that its 2027 releases need Node 22 is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -136,6 +137,26 @@ async function main(): Promise<void> {
   const logger = new TerminalLogger({ level });
   const p = logger.paint;
   const started = performance.now();
+  const clock = clockOf(clockMode);
+  // The DynamoDB engine is a process of its own, and takes longer to start (a restored data
+  // directory's LevelDB recovered) than this one takes to load the server's code. Provisioning
+  // waits for it (the tables are checked), so then it is forked first, starts on the other core
+  // while the code below loads, and the stack takes it over: ~60 ms sooner ready here. Not with
+  // --bare, where nothing waits for it before ready (forked this early it only took CPU from
+  // the start: ~100 ms later ready here), nor into a data directory without tables yet (the
+  // stack tells a first start by that directory being empty): the stack forks it as it builds.
+  let dynalite: DynaliteEngine | undefined;
+  const tables = dataDir ? join(dataDir, "dynamodb") : null;
+  if (!storageEndpoint && !values.bare && (tables === null || (existsSync(tables) && readdirSync(tables).length > 0))) {
+    const { DEFAULT_DEADLINE_MS, DynaliteEngine } = await import("./storage/dynamodb/engine.js");
+    dynalite = new DynaliteEngine({ directory: tables, deadlineMs: DEFAULT_DEADLINE_MS, logger, now: () => clock.now() });
+  }
+  const [{ listenStack }, { DEFAULT_TEMPLATE, provisionTemplate }, { seedPersonas }, { readTemplate }] = await Promise.all([
+    import("./stack.js"),
+    import("./provisioning/provision.js"),
+    import("./face-login/seed.js"),
+    import("./provisioning/template.js"),
+  ]);
   const stack = await listenStack({
     faces,
     port,
@@ -151,8 +172,9 @@ async function main(): Promise<void> {
     credentials,
     strictCredentials,
     acceptAnyCredentials,
-    clock: clockOf(clockMode),
+    clock,
     lambda,
+    ...(dynalite ? { dynamodb: { engine: dynalite } } : {}),
     // What a reset sets up again when it has no record of the just-started state.
     setup: { provision: !values.bare && existsSync(DEFAULT_TEMPLATE), seed: values.seed },
     ...(snapshot ? { snapshot: resolve(snapshot) } : {}),
@@ -163,7 +185,7 @@ async function main(): Promise<void> {
   if (!values.bare && existsSync(DEFAULT_TEMPLATE)) {
     const t0 = performance.now();
     resources = await logger.quietly(() => provisionTemplate(stack));
-    logger.print(`${p.green("✓")} face-login app provisioned from template.yaml: ${describeTemplate()} ${p.dim(`(${(performance.now() - t0).toFixed(0)} ms)`)}`);
+    logger.print(`${p.green("✓")} face-login app provisioned from template.yaml: ${describeTemplate(readTemplate(DEFAULT_TEMPLATE))} ${p.dim(`(${(performance.now() - t0).toFixed(0)} ms)`)}`);
     if (values.seed) {
       const t1 = performance.now();
       const seeded = await logger.quietly(() =>
@@ -238,7 +260,7 @@ async function main(): Promise<void> {
 }
 
 /** "a user pool, an app client, 2 buckets, 2 tables, 6 functions..." from template.yaml's resource types. */
-function describeTemplate(): string {
+function describeTemplate(template: Template): string {
   const names: Record<string, [string, string]> = {
     "AWS::Cognito::UserPool": ["a user pool", "user pools"],
     "AWS::Cognito::UserPoolClient": ["an app client", "app clients"],
@@ -252,7 +274,7 @@ function describeTemplate(): string {
   };
   const counts = new Map<string, [string, string, number]>();
   let other = 0;
-  for (const resource of Object.values(readTemplate(DEFAULT_TEMPLATE).Resources)) {
+  for (const resource of Object.values(template.Resources)) {
     const name = names[resource.Type];
     if (!name) {
       other++;

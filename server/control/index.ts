@@ -210,8 +210,9 @@ export class StackControl {
     }
     const clock = options.clock ?? systemClock;
     const faceEngine = options.faceEngine ?? createFaceEngine({ mode: options.faces, logger });
-    let dynalite: DynaliteEngine | null = null;
-    if (!options.storageEndpoint && stateDir) {
+    // An engine the caller forked early (the CLI, while the server's code loads) is the stack's from here.
+    let dynalite: DynaliteEngine | null = options.dynamodb?.engine ?? null;
+    if (!dynalite && !options.storageEndpoint && stateDir) {
       // A persistent stack keeps its LevelDB in the data directory; an ephemeral one lets the
       // engine make (and remove) a temporary one of its own. Tables are snapshotted as JSON.
       const directory = temporary ? null : join(stateDir, "dynamodb");
