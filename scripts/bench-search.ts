@@ -9,6 +9,8 @@
  *                        space (the selfie's face) and in the model space (synthetic
  *                        descriptors, FaceMatchThreshold 80)
  *   IndexFaces p50       through the SDK into the largest collection (new faces each call)
+ *   journal replay       the stack restarted on its data directory with the largest collection:
+ *                        until it listens, and until its first search answers
  *   memory               RSS added by the faces, and per 1M faces
  *
  * The N faces are loaded through the store directly (addFaces, in batches, journalled as
@@ -16,6 +18,9 @@
  * image analysis. The fixture personas' documents are indexed through the API, so that each
  * search finds its persona among the N.
  */
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { CreateCollectionCommand, DeleteCollectionCommand, IndexFacesCommand, RekognitionClient, SearchFacesByImageCommand } from "@aws-sdk/client-rekognition";
 import { startStack, type Stack } from "../server/stack.js";
@@ -101,10 +106,12 @@ async function fill(stack: Stack, service: RekognitionService, collectionId: str
 }
 
 export async function benchSearch(sizes: number[], quick: boolean): Promise<void> {
-  const stack = await startStack();
+  // A data directory (removed at the end), so that the largest collection's journal can be replayed by a restart.
+  const dataDir = mkdtempSync(join(tmpdir(), "rekognito-bench-search-"));
+  let stack = await startStack({ dataDir, ephemeral: false });
   try {
-    const rekognition = new RekognitionClient({ endpoint: stack.endpoint, region: REGION, credentials });
-    const service = stack.app.components.find((c) => c.name === "rekognition") as unknown as RekognitionService;
+    let rekognition = new RekognitionClient({ endpoint: stack.endpoint, region: REGION, credentials });
+    let service = stack.app.components.find((c) => c.name === "rekognition") as unknown as RekognitionService;
     const { accountId } = stack.app.core;
     const documents = fixtureImages({ kind: "document" });
     const selfies = fixtureImages({ kind: "selfie" });
@@ -171,6 +178,22 @@ export async function benchSearch(sizes: number[], quick: boolean): Promise<void
           );
         }
         line(`IndexFaces p50 / p99 into ${size.toLocaleString("en")} faces`, `${ms(percentile(index, 50))} / ${ms(percentile(index, 99))}  (${calls} calls)`);
+
+        // The journal replayed: the stack restarted on its data directory, until a search answers.
+        await stack.close();
+        const journalMB = statSync(join(dataDir, "rekognition.jsonl")).size / 1e6;
+        const restarted = performance.now();
+        stack = await startStack({ dataDir, ephemeral: false });
+        const listening = performance.now() - restarted;
+        rekognition = new RekognitionClient({ endpoint: stack.endpoint, region: REGION, credentials });
+        service = stack.app.components.find((c) => c.name === "rekognition") as unknown as RekognitionService;
+        const selfie = readFixture(selfies[0]!);
+        const answered = await rekognition.send(new SearchFacesByImageCommand({ CollectionId: id, Image: { Bytes: selfie }, FaceMatchThreshold: 90, MaxFaces: 5 }));
+        if (!answered.FaceMatches?.length) throw new Error("the restarted stack did not find the persona");
+        line(
+          `restart with ${size.toLocaleString("en")} faces journalled`,
+          `${(listening / 1000).toFixed(1)} s to listening, ${((performance.now() - restarted) / 1000).toFixed(1)} s to its first search  (journal ${journalMB.toFixed(0)} MB)`,
+        );
       }
       await rekognition.send(new DeleteCollectionCommand({ CollectionId: id }));
 
@@ -190,6 +213,7 @@ export async function benchSearch(sizes: number[], quick: boolean): Promise<void
     }
   } finally {
     await stack.close();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
