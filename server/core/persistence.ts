@@ -92,13 +92,19 @@ class FileJournal<T> implements Journal<T> {
     if (data.length && data[data.length - 1] !== NEWLINE) data = this.cutTornTail(data);
     const out: T[] = [];
     let unreadable = 0;
-    for (const line of data.toString("utf8").split("\n")) {
-      if (!line) continue;
-      try {
-        out.push(JSON.parse(line) as T);
-      } catch {
-        unreadable++;
+    // Line by line from the bytes, never the whole file as one string: a journal can outgrow
+    // the longest string V8 makes (512 MB; a million faces take ~1 GB of Rekognition's journal).
+    for (let start = 0; start < data.length; ) {
+      let end = data.indexOf(NEWLINE, start);
+      if (end < 0) end = data.length;
+      if (end > start) {
+        try {
+          out.push(JSON.parse(data.toString("utf8", start, end)) as T);
+        } catch {
+          unreadable++;
+        }
       }
+      start = end + 1;
     }
     // Only a journal written before torn tails were cut can hold one (a record appended onto
     // an unterminated line): it is lost either way, but say so.
@@ -162,7 +168,25 @@ class FileJournal<T> implements Journal<T> {
   rewrite(records: T[]): void {
     refuseIfSealed(this.seal);
     const tmp = `${this.path}.tmp`;
-    writeFileSync(tmp, records.map((r) => `${JSON.stringify(r)}\n`).join(""));
+    // Written in pieces of a few MB, never as one string (see load()).
+    const fd = openSync(tmp, "w");
+    const write = (text: string) => {
+      const bytes = Buffer.from(text, "utf8");
+      for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written, bytes.length - written);
+    };
+    try {
+      let piece = "";
+      for (const record of records) {
+        piece += `${JSON.stringify(record)}\n`;
+        if (piece.length > 4 * 1024 * 1024) {
+          write(piece);
+          piece = "";
+        }
+      }
+      write(piece);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, this.path);
   }
 }
