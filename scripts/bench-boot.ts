@@ -71,7 +71,7 @@ export async function benchBoot(quick: boolean): Promise<void> {
   }
   line("node -e 0 (Node's own start, spawn to exit)", `${ms(median(node))}  (median of 5, ${load()})`);
 
-  const runs = quick ? 3 : 7;
+  const runs = quick ? 2 : 7;
   ensureCompiled();
   print("boot, --bare (spawn to health 200)", await boots(() => ["--ephemeral", "--bare"], runs), 150);
 
@@ -90,7 +90,7 @@ export async function benchBoot(quick: boolean): Promise<void> {
     // Idle: the everyday start (state restored), nothing asked.
     const server = await startServer(["--data-dir", join(dataDir, "seed")]);
     try {
-      await settled(server.child.pid!, 10_000);
+      await settled(server.child.pid!, quick ? 3_000 : 10_000);
       const idle = treeMemory(server.child.pid!);
       line(
         "idle, the app provisioned (state restored)",

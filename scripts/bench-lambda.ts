@@ -156,7 +156,7 @@ async function benchDevServer(quick: boolean): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), "rekognito-bench-lambda-"));
   const personas = readPersonas();
   const attempts = personas.flatMap((p) => p.selfies.map((s) => ({ email: p.email, selfie: readFileSync(s) })));
-  const IDLE = 3;
+  const IDLE = quick ? 1 : 3;
   ensureCompiled();
   let server = await startServer(["--data-dir", dataDir, "--lambda-idle-seconds", String(IDLE)]);
   try {
@@ -195,7 +195,7 @@ async function benchDevServer(quick: boolean): Promise<void> {
     line("  peak memory, server + DynamoDB + environments", `${mib(peak.rss)} RSS / ${mib(peak.pss)} PSS  (${target(peak.rss, 400, "MiB of RSS")}; PSS ${peak.pss <= 400 ? "met" : "not met"})`);
 
     // The idle period passes: every environment is reclaimed.
-    await new Promise((r) => setTimeout(r, (IDLE + 1.5) * 1000));
+    await new Promise((r) => setTimeout(r, (IDLE + (quick ? 1 : 1.5)) * 1000));
     const idle = treeMemory(server.child.pid!);
     if (idle) line(`dev server idle after the reclaim period (${IDLE} s here)`, `${mib(idle.rss)} RSS / ${mib(idle.pss)} PSS, ${idle.processes} processes, ${await environmentsOf(server.endpoint)} environments left`);
     if (quick) {
