@@ -30,6 +30,7 @@ import { modelSimilarity, similarity as fixtureSimilarity } from "../server/face
 import type { RekognitionService } from "../server/rekognition/index.js";
 import type { NewFace } from "../server/rekognition/store.js";
 import { line, ms, percentile, timed } from "./bench-tools.js";
+import { xorshift32 } from "../test/support/random.js";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
@@ -38,15 +39,8 @@ const REGION = "us-east-1";
 
 /** Seeded xorshift32 normals, fast enough to make a million 128-value faces in seconds. */
 function normals(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  const uniform = () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return (x + 0.5) / 2 ** 32;
-  };
+  const next = xorshift32(seed);
+  const uniform = () => (next() + 0.5) / 2 ** 32;
   return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
 }
 

@@ -6,6 +6,7 @@ import { ephemeralPersistence, filePersistence } from "../../server/core/persist
 import { modelSimilarity, similarity as fixtureSimilarity } from "../../server/faces/similarity.js";
 import { wasmKernelAvailable, type KernelKind } from "../../server/rekognition/kernel.js";
 import { RekognitionStore, type NewFace, type SimilarityFn } from "../../server/rekognition/store.js";
+import { xorshift32 } from "../support/random.js";
 
 // The fast search (int8 codes scanned, then an exact pass) must answer exactly what computing
 // the engine's similarity against every face answers: the same faces, in the same order, with
@@ -18,15 +19,8 @@ const C = "c";
 
 /** Seeded xorshift32, uniform in [0, 1), and a standard normal from it. */
 function random(seed: number): { uniform: () => number; normal: () => number } {
-  let x = seed >>> 0 || 1;
-  const uniform = () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32;
-  };
+  const bits = xorshift32(seed);
+  const uniform = () => bits() / 2 ** 32;
   const normal = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
   return { uniform, normal };
 }

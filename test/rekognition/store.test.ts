@@ -5,18 +5,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ephemeralPersistence, filePersistence } from "../../server/core/persistence.js";
 import { similarity } from "../../server/faces/similarity.js";
 import { RekognitionStore, type NewFace } from "../../server/rekognition/store.js";
+import { xorshift32 } from "../support/random.js";
 
 /** A fast deterministic unit vector generator (xorshift), for volume tests. */
 function vectors(seed: number, dim = 128): () => Float32Array {
-  let x = seed >>> 0 || 1;
-  const next = () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32 - 0.5;
-  };
+  const bits = xorshift32(seed);
+  const next = () => bits() / 2 ** 32 - 0.5;
   return () => {
     const v = new Float32Array(dim);
     let n = 0;
