@@ -16,7 +16,7 @@ describe("README", () => {
     const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
     expect(readme).toContain("npm ci && npm start");
     expect(readme).toContain("npm test");
-    // npm start runs the CLI (compiled by npm ci's prepare, test/build covers the build itself).
+    // npm start runs the CLI (compiled by npm ci's prepare, test/startup/compiled-server.test.ts covers the build itself).
     expect(pkg.scripts.start).toBe("node bin/rekognito.js");
     expect(readFileSync(new URL("../bin/rekognito.js", import.meta.url), "utf8")).toContain('compiledEntry("cli")');
     expect(pkg.scripts.prepare).toContain("lib/build.js");
