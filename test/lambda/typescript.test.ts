@@ -80,6 +80,31 @@ describe("TypeScript handlers", () => {
     expect((await invoke("ts-esm", { name: "bo" })).payload.text).toBe("hello bo!");
   });
 
+  it("gives an ES module handler the AWS SDK's exports as Node's import of the SDK does: named, default and namespace, the same objects as require()", async () => {
+    await create("ts-esm-sdk", {
+      "package.json": JSON.stringify({ type: "module" }),
+      "src/app.ts": [
+        'import { createRequire } from "node:module";',
+        'import S3, { S3Client, PutObjectCommand } from "@aws-sdk/client-s3";',
+        'import * as dynamodb from "@aws-sdk/client-dynamodb";',
+        "const require = createRequire(import.meta.url);",
+        "export const handler = async () => {",
+        '  const viaRequire = require("@aws-sdk/client-s3");',
+        '  const later = await import("@aws-sdk/lib-dynamodb");',
+        "  return {",
+        "    named: S3Client === viaRequire.S3Client && PutObjectCommand === viaRequire.PutObjectCommand,",
+        "    defaultIsExports: S3 === viaRequire,",
+        '    namespace: typeof dynamodb.DynamoDBClient === "function" && dynamodb.default === require("@aws-sdk/client-dynamodb"),',
+        '    names: Object.keys(dynamodb).length === Object.keys(require("@aws-sdk/client-dynamodb")).length + Object.keys(dynamodb).filter((k) => k === "default" || k === "module.exports").length,',
+        '    dynamic: later.DynamoDBDocumentClient === require("@aws-sdk/lib-dynamodb").DynamoDBDocumentClient,',
+        "  };",
+        "};",
+        "",
+      ].join("\n"),
+    });
+    expect((await invoke("ts-esm-sdk")).payload).toEqual({ named: true, defaultIsExports: true, namespace: true, names: true, dynamic: true });
+  });
+
   it("runs a CommonJS handler (no \"type\": \"module\") with its __dirname and require() of its folder", async () => {
     await create("ts-cjs", {
       "src/app.ts": 'const config = require("./config.json") as { colour: string };\nexport const handler = async () => ({ dir: __dirname.endsWith("/src"), colour: config.colour, file: __filename.endsWith("app.ts") });\n',
