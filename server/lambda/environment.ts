@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import type { Readable, Writable } from "node:stream";
 import type { Logger } from "../core/logger.js";
 import { EnvironmentLog, type LogLimits } from "./logs.js";
-import { childrenOf, processMemorySupported, treeResidentBytes } from "./memory.js";
+import { childrenOf, processMemorySupported, ProcessTreeMemory } from "./memory.js";
 import { RuntimeApi } from "./runtime-api.js";
 import type { Timers } from "./timers.js";
 
@@ -230,6 +230,8 @@ export class ExecutionEnvironment {
   private markExited!: () => void;
   /** The runtime could not be started (Launch.missing). */
   private cannotStart = false;
+  /** The runtime's process tree's memory, read through /proc files kept open. */
+  private memory: ProcessTreeMemory | null = null;
 
   constructor(
     readonly spec: EnvironmentSpec,
@@ -382,7 +384,12 @@ export class ExecutionEnvironment {
   residentBytes(): number {
     if (!processMemorySupported || !this.child?.pid) return 0;
     const pid = this.runtimeProcess();
-    return pid ? treeResidentBytes(pid) : 0;
+    if (!pid) return 0;
+    if (this.memory?.pid !== pid) {
+      this.memory?.close();
+      this.memory = new ProcessTreeMemory(pid);
+    }
+    return this.memory.residentBytes();
   }
 
   /** Called by the runner's memory watch: ends the environment once it holds too much. */
@@ -635,6 +642,8 @@ export class ExecutionEnvironment {
     // processes the function started) goes with it.
     this.signalAll();
     alive.delete(this);
+    this.memory?.close();
+    this.memory = null;
     this.log.flush();
     this.options.timers.clear(this.initTimer);
     const wasLive = this.state !== "dead";
