@@ -159,7 +159,10 @@ export function createConsole(fastify: FastifyInstance, deps: ConsoleDeps): Cons
 
   fastify.get("/_rekognito/api/events", async (request, reply) => streams.open(request, reply));
 
-  const unsubscribe = core.traces?.subscribe((change) => streams.send("trace", change));
+  const unsubscribe = core.traces?.subscribe(
+    (change) => streams.send("trace", change),
+    () => streams.size > 0,
+  );
   const onMail = (mail: { id: string; to: string; subject: string; code: string | null }) => streams.send("mail", mail);
   core.events.on("mail", onMail);
   fastify.addHook("preClose", async () => streams.closeAll());
