@@ -1,5 +1,6 @@
 import jpeg from "jpeg-js";
 import { PNG } from "pngjs";
+import { decodeJpegTurbo, MAX_JPEG_MEGAPIXELS } from "./jpeg.js";
 
 /**
  * Pixels for the engines that look at them (the fixture engine's near-copy match and the model
@@ -19,17 +20,30 @@ export interface RgbImage {
 /** Larger images are scaled down to this longest side before analysis (see scaleDown). */
 export const MAX_ANALYSIS_SIDE = 1280;
 
+/** A decoded picture, upright; `fullWidth` × `fullHeight` is its own size (see decodeImage). */
+export interface DecodedImage extends RgbImage {
+  fullWidth: number;
+  fullHeight: number;
+}
+
 /**
  * Decodes a JPEG or PNG (already sniffed as one) to RGB, upright: a JPEG's EXIF orientation is
  * applied, as Rekognition does ("Amazon Rekognition uses this orientation information to
  * perform image correction"; boxes are given in the corrected image). PNG alpha is dropped
  * over white, as a viewer shows a transparent background.
+ *
+ * JPEGs go through libjpeg-turbo in WebAssembly (jpeg.ts), jpeg-js where it declines one.
+ * With `minSide`, a large JPEG is decoded at 1/2, 1/4 or 1/8 of its size, as long as its
+ * longest side stays at least that: the pixels are then fewer than fullWidth × fullHeight.
  */
-export function decodeImage(bytes: Buffer): RgbImage {
+export function decodeImage(bytes: Buffer, options: { minSide?: number } = {}): DecodedImage {
   if (bytes[0] === 0xff && bytes[1] === 0xd8) {
-    const raw = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 1024, maxResolutionInMP: 200 });
-    const image: RgbImage = { width: raw.width, height: raw.height, data: raw.data };
-    return orient(image, exifOrientation(bytes));
+    const turbo = decodeJpegTurbo(bytes, options.minSide);
+    const raw = turbo ?? jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 1024, maxResolutionInMP: MAX_JPEG_MEGAPIXELS });
+    const orientation = exifOrientation(bytes);
+    const image = orient({ width: raw.width, height: raw.height, data: raw.data }, orientation);
+    const [fullWidth, fullHeight] = turbo ? [turbo.fullWidth, turbo.fullHeight] : [raw.width, raw.height];
+    return orientation >= 5 ? { ...image, fullWidth: fullHeight, fullHeight: fullWidth } : { ...image, fullWidth, fullHeight };
   }
   const png = PNG.sync.read(bytes);
   const n = png.width * png.height;
@@ -38,7 +52,7 @@ export function decodeImage(bytes: Buffer): RgbImage {
     const a = png.data[i * 4 + 3]! / 255;
     for (let c = 0; c < 3; c++) data[i * 3 + c] = Math.round(png.data[i * 4 + c]! * a + 255 * (1 - a));
   }
-  return { width: png.width, height: png.height, data };
+  return { width: png.width, height: png.height, data, fullWidth: png.width, fullHeight: png.height };
 }
 
 /**

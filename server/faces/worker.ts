@@ -4,7 +4,7 @@ import type { DetectedFace } from "./engine.js";
 import { sniffImage } from "./image.js";
 import { loadModel, type LoadedModel } from "./model.js";
 import { findNearCopy, NearCopyReference } from "./near-copy.js";
-import { decodeImage, scaleDown } from "./pixels.js";
+import { decodeImage, MAX_ANALYSIS_SIDE, scaleDown } from "./pixels.js";
 
 /**
  * The face analysis worker (started by analyzer.ts through analysis-worker.mjs). Messages:
@@ -102,7 +102,7 @@ async function analyze(request: AnalyzeRequest): Promise<void> {
   const t0 = performance.now();
   let decoded;
   try {
-    decoded = decodeImage(Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength));
+    decoded = decodeImage(Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength), { minSide: MAX_ANALYSIS_SIDE });
   } catch (error) {
     post({ type: "result", id: request.id, width: 0, height: 0, undecodable: error instanceof Error ? error.message : String(error), ms: { decode: Math.round(performance.now() - t0), match: 0 } });
     return;
@@ -115,8 +115,8 @@ async function analyze(request: AnalyzeRequest): Promise<void> {
   const result: AnalyzeResult = {
     type: "result",
     id: request.id,
-    width: decoded.width,
-    height: decoded.height,
+    width: decoded.fullWidth,
+    height: decoded.fullHeight,
     ms: { decode: Math.round(t1 - t0), match: Math.round(t2 - t1) },
   };
   if (match) {

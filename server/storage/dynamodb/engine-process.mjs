@@ -22,7 +22,8 @@
 // channel closes — so no engine outlives the server. A watchdog thread checks the parent too,
 // because the main thread may be stuck in a parse and never see the channel close.
 import { EventEmitter } from "node:events";
-import { rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { Socket } from "node:net";
 import { Worker } from "node:worker_threads";
@@ -30,20 +31,42 @@ import { Worker } from "node:worker_threads";
 const { path, ephemeral } = JSON.parse(process.argv[2] ?? "{}");
 const require = createRequire(import.meta.url);
 
-// The watchdog: a thread of its own, so it runs while dynalite holds the main thread. When the
-// parent is gone (this process was re-parented), it removes a temporary directory and ends the
-// process at once.
-const watchdog = new Worker(
-  `const { workerData } = require("node:worker_threads");
-  const { rmSync } = require("node:fs");
-  setInterval(() => {
-    if (process.ppid === workerData.ppid) return;
-    if (workerData.dir) { try { rmSync(workerData.dir, { recursive: true, force: true }); } catch {} }
-    process.kill(process.pid, "SIGKILL");
-  }, 200);`,
-  { eval: true, workerData: { ppid: process.ppid, dir: ephemeral ? path : null } },
-);
-watchdog.unref();
+// The watchdog, which runs while dynalite holds the main thread: when the parent is gone (this
+// process was re-parented), it removes a temporary directory and ends the process at once. On
+// Linux a shell loop of its own, reading the parent's pid from /proc (dash and a `sleep`: ~2 MiB
+// of RSS); elsewhere a thread (a worker is a Node environment of its own: ~8 MiB of an idle
+// stack's memory here). Either ends by itself once this process is gone.
+// $1 the parent's pid, $2 this process's, $3 its start time (so a pid reused after this process
+// ended is never taken for it), $4 the directory to remove, if any.
+const WATCH = `parent=$1 engine=$2 started=$3 dir=$4
+ours() { read -r line < /proc/$engine/stat 2>/dev/null || return 1; set -- $line; [ "\${22}" = "$started" ] || return 1; ppid=$4; }
+while ours && [ "$ppid" = "$parent" ]; do sleep 0.5; done
+if ours; then kill -9 "$engine"; [ -z "$dir" ] || rm -rf "$dir"; fi`;
+const dir = ephemeral ? path : null;
+const started = (() => {
+  try {
+    return process.platform === "linux" && existsSync("/bin/sh") ? readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ")[19] : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+if (started) {
+  const shell = spawn("/bin/sh", ["-c", WATCH, "rekognito-dynamodb-watchdog", String(process.ppid), String(process.pid), started, dir ?? ""], { stdio: "ignore" });
+  shell.on("error", () => undefined);
+  shell.unref();
+} else {
+  const watchdog = new Worker(
+    `const { workerData } = require("node:worker_threads");
+    const { rmSync } = require("node:fs");
+    setInterval(() => {
+      if (process.ppid === workerData.ppid) return;
+      if (workerData.dir) { try { rmSync(workerData.dir, { recursive: true, force: true }); } catch {} }
+      process.kill(process.pid, "SIGKILL");
+    }, 200);`,
+    { eval: true, workerData: { ppid: process.ppid, dir } },
+  );
+  watchdog.unref();
+}
 
 let server = null;
 let ending = false;
