@@ -12,7 +12,7 @@ import { prepareWasmThreads, wasmThreadsWanted } from "./wasm-threads.js";
  * places the landmarks, a ResNet-like net gives each face a 128-value descriptor; the
  * age/gender and expression nets give the attributes when they are asked for. The weights
  * ship inside the npm package (13.5 MB), so nothing is fetched; on the WebAssembly backend,
- * single-threaded, the same image gives bit-identical answers in every run and process.
+ * on one thread or two, the same image gives bit-identical answers in every run and process.
  *
  * The packages are optional dependencies: `modelPackagesMissing()` says which are absent in a
  * lean install (`npm ci --omit=optional`), and the engine reports that instead of loading.
@@ -106,7 +106,7 @@ export async function loadModel(options: { warmUp?: boolean } = {}): Promise<Loa
   const faceapi = require("@vladmandic/face-api/dist/face-api.node-wasm.js") as FaceApi;
   // Read the .wasm files from the installed package (a path, not a URL: Node's fetch has no file:).
   wasm.setWasmPaths(`${dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json"))}/dist/`);
-  // One thread unless REKOGNITO_FACE_THREADS asks for more (wasm-threads.ts: what it gives).
+  // Two threads on two cores or more, unless REKOGNITO_FACE_THREADS says (wasm-threads.ts: what it gives).
   const threads = wasmThreadsWanted();
   const threadsReady = threads > 1 ? prepareWasmThreads(tf, wasm, threads) : undefined;
   try {

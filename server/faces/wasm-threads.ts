@@ -3,8 +3,9 @@ import os from "node:os";
 import { dirname, join } from "node:path";
 
 /**
- * Multi-threaded WebAssembly for the model's nets, opt-in (`REKOGNITO_FACE_THREADS=2`): the
- * backend's threaded build runs each convolution on that many threads (XNNPACK's thread pool on
+ * Multi-threaded WebAssembly for the model's nets (two threads where the machine has two cores
+ * or more; `REKOGNITO_FACE_THREADS=1` for one): the backend's threaded build runs each
+ * convolution on that many threads (XNNPACK's thread pool on
  * Emscripten pthreads, which are Node worker threads here).
  *
  * tfjs-backend-wasm 4.22 does not do this in Node by itself, for three reasons, each met here
@@ -28,10 +29,16 @@ import { dirname, join } from "node:path";
 
 const require = createRequire(import.meta.url);
 
-/** The thread count asked for in the environment (1: the single-threaded build, the default). */
-export function wasmThreadsWanted(env: NodeJS.ProcessEnv = process.env): number {
-  const n = Number(env.REKOGNITO_FACE_THREADS ?? 1);
-  return Number.isInteger(n) && n >= 1 && n <= 8 ? n : 1;
+/**
+ * The thread count: REKOGNITO_FACE_THREADS when set (1: the single-threaded build), else 2 on a
+ * machine with two or more cores. Two, not more: XNNPACK's pool splits each convolution, and
+ * past two a photo's small convolutions gain little for the CPU the pool's workers spin away.
+ */
+export function wasmThreadsWanted(env: NodeJS.ProcessEnv = process.env, cores = os.availableParallelism()): number {
+  const fallback = cores >= 2 ? 2 : 1;
+  if (env.REKOGNITO_FACE_THREADS === undefined || env.REKOGNITO_FACE_THREADS === "") return fallback;
+  const n = Number(env.REKOGNITO_FACE_THREADS);
+  return Number.isInteger(n) && n >= 1 && n <= 8 ? n : fallback;
 }
 
 interface TfEnv {
