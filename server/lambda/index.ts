@@ -184,6 +184,7 @@ export function createLambda(core: CoreServices, fastify: FastifyInstance, optio
     },
     invoke: (nameOrArn: string, payload: unknown, opts?: { timeoutMs?: number; trace?: TraceLink }): Promise<InvokeResult> => invocations.invoke(nameOrArn, payload, opts),
     exists: (nameOrArn: string) => invocations.exists(nameOrArn),
+    prepare: (nameOrArn: string) => invocations.prepare(nameOrArn),
     drain: () => invocations.drain(),
     health: () => ({ functions: functions.size, environments: runner.stats() }),
     close: async () => {

@@ -124,6 +124,23 @@ export class Invocations implements LambdaInvoker {
     return this.targets.exists(nameOrArn);
   }
 
+  /** LambdaInvoker: starts an environment of the function ahead of an invocation when it has none. */
+  prepare(nameOrArn: string): void {
+    let target: Target;
+    try {
+      target = this.targets.resolve(nameOrArn, undefined, undefined, { route: true });
+    } catch {
+      return; // no such function: the invocation will say so
+    }
+    const { fn, state, version } = target;
+    const reserved = fn.reservedConcurrency;
+    if (reserved === 0) return;
+    this.specs.specOf(fn, state, version).then(
+      ({ key, spec }) => this.runner.prepare(poolOf(fn.name, version), key, spec, { maxEnvironments: reserved }),
+      () => {}, // the invocation reports what is wrong
+    );
+  }
+
   /** An asynchronous (Event) invocation: runs in the background; failures are logged. */
   invokeAsync(target: Target | StoredFunction, payload: string, source: string, trace?: TraceLink): string {
     const requestId = this.core.ids.uuid();

@@ -336,6 +336,12 @@ class FunctionPool {
     return [...this.environments].filter((e) => e.state === "idle" && !e.current);
   }
 
+  /** Starts an environment ahead of an invocation when there is none (Runner.prepare). */
+  prepare(): void {
+    if (this.closed || this.live() > 0 || !this.room(this)) return;
+    this.create();
+  }
+
   /** Asks again for an environment (the stack found room). */
   retry(): void {
     this.dispatch();
@@ -536,6 +542,25 @@ export class Runner {
    * the pool's own cap on environments (a reserved concurrency), else maxEnvironmentsPerFunction.
    */
   run(poolId: string, key: string, spec: EnvironmentSpec, request: RunRequest, limits: { maxEnvironments?: number } = {}): Promise<RunOutcome> {
+    const pool = this.poolFor(poolId, key, spec, limits);
+    return new Promise<RunOutcome>((resolve) => {
+      pool.submit(request, (outcome) => {
+        resolve(outcome);
+        this.sweepRetired();
+      });
+    });
+  }
+
+  /**
+   * An invocation of the pool is about to come: when it has no environment, one starts its init
+   * now (a custom sign-in's Create and Verify triggers, while Define runs), within the same caps.
+   */
+  prepare(poolId: string, key: string, spec: EnvironmentSpec, limits: { maxEnvironments?: number } = {}): void {
+    this.poolFor(poolId, key, spec, limits).prepare();
+  }
+
+  /** The pool of `poolId` for this configuration (a different key replaces the pool), with its cap. */
+  private poolFor(poolId: string, key: string, spec: EnvironmentSpec, limits: { maxEnvironments?: number }): FunctionPool {
     let entry = this.pools.get(poolId);
     if (!entry || entry.key !== key) {
       const pool = new FunctionPool(poolId, spec, this.options, () => this.changed(), () => this.load, (p) => this.room(p));
@@ -545,12 +570,7 @@ export class Runner {
     }
     const pool = entry.pool;
     pool.limit = Math.max(1, Math.min(limits.maxEnvironments ?? this.options.maxEnvironmentsPerFunction, this.options.maxEnvironments ?? Infinity));
-    return new Promise<RunOutcome>((resolve) => {
-      pool.submit(request, (outcome) => {
-        resolve(outcome);
-        this.sweepRetired();
-      });
-    });
+    return pool;
   }
 
   /** Drops a pool's environments (its function deleted, or its code changed on disk). */

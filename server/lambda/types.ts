@@ -28,4 +28,10 @@ export interface LambdaInvoker {
   invoke(functionNameOrArn: string, payload: unknown, options?: { timeoutMs?: number; trace?: TraceLink }): Promise<InvokeResult>;
   /** True when a function of that name or ARN is deployed. */
   exists(functionNameOrArn: string): boolean;
+  /**
+   * An invocation of this function is about to come (a custom sign-in has begun: Create, then
+   * Verify, follow Define): an execution environment starts loading its code now if the function
+   * has none, so its init overlaps the work before it instead of following it. Nothing otherwise.
+   */
+  prepare?(functionNameOrArn: string): void;
 }

@@ -73,6 +73,23 @@ describe("execution environments", () => {
     expect(again.log).toContain("Init Duration");
   });
 
+  it("starts one environment ahead of an invocation when asked (a custom sign-in's next triggers), and none when the function has one", async () => {
+    expect(count("b")).toBe(0);
+    lambdaService(stack).prepare!("b");
+    for (let i = 0; i < 500 && !runner().environments().some((e) => e.spec.functionName === "b" && e.state === "idle"); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(count("b")).toBe(1);
+    lambdaService(stack).prepare!("b");
+    await new Promise((r) => setImmediate(r));
+    expect(count("b")).toBe(1);
+    // The invocation finds it loaded; its first REPORT still says what the init took.
+    const first = await invoke("b");
+    expect(first.calls).toBe(1);
+    expect(first.log).toContain("Init Duration");
+    expect(count("b")).toBe(1);
+    // A function that does not exist: nothing happens.
+    lambdaService(stack).prepare!("no-such-function");
+  });
+
   it("keeps no more environments than the stack-wide cap: the least recently used idle one makes way", async () => {
     await invoke("a");
     timers.advance(1000);

@@ -44,6 +44,8 @@ export async function startCustomAuth(flow: FlowContext, params: Record<string, 
     if (user.status === "UNCONFIRMED") throw CognitoErrors.userNotConfirmed();
   }
   const userName = user ? user.username : unknownUserName(pool, username);
+  // Define runs now, Create right after it and Verify at the answer: their inits overlap Define's.
+  svc.triggers.prepare(pool, ["CreateAuthChallenge", "VerifyAuthChallengeResponse"]);
   const trace = svc.traces?.signIn({ poolId: pool.id, clientId: client.id, username });
   if (user) await beforeFirstFactor(flow, user, trace);
   // With SRP_A the password comes first: Define sees it as an SRP_A entry already passed.

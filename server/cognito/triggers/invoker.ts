@@ -43,6 +43,14 @@ export class Triggers {
     return triggerArn(pool, trigger) !== null;
   }
 
+  /** These triggers will run soon: their functions start an execution environment now if they have none. */
+  prepare(pool: PoolRecord, triggers: TriggerName[]): void {
+    for (const trigger of triggers) {
+      const arn = triggerArn(pool, trigger);
+      if (arn) this.lambda.prepare?.(arn);
+    }
+  }
+
   /**
    * Invokes the trigger and returns the event it answered, or null when none is configured.
    * `trace`: the sign-in's trace in the console, where the trigger's event and answer are recorded.
