@@ -11,7 +11,7 @@ import type { FaceEngine } from "../faces/engine.js";
 import type { LambdaService } from "../lambda/index.js";
 import { DEFAULT_TEMPLATE, provisionTemplate, type FaceLoginResources } from "../provisioning/provision.js";
 import { DEFAULT_MANIFEST, enrol, enrolmentClient, readPersonas, seedPersonas, type EnrolOutcome } from "../face-login/seed.js";
-import { DEFAULT_DEADLINE_MS, DynaliteEngine } from "../storage/dynamodb/engine.js";
+import { DEFAULT_DEADLINE_MS, DynaliteEngine, emptyDirectory } from "../storage/dynamodb/engine.js";
 import { VERSION } from "../version.js";
 import { dumpTables, restoreTables } from "./dynamodb-state.js";
 import { DEFAULT_DRAIN_MS, Generations, type Generation } from "./generations.js";
@@ -217,7 +217,8 @@ export class StackControl {
       // engine make (and remove) a temporary one of its own. Tables are snapshotted as JSON.
       const directory = temporary ? null : join(stateDir, "dynamodb");
       if (directory) mkdirSync(directory, { recursive: true });
-      dynalite = new DynaliteEngine({ directory, deadlineMs: options.dynamodb?.deadlineMs ?? DEFAULT_DEADLINE_MS, logger, now: () => clock.now() });
+      const onFirstRequest = options.dynamodb?.startOnFirstRequest === true && emptyDirectory(directory);
+      dynalite = new DynaliteEngine({ directory, deadlineMs: options.dynamodb?.deadlineMs ?? DEFAULT_DEADLINE_MS, logger, now: () => clock.now(), onFirstRequest });
     }
     const control = new StackControl({ ...options, clock }, clock, stateDir, temporary, faceEngine, dynalite);
     try {

@@ -48,6 +48,25 @@ async function serverWithStuckEngine(): Promise<{ engine: number; directory: str
   });
   const child = server;
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const started = await vi.waitFor(
+    async () => {
+      const response = await fetch(`${endpoint}/_rekognito/health`);
+      expect(response.status).toBe(200);
+      return (await response.json()) as { services: { dynamodb: { state: string; pid: number | null; tables: number } } };
+    },
+    { timeout: 30_000, interval: 50 },
+  );
+  // --bare forks the engine at the first DynamoDB request (this CreateTable), not as it starts.
+  expect(started.services.dynamodb).toMatchObject({ state: "not-started", pid: null, tables: 0 });
+  client = new DynamoDBClient(sdkConfig(endpoint, { maxAttempts: 1 }));
+  await client.send(
+    new CreateTableCommand({
+      TableName: "stuck",
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
+      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+    }),
+  );
   const engine = await vi.waitFor(
     async () => {
       const health = (await (await fetch(`${endpoint}/_rekognito/health`)).json()) as { services: { dynamodb: { state: string; pid: number } } };
@@ -58,15 +77,6 @@ async function serverWithStuckEngine(): Promise<{ engine: number; directory: str
   );
   const args = readFileSync(`/proc/${engine}/cmdline`, "utf8").split("\0");
   const directory = (JSON.parse(args.find((a) => a.startsWith("{"))!) as { path: string }).path;
-  client = new DynamoDBClient(sdkConfig(endpoint, { maxAttempts: 1 }));
-  await client.send(
-    new CreateTableCommand({
-      TableName: "stuck",
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
-      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
-    }),
-  );
   // Sent and left hanging: the engine is now busy in its parser for hours.
   client.send(new ScanCommand({ TableName: "stuck", FilterExpression: STUCK_FILTER, ExpressionAttributeValues: { ":v": { S: "x" } } })).catch(() => undefined);
   // The engine is pegged: it no longer reads its CPU time as idle.

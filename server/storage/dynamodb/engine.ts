@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import type { IncomingHttpHeaders } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,6 +34,11 @@ export interface EngineOptions {
   logger: Logger;
   /** The stack's clock (how long a stalling request stays refused). */
   now: () => number;
+  /**
+   * Forked at the first request (or ready()) rather than at once: for a stack that may never
+   * be asked (`--bare` on an empty directory), whose start then forks no process.
+   */
+  onFirstRequest?: boolean;
 }
 
 /** A whole answer from the engine. */
@@ -135,6 +140,11 @@ class EngineChannel {
   }
 }
 
+/** Whether a LevelDB directory holds nothing yet (null: an ephemeral stack's, made empty). */
+export function emptyDirectory(directory: string | null): boolean {
+  return directory === null || !existsSync(directory) || readdirSync(directory).length === 0;
+}
+
 /** One run of the engine process, from fork to exit. */
 interface Run {
   child: ChildProcess;
@@ -176,14 +186,20 @@ export class DynaliteEngine {
   restarts = 0;
   /** Milliseconds from fork to listening, for the latest run. */
   spawnToReadyMs: number | null = null;
-  state: "starting" | "running" | "failed" | "stopped" = "starting";
+  state: "not-started" | "starting" | "running" | "failed" | "stopped" = "starting";
   /** Why the latest start failed. */
   failure: string | null = null;
 
   constructor(private readonly options: EngineOptions) {
     this.temporary = options.directory === null;
     this.directory = options.directory ?? mkdtempSync(join(tmpdir(), "rekognito-dynamodb-"));
-    this.run = this.spawn();
+    if (options.onFirstRequest) this.state = "not-started";
+    else this.run = this.spawn();
+  }
+
+  /** Whether it was forked yet (an engine started on its first request may not be). */
+  get started(): boolean {
+    return this.state !== "not-started";
   }
 
   /** The engine process's pid (for tests that kill it, and for health). */

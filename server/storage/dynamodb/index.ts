@@ -4,7 +4,7 @@ import { CommonErrors } from "../../protocol/errors.js";
 import { parseJsonObject, sendAwsError, type JsonGateway } from "../../protocol/json.js";
 import { DYNALITE_OPERATIONS, DYNAMODB_OPERATIONS } from "./operations.js";
 import { AwsError } from "../../protocol/errors.js";
-import { DEFAULT_DEADLINE_MS, DynaliteEngine, type EngineAnswer, type EngineHeaders } from "./engine.js";
+import { DEFAULT_DEADLINE_MS, DynaliteEngine, emptyDirectory, type EngineAnswer, type EngineHeaders } from "./engine.js";
 import { checkRequest } from "./validate.js";
 import { TimeToLiveStore } from "./ttl.js";
 import { DynamoDBErrors } from "./errors.js";
@@ -31,6 +31,12 @@ export interface DynamoDBOptions {
    * start). Closing this component then only stops it from using the engine.
    */
   engine?: DynaliteEngine;
+  /**
+   * Fork the engine at the first DynamoDB request rather than as the stack starts, when its
+   * directory holds no tables yet (`--bare`: a start that provisions nothing, whose engine
+   * may never be asked; that first request waits the ~0.2 s the engine takes to start).
+   */
+  startOnFirstRequest?: boolean;
 }
 
 /** The embedded DynamoDB: a StackComponent, with its engine (for health, and tests that kill it). */
@@ -78,7 +84,9 @@ export async function createDynamoDB(
   const dir = core.persistence.directory("dynamodb");
   const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
   const shared = options.engine !== undefined;
-  const engine = options.engine ?? new DynaliteEngine({ directory: dir, deadlineMs, logger: core.logger, now: () => core.clock.now() });
+  const engine =
+    options.engine ??
+    new DynaliteEngine({ directory: dir, deadlineMs, logger: core.logger, now: () => core.clock.now(), onFirstRequest: options.startOnFirstRequest === true && emptyDirectory(dir) });
   /** Set when a shared engine's component closes: its late requests must not reach the engine, which now serves the next generation. */
   let retired = false;
   options.fastify?.addHook("preClose", async () => {
@@ -156,10 +164,13 @@ export async function createDynamoDB(
     tables = count;
   }
   // In the background: the first request waits for the engine; the stack's start does not.
-  void engine
-    .ready()
-    .then(countTables)
-    .catch(() => undefined); // a failed start is logged by the engine and answered 503 to requests
+  // One not started yet has an empty directory: no tables until a CreateTable (which recounts).
+  if (engine.started) {
+    void engine
+      .ready()
+      .then(countTables)
+      .catch(() => undefined); // a failed start is logged by the engine and answered 503 to requests
+  } else tables = 0;
 
   gateway.registerProxy(DYNAMODB_TARGET_PREFIX, "dynamodb", async (request, reply) => {
     const action = actionOf(request);
