@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { decodeJpegTurbo, jpegTurboAvailable } from "../../server/faces/jpeg.js";
 import { decodeImage, type RgbImage } from "../../server/faces/pixels.js";
 import { wasmThreadsWanted } from "../../server/faces/wasm-threads.js";
+import { xorshift32 } from "../support/random.js";
 import { encodeJpeg, exifOrientationSegment, rotateCounterClockwise } from "./photos.js";
 
 // JPEGs decode through libjpeg-turbo in WebAssembly (jpeg-js where it declines one): the same
@@ -76,6 +77,31 @@ describe("JPEG decoding", () => {
       }
     }
     for (let i = 0; i < 3; i++) expect(decodeJpegTurbo(good)?.width).toBe(320);
+  });
+});
+
+describe("JPEG decoding of damaged bytes (seeded mutations)", () => {
+  it("answers an image or an Error for each of 300 mutated JPEGs, and decodes a whole one after them", () => {
+    const good = encodeJpeg(pattern(160, 120), 85);
+    const next = xorshift32(20261202);
+    let images = 0;
+    let errors = 0;
+    for (let round = 0; round < 300; round++) {
+      const bytes = Buffer.from(good);
+      // A few bytes flipped anywhere after the start-of-image marker, sometimes a cut tail too.
+      for (let k = 1 + (next() % 8); k > 0; k--) bytes[2 + (next() % (bytes.length - 2))] = next() & 0xff;
+      const cut = next() % 4 === 0 ? bytes.subarray(0, 2 + (next() % (bytes.length - 2))) : bytes;
+      try {
+        const image = decodeImage(Buffer.from(cut));
+        expect(image.data.length).toBe(image.width * image.height * 3);
+        images++;
+      } catch (error) {
+        expect(error).toBeInstanceOf(Error);
+        errors++;
+      }
+    }
+    expect(images + errors).toBe(300);
+    expect(decodeImage(good)).toMatchObject({ width: 160, height: 120 });
   });
 });
 
