@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "../core/logger.js";
+import { realTimers, type Timers } from "../lambda/timers.js";
 import { FaceAnalyzer } from "./analyzer.js";
 import type { AnalyzeOptions, DetectedFace, FaceAnalysis, FaceEngine, ImageInfo } from "./engine.js";
 import { createFixtureEngine, type FixtureEngineOptions } from "./fixture-engine.js";
@@ -24,6 +25,24 @@ export interface FaceEngineOptions {
   cacheSize?: number;
   /** The packages the model needs (default MODEL_PACKAGES); tests name a missing one to see a lean install. */
   modelPackages?: readonly string[];
+  /**
+   * Seconds the analysis worker (and the model in it) may sit idle before it is ended and its
+   * memory given back (default $REKOGNITO_FACE_MODEL_IDLE_SECONDS, else DEFAULT_MODEL_IDLE_SECONDS;
+   * 0 keeps it for good).
+   */
+  modelIdleSeconds?: number;
+  /** The timers that idle period runs on (tests pass ManualTimers and move time). */
+  timers?: Timers;
+}
+
+/** As long as Lambda keeps an idle execution environment (--lambda-idle-seconds' default). */
+export const DEFAULT_MODEL_IDLE_SECONDS = 300;
+
+/** The idle period asked for: the option, else the environment's, else the default; 0 is never. */
+export function modelIdleSeconds(option: number | undefined, env: NodeJS.ProcessEnv = process.env): number {
+  if (option !== undefined) return option;
+  const fromEnv = Number(env.REKOGNITO_FACE_MODEL_IDLE_SECONDS);
+  return env.REKOGNITO_FACE_MODEL_IDLE_SECONDS !== undefined && env.REKOGNITO_FACE_MODEL_IDLE_SECONDS !== "" && Number.isFinite(fromEnv) && fromEnv >= 0 ? fromEnv : DEFAULT_MODEL_IDLE_SECONDS;
 }
 
 /** Landmark types that trade places in a mirror (the rest, nose and chin, stay). */
@@ -81,7 +100,8 @@ export function createFaceEngine(options: FaceEngineOptions): FaceEngine {
   const modelWanted = mode !== "fixtures";
   const modelInstalled = missing.length === 0;
   const references = mode === "model" ? [] : fixture.images().map((i) => ({ sha256: i.sha256, path: i.path }));
-  const analyzer = new FaceAnalyzer(references, logger);
+  const idleSeconds = modelIdleSeconds(options.modelIdleSeconds);
+  const analyzer = new FaceAnalyzer(references, logger, idleSeconds > 0 ? { ms: idleSeconds * 1000, timers: options.timers ?? realTimers } : undefined);
   const cacheSize = options.cacheSize ?? 256;
   const cache = new Map<string, Promise<FaceAnalysis & { withAttributes: boolean }>>();
   let analysed = 0;
