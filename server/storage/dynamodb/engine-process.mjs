@@ -19,7 +19,7 @@
 // dynalite still listens on 127.0.0.1 (a random port, used by nothing) because its close(),
 // which closes LevelDB cleanly on SIGTERM, is that of its HTTP server.
 // Ends: on SIGTERM (dynalite closes its LevelDB first), or when the server goes away — the IPC
-// channel closes — so no engine outlives the server. A watchdog thread checks the parent too,
+// channel closes — so no engine outlives the server. A watchdog (below) checks the parent too,
 // because the main thread may be stuck in a parse and never see the channel close.
 import { EventEmitter } from "node:events";
 import { spawn } from "node:child_process";
