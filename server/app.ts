@@ -56,6 +56,8 @@ export interface AppOptions {
   storageEndpoint?: string | null;
   /** Which face engines answer (server/faces/composed-engine.ts): auto (default), fixtures or model. */
   faces?: FacesMode;
+  /** Seconds the face model may sit idle before its memory is given back (composed-engine.ts; 0: never). */
+  faceModelIdleSeconds?: number;
   /** A face engine made once and shared by every build of a stack that is reset (server/control/); overrides `faces`. */
   faceEngine?: FaceEngine;
   /** The embedded DynamoDB engine's settings (its per-request deadline). */
@@ -180,7 +182,7 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
       : await createDynamoDB(core, gateway, { ...options.dynamodb, fastify }),
   );
   // Rekognition reads Image.S3Object through S3 (an ObjectReader).
-  const rekognition = createRekognition(core, { engine: options.faceEngine ?? createFaceEngine({ mode: options.faces, logger }), objects: s3 });
+  const rekognition = createRekognition(core, { engine: options.faceEngine ?? createFaceEngine({ mode: options.faces, logger, modelIdleSeconds: options.faceModelIdleSeconds }), objects: s3 });
   gateway.register(rekognition);
   components.push(rekognition);
   // Lambda: REST routes under /2015-03-31/; runs S3 notifications' targets and Cognito's triggers.

@@ -38,6 +38,8 @@ Options:
                      $REKOGNITO_CLOCK)
   --snapshot <file>  start from an exported snapshot (GET /_rekognito/snapshots/<name>/export): the
                      state is replaced by it, and reset goes back to it (or $REKOGNITO_SNAPSHOT)
+  --face-model-idle-seconds <n>  give the face model's memory back after this long with no photo to
+                     analyse (default 300, 0 for never; or $REKOGNITO_FACE_MODEL_IDLE_SECONDS)
   --lambda-idle-seconds <n>      reclaim a Lambda execution environment idle this long (default 300,
                      or $REKOGNITO_LAMBDA_IDLE_SECONDS)
   --lambda-max-environments <n>  most Lambda execution environments at once, all functions together
@@ -82,6 +84,7 @@ async function main(): Promise<void> {
       clock: { type: "string" },
       snapshot: { type: "string" },
       "lambda-idle-seconds": { type: "string" },
+      "face-model-idle-seconds": { type: "string" },
       "lambda-max-environments": { type: "string" },
       "allow-host": { type: "string", multiple: true },
       "allow-origin": { type: "string", multiple: true },
@@ -128,6 +131,10 @@ async function main(): Promise<void> {
     if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag} must be a whole number of at least 1, got ${text}`);
     return n;
   };
+  const faceModelIdle = values["face-model-idle-seconds"] ?? process.env.REKOGNITO_FACE_MODEL_IDLE_SECONDS;
+  if (faceModelIdle !== undefined && faceModelIdle !== "" && !(Number.isInteger(Number(faceModelIdle)) && Number(faceModelIdle) >= 0)) {
+    throw new Error(`--face-model-idle-seconds must be a whole number of seconds (0 for never), got ${faceModelIdle}`);
+  }
   const lambda = {
     idleSeconds: positive("lambda-idle-seconds", values["lambda-idle-seconds"] ?? process.env.REKOGNITO_LAMBDA_IDLE_SECONDS),
     maxEnvironments: positive("lambda-max-environments", values["lambda-max-environments"] ?? process.env.REKOGNITO_LAMBDA_MAX_ENVIRONMENTS),
@@ -163,6 +170,7 @@ async function main(): Promise<void> {
   ]);
   const stack = await listenStack({
     faces,
+    faceModelIdleSeconds: faceModelIdle === undefined || faceModelIdle === "" ? undefined : Number(faceModelIdle),
     port,
     host,
     dataDir,

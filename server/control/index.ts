@@ -209,7 +209,7 @@ export class StackControl {
       }
     }
     const clock = options.clock ?? systemClock;
-    const faceEngine = options.faceEngine ?? createFaceEngine({ mode: options.faces, logger });
+    const faceEngine = options.faceEngine ?? createFaceEngine({ mode: options.faces, logger, modelIdleSeconds: options.faceModelIdleSeconds });
     // An engine the caller forked early (the CLI, while the server's code loads) is the stack's from here.
     let dynalite: DynaliteEngine | null = options.dynamodb?.engine ?? null;
     if (!dynalite && !options.storageEndpoint && stateDir) {

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../server/core/logger.js";
 import { createFaceEngine, DEFAULT_MODEL_IDLE_SECONDS, modelIdleSeconds } from "../../server/faces/composed-engine.js";
@@ -21,6 +22,12 @@ describe("the idle period's setting", () => {
     expect(modelIdleSeconds(undefined, { REKOGNITO_FACE_MODEL_IDLE_SECONDS: "0" })).toBe(0);
     expect(modelIdleSeconds(undefined, { REKOGNITO_FACE_MODEL_IDLE_SECONDS: "soon" })).toBe(300);
     expect(modelIdleSeconds(5, { REKOGNITO_FACE_MODEL_IDLE_SECONDS: "60" })).toBe(5);
+  });
+
+  it("npm start refuses a --face-model-idle-seconds that is not a whole number, saying why", () => {
+    const run = spawnSync(process.execPath, ["bin/rekognito.js", "--ephemeral", "--bare", "--face-model-idle-seconds", "soon"], { encoding: "utf8", timeout: 60_000 });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("--face-model-idle-seconds must be a whole number of seconds (0 for never), got soon");
   });
 });
 
