@@ -18,9 +18,18 @@ interface Started {
   health: { status: string; version: string; server: { code: string; node: string } };
 }
 
+// Each start is a process group of its own (npm start's npm and the node it runs), signalled
+// whole: a signal to npm alone could leave its node server running after the test.
 const running = new Set<ChildProcess>();
+const signal = (child: ChildProcess, name: NodeJS.Signals) => {
+  try {
+    process.kill(-child.pid!, name);
+  } catch {
+    child.kill(name);
+  }
+};
 afterAll(() => {
-  for (const child of running) child.kill("SIGKILL");
+  for (const child of running) signal(child, "SIGKILL");
 });
 
 /** Spawns `command` in `cwd` with `--port <free> --ephemeral --bare` and waits for health 200. */
@@ -30,6 +39,7 @@ async function start(cwd: string, command: string[], env: Record<string, string>
     cwd,
     env: { ...process.env, REKOGNITO_FROM_SOURCE: "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
   });
   running.add(child);
   let output = "";
@@ -56,7 +66,7 @@ function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once("exit", () => resolve());
-    child.kill("SIGTERM");
+    signal(child, "SIGTERM");
   });
 }
 
