@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads";
 import { compiledBuild } from "../build-info.js";
 import type { Logger } from "../core/logger.js";
-import type { Timers } from "../lambda/timers.js";
+import type { Timers } from "../core/timers.js";
 import type { AnalyzeResult, WorkerOut, WorkerReference } from "./worker.js";
 
 // The compiled server (lib/build.js) starts the worker's own bundle; the TypeScript sources start

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "../core/logger.js";
-import { realTimers, type Timers } from "../lambda/timers.js";
+import { realTimers, type Timers } from "../core/timers.js";
 import { FaceAnalyzer } from "./analyzer.js";
 import type { AnalyzeOptions, DetectedFace, FaceAnalysis, FaceEngine, ImageInfo } from "./engine.js";
 import { createFixtureEngine, type FixtureEngineOptions } from "./fixture-engine.js";

@@ -6,7 +6,7 @@ import type { Logger } from "../core/logger.js";
 import { EnvironmentLog, type LogLimits } from "./logs.js";
 import { childrenOf, processMemorySupported, ProcessTreeMemory } from "./memory.js";
 import { RuntimeApi } from "./runtime-api.js";
-import type { Timers } from "./timers.js";
+import type { Timers } from "../core/timers.js";
 
 /**
  * How an environment's runtime is started and spoken to.

@@ -2,7 +2,7 @@ import { cpus, totalmem } from "node:os";
 import type { CoreServices } from "../core/services.js";
 import { MAX_RESPONSE_PAYLOAD } from "./limits.js";
 import { Runner } from "./runner.js";
-import type { Timers } from "./timers.js";
+import type { Timers } from "../core/timers.js";
 
 /**
  * How long an execution environment stays warm with nothing to do before it is reclaimed,

@@ -23,7 +23,7 @@
 import { performance } from "node:perf_hooks";
 import type { Logger } from "../core/logger.js";
 import { ExecutionEnvironment, type EnvironmentSpec, type Invocation, type RunOutcome } from "./environment.js";
-import { realTimers, type Timers } from "./timers.js";
+import { realTimers, type Timers } from "../core/timers.js";
 
 export type { EnvironmentSpec, RunOutcome } from "./environment.js";
 

@@ -4,7 +4,7 @@ import { silentLogger } from "../../server/core/logger.js";
 import { createFaceEngine, DEFAULT_MODEL_IDLE_SECONDS, modelIdleSeconds } from "../../server/faces/composed-engine.js";
 import { sniffImage } from "../../server/faces/image.js";
 import { modelPackagesMissing } from "../../server/faces/model.js";
-import { ManualTimers } from "../../server/lambda/timers.js";
+import { ManualTimers } from "../../server/core/timers.js";
 import { encodeJpeg, decodePhoto, missingPhotos, readPhoto, scale } from "./photos.js";
 
 // The model is given back when idle, as Lambda reclaims an idle environment: the analysis

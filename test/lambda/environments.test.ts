@@ -1,6 +1,6 @@
 import { CreateFunctionCommand, InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ManualTimers } from "../../server/lambda/timers.js";
+import { ManualTimers } from "../../server/core/timers.js";
 import { startStack, type Stack } from "../../server/stack.js";
 import { lambdaClient, lambdaService, ROLE, zipOf } from "./helpers.js";
 

@@ -15,7 +15,7 @@ import {
 import { strToU8, zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryLogger } from "../../server/core/logger.js";
-import { ManualTimers } from "../../server/lambda/timers.js";
+import { ManualTimers } from "../../server/core/timers.js";
 import { startStack, type Stack } from "../../server/stack.js";
 import { lambdaClient, lambdaService, payloadOf, ROLE, zipOf } from "./helpers.js";
 

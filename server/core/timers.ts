@@ -1,6 +1,6 @@
 /**
- * The runner's deadlines (function and caller timeouts, the init budget) run on these timers,
- * injected like the clock: real ones by default, and ManualTimers in tests, which fire only when
+ * Deadlines and idle periods run on these timers (the Lambda runner's timeouts, init budget and
+ * idle environments; the face model's idle period), injected like the clock: real ones by default, and ManualTimers in tests, which fire only when
  * the test moves time, so a test of a five-second timeout takes no five seconds and asserts no
  * duration.
  */
