@@ -125,19 +125,16 @@ async function main(): Promise<void> {
   const clockMode = (values.clock ?? process.env.REKOGNITO_CLOCK ?? "system") as ClockMode;
   if (!CLOCK_MODES.includes(clockMode)) throw new Error(`--clock must be one of ${CLOCK_MODES.join(", ")}, got ${clockMode}`);
   const snapshot = values.snapshot ?? process.env.REKOGNITO_SNAPSHOT;
-  const positive = (flag: string, text: string | undefined) => {
+  const whole = (flag: string, text: string | undefined, least = 1) => {
     if (text === undefined || text === "") return undefined;
     const n = Number(text);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag} must be a whole number of at least 1, got ${text}`);
+    if (!Number.isInteger(n) || n < least) throw new Error(`--${flag} must be a whole number of at least ${least}, got ${text}`);
     return n;
   };
-  const faceModelIdle = values["face-model-idle-seconds"] ?? process.env.REKOGNITO_FACE_MODEL_IDLE_SECONDS;
-  if (faceModelIdle !== undefined && faceModelIdle !== "" && !(Number.isInteger(Number(faceModelIdle)) && Number(faceModelIdle) >= 0)) {
-    throw new Error(`--face-model-idle-seconds must be a whole number of seconds (0 for never), got ${faceModelIdle}`);
-  }
+  const faceModelIdleSeconds = whole("face-model-idle-seconds", values["face-model-idle-seconds"] ?? process.env.REKOGNITO_FACE_MODEL_IDLE_SECONDS, 0);
   const lambda = {
-    idleSeconds: positive("lambda-idle-seconds", values["lambda-idle-seconds"] ?? process.env.REKOGNITO_LAMBDA_IDLE_SECONDS),
-    maxEnvironments: positive("lambda-max-environments", values["lambda-max-environments"] ?? process.env.REKOGNITO_LAMBDA_MAX_ENVIRONMENTS),
+    idleSeconds: whole("lambda-idle-seconds", values["lambda-idle-seconds"] ?? process.env.REKOGNITO_LAMBDA_IDLE_SECONDS),
+    maxEnvironments: whole("lambda-max-environments", values["lambda-max-environments"] ?? process.env.REKOGNITO_LAMBDA_MAX_ENVIRONMENTS),
   };
   const level = (values["log-level"] ?? process.env.REKOGNITO_LOG_LEVEL ?? (values.verbose ? "debug" : values.quiet ? "warn" : "info")) as LogLevel;
   if (!LOG_LEVELS.includes(level)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got ${level}`);
@@ -170,7 +167,7 @@ async function main(): Promise<void> {
   ]);
   const stack = await listenStack({
     faces,
-    faceModelIdleSeconds: faceModelIdle === undefined || faceModelIdle === "" ? undefined : Number(faceModelIdle),
+    faceModelIdleSeconds,
     port,
     host,
     dataDir,

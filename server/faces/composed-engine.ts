@@ -27,8 +27,8 @@ export interface FaceEngineOptions {
   modelPackages?: readonly string[];
   /**
    * Seconds the analysis worker (and the model in it) may sit idle before it is ended and its
-   * memory given back (default $REKOGNITO_FACE_MODEL_IDLE_SECONDS, else DEFAULT_MODEL_IDLE_SECONDS;
-   * 0 keeps it for good).
+   * memory given back (default DEFAULT_MODEL_IDLE_SECONDS; 0 keeps it for good). The CLI reads
+   * --face-model-idle-seconds and $REKOGNITO_FACE_MODEL_IDLE_SECONDS into it.
    */
   modelIdleSeconds?: number;
   /** The timers that idle period runs on (tests pass ManualTimers and move time). */
@@ -38,12 +38,6 @@ export interface FaceEngineOptions {
 /** As long as Lambda keeps an idle execution environment (--lambda-idle-seconds' default). */
 export const DEFAULT_MODEL_IDLE_SECONDS = 300;
 
-/** The idle period asked for: the option, else the environment's, else the default; 0 is never. */
-export function modelIdleSeconds(option: number | undefined, env: NodeJS.ProcessEnv = process.env): number {
-  if (option !== undefined) return option;
-  const fromEnv = Number(env.REKOGNITO_FACE_MODEL_IDLE_SECONDS);
-  return env.REKOGNITO_FACE_MODEL_IDLE_SECONDS !== undefined && env.REKOGNITO_FACE_MODEL_IDLE_SECONDS !== "" && Number.isFinite(fromEnv) && fromEnv >= 0 ? fromEnv : DEFAULT_MODEL_IDLE_SECONDS;
-}
 
 /** Landmark types that trade places in a mirror (the rest, nose and chin, stay). */
 const MIRRORED_TYPE: Record<string, string> = {};
@@ -100,7 +94,7 @@ export function createFaceEngine(options: FaceEngineOptions): FaceEngine {
   const modelWanted = mode !== "fixtures";
   const modelInstalled = missing.length === 0;
   const references = mode === "model" ? [] : fixture.images().map((i) => ({ sha256: i.sha256, path: i.path }));
-  const idleSeconds = modelIdleSeconds(options.modelIdleSeconds);
+  const idleSeconds = options.modelIdleSeconds ?? DEFAULT_MODEL_IDLE_SECONDS;
   const analyzer = new FaceAnalyzer(references, logger, idleSeconds > 0 ? { ms: idleSeconds * 1000, timers: options.timers ?? realTimers } : undefined);
   const cacheSize = options.cacheSize ?? 256;
   const cache = new Map<string, Promise<FaceAnalysis & { withAttributes: boolean }>>();
