@@ -121,7 +121,8 @@ export interface DecodedJpeg {
 /**
  * Decodes a JPEG to RGB, as small as libjpeg can make it while its longest side stays at least
  * `minSide` (1/2, 1/4 or 1/8 of its size; whole when `minSide` is Infinity or it is already
- * small). Throws on a JPEG it cannot read at all; undefined where jpeg-js should try (above).
+ * small). Throws on a JPEG past MAX_JPEG_MEGAPIXELS or with no pixels; undefined for everything
+ * else it cannot decode, which jpeg-js then tries (above).
  */
 export function decodeJpegTurbo(bytes: Uint8Array, minSide = Infinity): DecodedJpeg | undefined {
   const module = moduleOnce();

@@ -138,6 +138,18 @@ describe.skipIf(missing.length > 0)("the model engine on real photographs", () =
     expect(engine.similarity(a.embedding, f.embedding, "model")).toBeGreaterThanOrEqual(90);
   });
 
+  it("finds the same face in a large photo, decoded at half its size (its own size still reported)", async () => {
+    const a = await webcamA();
+    const image = decodePhoto("webcamA");
+    const large = scale(image, 4); // 2568x2032: decoded at 1/2, then scaled to 1280
+    const analysis = await of("4x", () => encodeJpeg(large, 90));
+    expect(analysis.image).toMatchObject({ width: large.width, height: large.height });
+    expect(analysis.faces).toHaveLength(1);
+    expect(Math.abs(center(analysis.faces[0]!).x - center(a).x)).toBeLessThan(0.02);
+    expect(Math.abs(analysis.faces[0]!.boundingBox.Width - a.boundingBox.Width)).toBeLessThan(0.03);
+    expect(engine.similarity(a.embedding, analysis.faces[0]!.embedding, "model")).toBeGreaterThanOrEqual(90);
+  });
+
   it("honours EXIF orientation: a phone's sideways picture gives the upright face", async () => {
     const a = await webcamA();
     const image = decodePhoto("webcamA");
