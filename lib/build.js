@@ -53,12 +53,13 @@ const EXTERNAL = ["esbuild", "tsx", "dynalite", "@vladmandic/face-api", "@tensor
 /**
  * Packages Fastify requires only inside functions rekognito never calls: its JSON-schema
  * compilers (server/app.ts hands Fastify compilers that load them only should a route ever carry
- * a schema; none does) and pino (the stack logs through its own logger). Bundled, they were
+ * a schema; none does), pino (the stack logs through its own logger) and light-my-request, behind
+ * inject() (provisioning's in-process requests; a --bare start makes none). Bundled, they were
  * ~700 KB of the 2.9 MB a start parses before its first request; left out, they stay in
  * node_modules, loaded only should something call them. Left out only where the build's folder
  * finds them as the sources do (a nested copy is bundled as before).
  */
-const LAZY_PACKAGES = ["@fastify/ajv-compiler", "@fastify/fast-json-stringify-compiler", "pino"];
+const LAZY_PACKAGES = ["@fastify/ajv-compiler", "@fastify/fast-json-stringify-compiler", "pino", "light-my-request"];
 
 /**
  * Packages whose top level only defines things: code of the server's that imports them without
@@ -68,27 +69,55 @@ const LAZY_PACKAGES = ["@fastify/ajv-compiler", "@fastify/fast-json-stringify-co
 const PURE_PACKAGES = ["jpeg-js", "pngjs"];
 
 /**
- * Node's built-in modules that Fastify's server module requires at load but uses only for
- * servers rekognito never makes through Fastify (HTTPS, HTTP/2, its own listen's DNS lookup):
- * about 8 ms of a start, loaded then on first use instead.
+ * Modules that Fastify requires at load but uses only on paths rekognito never takes, each loaded
+ * then on first use instead (a stand-in that requires it when first read or called):
+ * - Node's HTTPS, HTTP/2 and DNS, for servers rekognito never makes through Fastify (its own
+ *   listen's DNS lookup): ~8 ms of a start;
+ * - semver, which checks the Fastify versions a plugin declares it supports (no plugin here
+ *   declares any): 47 KB parsed and ~4 ms run at every start;
+ * - proxy-addr (and ipaddr.js), for the `trustProxy` option, which rekognito does not set: 22 KB.
+ * A package is left in node_modules only where the build's folder finds it as the sources do
+ * (a nested copy is bundled, as before, and loaded at start).
  */
-const LAZY_BUILTINS = { "node_modules/fastify/lib/server.js": ["node:https", "node:http2", "node:dns"] };
+const LAZY_REQUIRES = {
+  "node_modules/fastify/lib/server.js": { "node:https": "object", "node:http2": "object", "node:dns": "object" },
+  "node_modules/fastify/lib/plugin-utils.js": { semver: "object" },
+  "node_modules/fastify/lib/request.js": { "@fastify/proxy-addr": "function" },
+};
 
-function lazyBuiltins() {
+function lazyRequires(outDir) {
+  const fromBuild = createRequire(join(outDir, "entry.mjs"));
+  const lazyFor = (importer) => Object.entries(LAZY_REQUIRES).find(([file]) => importer.split(sep).join("/").endsWith(file))?.[1];
   return {
-    name: "rekognito-lazy-builtins",
+    name: "rekognito-lazy-requires",
     setup(build) {
-      build.onResolve({ filter: /^node:(https|http2|dns)$/ }, (args) => {
-        const importer = args.importer.split(sep).join("/");
-        const lazy = Object.entries(LAZY_BUILTINS).some(([file, names]) => importer.endsWith(file) && names.includes(args.path));
-        return lazy ? { path: args.path, namespace: "rekognito-lazy-builtin" } : undefined;
+      build.onResolve({ filter: /^(node:|@fastify\/proxy-addr$|semver$)/ }, async (args) => {
+        // The stand-in's own require: the module itself, from node_modules (or Node) at run time.
+        if (args.namespace === "rekognito-lazy-require") return { path: args.path, external: true };
+        if (args.pluginData?.rekognitoLazy) return undefined;
+        const kind = lazyFor(args.importer)?.[args.path];
+        if (!kind) return undefined;
+        if (!args.path.startsWith("node:")) {
+          const resolved = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: { rekognitoLazy: true } });
+          let atRuntime;
+          try {
+            atRuntime = fromBuild.resolve(args.path);
+          } catch {
+            atRuntime = undefined;
+          }
+          if (resolved.errors.length || atRuntime !== resolved.path) return undefined;
+        }
+        return { path: args.path, namespace: "rekognito-lazy-require", pluginData: { kind } };
       });
-      build.onLoad({ filter: /.*/, namespace: "rekognito-lazy-builtin" }, (args) => ({
-        loader: "js",
-        contents:
-          `let loaded;\nconst load = () => (loaded ??= require(${JSON.stringify(args.path)}));\n` +
-          `module.exports = new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load(), ownKeys: () => Reflect.ownKeys(load()), getOwnPropertyDescriptor: (_, key) => Object.getOwnPropertyDescriptor(load(), key) });\n`,
-      }));
+      build.onLoad({ filter: /.*/, namespace: "rekognito-lazy-require" }, (args) => {
+        const load = `let loaded;\nconst load = () => (loaded ??= require(${JSON.stringify(args.path)}));\n`;
+        // A module that is a function (proxy-addr) is called through the stand-in as well.
+        const traps =
+          args.pluginData.kind === "function"
+            ? `function () {}, { apply: (_, self, list) => Reflect.apply(load(), self, list), construct: (_, list) => Reflect.construct(load(), list), get: (_, key) => load()[key], has: (_, key) => key in load() }`
+            : `{}, { get: (_, key) => load()[key], has: (_, key) => key in load(), ownKeys: () => Reflect.ownKeys(load()), getOwnPropertyDescriptor: (_, key) => Object.getOwnPropertyDescriptor(load(), key) }`;
+        return { loader: "js", contents: `${load}module.exports = new Proxy(${traps});\n` };
+      });
     },
   };
 }
@@ -252,7 +281,7 @@ export async function build(outDir = OUT_DIR, root = ROOT) {
       // 1.3 MB chunk's source as UTF-16, 2.7 MB of an idle server's heap). Stack traces are
       // mapped through the source maps as before (lib/stack-traces.js).
       minifyWhitespace: true,
-      plugins: [lazyBuiltins(), requiredBuiltins(), lazyPackages(outDir), sourceUrls(outDir, root)],
+      plugins: [lazyRequires(outDir), requiredBuiltins(), lazyPackages(outDir), sourceUrls(outDir, root)],
     };
     const results = await Promise.all([
       esbuild.build({ ...common, entryPoints: ENTRIES, splitting: true, chunkNames: "chunk-[hash]" }),
@@ -264,7 +293,7 @@ export async function build(outDir = OUT_DIR, root = ROOT) {
     };
     for (const file of [...new Set(results.flatMap((r) => Object.keys(r.metafile.inputs)))].sort()) {
       // Not files: esbuild's own ("<runtime>") and this build's built-in stand-ins.
-      if (!file.startsWith("<") && !/^rekognito-(lazy|required)-builtin:/.test(file)) record(resolve(root, file));
+      if (!file.startsWith("<") && !/^rekognito-(lazy-require|required-builtin):/.test(file)) record(resolve(root, file));
     }
     // What went in besides the sources: this script and the settings esbuild read.
     for (const file of ["lib/build.js", "tsconfig.json", "package.json"]) record(join(root, file));

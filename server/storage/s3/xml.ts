@@ -1,4 +1,5 @@
-import { XMLParser } from "fast-xml-parser";
+import { createRequire } from "node:module";
+import type { XMLParser } from "fast-xml-parser";
 import { S3Errors } from "./errors.js";
 
 /** S3's XML namespace, on the root element of every response document. */
@@ -35,13 +36,18 @@ export function xmlDocument(root: string, body: XmlObject, namespace: string | n
   return `<?xml version="1.0" encoding="UTF-8"?>\n<${root}${ns}>${children(body)}</${root}>`;
 }
 
-const parser = new XMLParser({
-  ignoreAttributes: true,
-  removeNSPrefix: true,
-  parseTagValue: false,
-  trimValues: false,
-  isArray: () => true,
-});
+// The parser (fast-xml-parser and its packages, ~95 KB) is loaded at the first request document,
+// not at start: most requests carry none (S3's are CompleteMultipartUpload, DeleteObjects and a
+// bucket's configurations), and the compiled server parsed it at every start. Required from
+// node_modules (its CommonJS build), so the build leaves it there.
+let parser: XMLParser | undefined;
+function xmlParser(): XMLParser {
+  if (!parser) {
+    const { XMLParser } = createRequire(import.meta.url)("fast-xml-parser") as typeof import("fast-xml-parser");
+    parser = new XMLParser({ ignoreAttributes: true, removeNSPrefix: true, parseTagValue: false, trimValues: false, isArray: () => true });
+  }
+  return parser;
+}
 
 /**
  * Parses a request document. Every element comes back as an array (S3's lists are
@@ -51,8 +57,9 @@ const parser = new XMLParser({
 export function parseXml(body: Buffer | string): XmlTree {
   const text = typeof body === "string" ? body : body.toString("utf8");
   if (!text.trim()) throw S3Errors.malformedXml();
+  const loaded = xmlParser();
   try {
-    const parsed = parser.parse(text, true) as XmlTree;
+    const parsed = loaded.parse(text, true) as XmlTree;
     return parsed;
   } catch {
     throw S3Errors.malformedXml();
