@@ -213,18 +213,22 @@ function resolveInner(value: unknown, ctx: ResolveContext): unknown {
   return out;
 }
 
-/** Resources in an order where each comes after what it refers to (Ref, GetAtt, Sub, DependsOn). */
-export function creationOrder(template: Template): string[] {
-  const ids = Object.keys(template.Resources);
+/** What each resource must wait for: the resources it refers to (Ref, GetAtt, Sub) and its DependsOn. */
+export function dependenciesOf(template: Template): Map<string, Set<string>> {
   const deps = new Map<string, Set<string>>();
-  for (const id of ids) {
-    const resource = template.Resources[id]!;
-    // A SAM function's S3 event points at a bucket, but the notification is set after both exist.
-    const { Events: _events, ...properties } = (resource.Properties ?? {}) as Record<string, unknown>;
-    const refs = referencesOf(properties);
+  for (const [id, resource] of Object.entries(template.Resources)) {
+    // A SAM function's S3 event names its bucket: the notification is set once both exist, but
+    // the event is resolved with the function's other properties, so the bucket comes first.
+    const refs = referencesOf(resource.Properties ?? {});
     for (const d of [resource.DependsOn ?? []].flat()) refs.add(d);
     deps.set(id, new Set([...refs].filter((r) => r in template.Resources && r !== id)));
   }
+  return deps;
+}
+
+/** Resources in an order where each comes after what it refers to (Ref, GetAtt, Sub, DependsOn). */
+export function creationOrder(template: Template, deps = dependenciesOf(template)): string[] {
+  const ids = Object.keys(template.Resources);
   const order: string[] = [];
   const state = new Map<string, "visiting" | "done">();
   const visit = (id: string, path: string[]) => {
