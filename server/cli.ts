@@ -196,7 +196,8 @@ async function main(): Promise<void> {
   let resources: FaceLoginResources | null = null;
   if (!values.bare && existsSync(DEFAULT_TEMPLATE)) {
     const t0 = performance.now();
-    resources = await logger.quietly(() => provisionTemplate(stack));
+    // With --seed, each function's environment starts as soon as it exists: seeding invokes them all.
+    resources = await logger.quietly(() => provisionTemplate(stack, { prepareFunctions: values.seed }));
     logger.print(`${p.green("✓")} face-login app provisioned from template.yaml: ${describeTemplate(readTemplate(DEFAULT_TEMPLATE))} ${p.dim(`(${(performance.now() - t0).toFixed(0)} ms)`)}`);
     if (values.seed) {
       const t1 = performance.now();

@@ -14,6 +14,13 @@ export class EnrolmentClient {
     /** The stack's endpoint: the mailbox is read there (a URL the transport maps to the stack). */
     private readonly endpoint: string,
     private readonly userPoolClientId: string,
+    /**
+     * Resolves when the stack's asynchronous invocations so far have finished (LambdaInvoker's
+     * drain), for a stack in this process: an upload then waits for its S3 event's function
+     * (index-faces), so the answer after it finds the document's outcome recorded instead of
+     * Verify polling the table for it (~50 ms a persona).
+     */
+    private readonly settled?: () => Promise<void>,
   ) {}
 
   async signUp(email: string): Promise<"created" | "exists"> {
@@ -34,6 +41,7 @@ export class EnrolmentClient {
   async upload(challenge: Pick<Challenge, "uploadUrl">, photo: Uint8Array): Promise<void> {
     const answer = await this.stack.unsigned("PUT", challenge.uploadUrl, { "content-type": contentTypeOf(photo) }, Buffer.from(photo));
     if (answer.status >= 300) throw new Error(`upload refused: ${answer.status} ${answer.body.toString("utf8")}`);
+    await this.settled?.();
   }
 
   async answer(challenge: Pick<Challenge, "session" | "username">, answer: string): Promise<Answered> {

@@ -80,8 +80,10 @@ export async function enrol(client: EnrolmentFlow, email: string, document: Uint
 
 /** The client seeding enrols with: in-process for a stack whose services are here (`stack.app`), else over HTTP to its endpoint. */
 export function enrolmentClient(stack: StackTarget | string, resources: Pick<FaceLoginResources, "region" | "userPoolClientId">): EnrolmentClient {
-  const target = typeof stack === "string" ? { endpoint: stack } : stack;
-  return new EnrolmentClient(stackClient(target, resources.region), target.endpoint, resources.userPoolClientId);
+  const target: StackTarget & { app?: { components?: readonly { name: string; drain?: () => Promise<void> }[] } } = typeof stack === "string" ? { endpoint: stack } : stack;
+  // Read at each upload: a reset builds the stack's services anew.
+  const settled = target.app ? () => target.app?.components?.find((c) => c.name === "lambda")?.drain?.() ?? Promise.resolve() : undefined;
+  return new EnrolmentClient(stackClient(target, resources.region), target.endpoint, resources.userPoolClientId, settled);
 }
 
 /**
