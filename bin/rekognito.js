@@ -1,16 +1,14 @@
 #!/usr/bin/env node
 // The `rekognito` command (`npm start`, npx rekognito): the compiled server (lib/build.js), built
-// first when a source changed since; the TypeScript sources through tsx when it cannot be built.
-import { compiledEntry, OUT_DIR } from "../lib/build.js";
+// first when a source changed since, and run with V8's code cache (lib/code-cache.js); the
+// TypeScript sources through tsx when it cannot be built.
+import { compiledEntry } from "../lib/build.js";
 
 const entry = await compiledEntry("cli");
 if (entry) {
-  const { mapStackTraces } = await import("../lib/stack-traces.js");
+  const [{ mapStackTraces }, { runWithCodeCache }, { fileURLToPath }] = await Promise.all([import("../lib/stack-traces.js"), import("../lib/code-cache.js"), import("node:url")]);
   mapStackTraces(new URL("./", entry).href);
-  // Node 22 and later keep V8's compiled code between starts (a no-op on Node 20).
-  const { enableCompileCache } = await import("node:module");
-  enableCompileCache?.(`${OUT_DIR}.v8-cache`);
-  await import(entry);
+  runWithCodeCache(fileURLToPath(entry));
 } else {
   const { register } = await import("tsx/esm/api");
   register();

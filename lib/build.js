@@ -16,7 +16,12 @@
 // What stays as the sources ran: `import.meta.url` in rekognito's own modules is their source
 // file's URL (so template.yaml, fixtures/, the service models, the console's assets and the
 // Lambda runtime are found where they are), stack traces name the .ts files (source maps), and
-// a module imported on first use (`await import(...)`) is still loaded only then (its own chunk).
+// a module imported on first use (`await import(...)`) is still loaded only then.
+//
+// The CLI is one CommonJS file, cli.cjs, which bin/rekognito.js runs with V8's code cache
+// (lib/code-cache.js): Node 20 keeps no compiled code of ES modules between starts, and parsing
+// and compiling the server's code was ~45 ms of a 214 ms --bare start. The package's API
+// (index, testcontainers) stays ES modules sharing their chunks.
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -29,17 +34,22 @@ export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const OUT_DIR = process.env.REKOGNITO_BUILD_DIR ? resolve(process.env.REKOGNITO_BUILD_DIR) : join(ROOT, "node_modules", ".cache", "rekognito", "server");
 const MANIFEST = "build.json";
 /** Bumped when the build's shape changes: an older build is then stale whatever its inputs. */
-const FORMAT = 2;
+const FORMAT = 3;
 
-/** The entry points: the CLI, the package's API, rekognito/testcontainers (sharing their chunks). */
+/** The entry points of the package's API, rekognito and rekognito/testcontainers (sharing their chunks). */
 export const ENTRIES = {
-  cli: "server/cli.ts",
   index: "server/index.ts",
   testcontainers: "testcontainers/index.ts",
 };
+/**
+ * The CLI, bundled alone as CommonJS (what V8's code cache runs: lib/code-cache.js): its modules
+ * imported on first use are in the same file, each run only when imported, as before.
+ */
+const CLI_ENTRIES = { cli: "server/cli.ts" };
 /** The face analysis worker's thread, bundled alone: it needs a few modules of the server, not its chunks. */
 const WORKER_ENTRIES = { "faces-worker": "server/faces/worker.ts" };
-const ALL_ENTRIES = { ...ENTRIES, ...WORKER_ENTRIES };
+/** Each entry's file in the build. */
+const OUTPUTS = { index: "index.mjs", testcontainers: "testcontainers.mjs", cli: "cli.cjs", "faces-worker": "faces-worker.mjs" };
 
 /**
  * Packages left outside the bundle, loaded from node_modules as they are: esbuild and tsx (binaries
@@ -183,8 +193,8 @@ export function checkBuild(outDir = OUT_DIR, root = ROOT) {
   const manifest = readManifest(outDir);
   if (!manifest) return { fresh: false, reason: "there is no build yet" };
   if (manifest.format !== FORMAT) return { fresh: false, reason: "the build is of an older format" };
-  for (const name of Object.keys(ALL_ENTRIES)) {
-    if (!existsSync(join(outDir, `${name}.mjs`))) return { fresh: false, reason: `${name}.mjs is missing from the build` };
+  for (const file of Object.values(OUTPUTS)) {
+    if (!existsSync(join(outDir, file))) return { fresh: false, reason: `${file} is missing from the build` };
   }
   let retimed = false;
   for (const [file, entry] of Object.entries(manifest.inputs)) {
@@ -219,14 +229,16 @@ export function checkBuild(outDir = OUT_DIR, root = ROOT) {
  * Our own modules' `import.meta.url` as their source file's URL, computed from where the chunk
  * is (every output is in one folder), so the build moves with the checkout.
  */
-function sourceUrls(outDir, root) {
+function sourceUrls(outDir, root, format) {
+  // Where the output file is: its own URL (ES modules), or the file's path (CommonJS).
+  const here = format === "cjs" ? `require("node:url").pathToFileURL(__filename)` : "import.meta.url";
   return {
     name: "rekognito-source-urls",
     setup(build) {
       build.onLoad({ filter: /\.(ts|mts)$/ }, async (args) => {
         if (args.path.split(sep).includes("node_modules")) return undefined;
         if (args.path === join(root, BUILD_INFO)) {
-          return { loader: "js", contents: `export const compiledBuild = new URL("./", import.meta.url);\n` };
+          return { loader: "js", contents: `export const compiledBuild = new URL("./", ${here});\n` };
         }
         const source = await readFile(args.path, "utf8");
         if (!source.includes("import.meta")) return undefined;
@@ -241,7 +253,7 @@ function sourceUrls(outDir, root) {
         const url = JSON.stringify(relative(outDir, args.path).split(sep).join("/"));
         // On the first line, so the inline source map's lines still match.
         const head =
-          `import { fileURLToPath as __toPath } from "node:url"; const __sourceUrl = new URL(${url}, import.meta.url).href; ` +
+          `import { fileURLToPath as __toPath } from "node:url"; const __sourceUrl = new URL(${url}, ${here}).href; ` +
           `const __sourceFile = __toPath(__sourceUrl); const __sourceDir = __toPath(new URL(".", __sourceUrl)); `;
         return { loader: "js", contents: head + out.code };
       });
@@ -281,10 +293,22 @@ export async function build(outDir = OUT_DIR, root = ROOT) {
       // 1.3 MB chunk's source as UTF-16, 2.7 MB of an idle server's heap). Stack traces are
       // mapped through the source maps as before (lib/stack-traces.js).
       minifyWhitespace: true,
-      plugins: [lazyRequires(outDir), requiredBuiltins(), lazyPackages(outDir), sourceUrls(outDir, root)],
+      plugins: [lazyRequires(outDir), requiredBuiltins(), lazyPackages(outDir), sourceUrls(outDir, root, "esm")],
+    };
+    // CommonJS has a `require` of its own, and requires Node's built-ins without copying their
+    // exports. Its import() of a package left in node_modules (esbuild, the AWS SDK: all have
+    // CommonJS builds) becomes a require: a script run through vm.Script has no import() of its own.
+    const commonJs = {
+      ...common,
+      format: "cjs",
+      outExtension: { ".js": ".cjs" },
+      banner: {},
+      supported: { "dynamic-import": false },
+      plugins: [lazyRequires(outDir), lazyPackages(outDir), sourceUrls(outDir, root, "cjs")],
     };
     const results = await Promise.all([
       esbuild.build({ ...common, entryPoints: ENTRIES, splitting: true, chunkNames: "chunk-[hash]" }),
+      esbuild.build({ ...commonJs, entryPoints: CLI_ENTRIES }),
       esbuild.build({ ...common, entryPoints: WORKER_ENTRIES }),
     ]);
     const inputs = {};
@@ -324,7 +348,7 @@ export async function build(outDir = OUT_DIR, root = ROOT) {
 }
 
 /**
- * The URL of a fresh build's entry (`cli`, `index`, `testcontainers`), building first when the
+ * The URL of a fresh build's entry (`cli`: cli.cjs; `index`, `testcontainers`), building first when the
  * build is missing or stale; null when it cannot be built (the caller then runs the sources
  * through tsx, and says so). REKOGNITO_FROM_SOURCE=1 asks for the sources.
  */
@@ -340,7 +364,7 @@ export async function compiledEntry(name, log = (line) => process.stderr.write(`
       return null;
     }
   }
-  return pathToFileURL(join(OUT_DIR, `${name}.mjs`)).href;
+  return pathToFileURL(join(OUT_DIR, OUTPUTS[name])).href;
 }
 
 function firstLine(error) {
