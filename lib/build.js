@@ -293,6 +293,9 @@ export async function build(outDir = OUT_DIR, root = ROOT) {
       // 1.3 MB chunk's source as UTF-16, 2.7 MB of an idle server's heap). Stack traces are
       // mapped through the source maps as before (lib/stack-traces.js).
       minifyWhitespace: true,
+      // Every character outside ASCII escaped (esbuild's default, relied on: lib/code-cache.js
+      // reads cli.cjs as Latin-1).
+      charset: "ascii",
       plugins: [lazyRequires(outDir), requiredBuiltins(), lazyPackages(outDir), sourceUrls(outDir, root, "esm")],
     };
     // CommonJS has a `require` of its own, and requires Node's built-ins without copying their

@@ -4,8 +4,9 @@
 // compiled through vm.Script takes V8's cached data instead: the functions a start ran, compiled
 // the time before, are read back rather than parsed and compiled again.
 //
-// The cache is written once per build and V8 version, a few seconds into a start (the functions
-// the start and its first requests compiled are in it by then), beside the build, named after
+// The cache is written once per build and V8 version, a few seconds into a start or when the
+// process ends, if sooner (the functions the start and its first requests compiled are in it
+// by then), beside the build, named after
 // the file's size and time: a rebuild (which removes the old ones) never meets a stale cache,
 // and V8 refuses one made with other flags (then it is written again). Without a cache, or when
 // it cannot be read or written, the file is simply compiled, as an ES module was before.
@@ -15,12 +16,13 @@ import { dirname } from "node:path";
 import { pathToFileURL } from "node:url";
 import vm from "node:vm";
 
-/** How long after a start its cache is written (once per build). */
+/** How long after a start its cache is written (once per build), unless the process ends first. */
 const WRITE_AFTER_MS = 3000;
 
 /** Runs the CommonJS file `file` as Node's loader would, compiled from its code cache when there is one. */
 export function runWithCodeCache(file) {
-  const source = readFileSync(file, "utf8");
+  // esbuild writes ASCII (its `charset`, escaping the rest): read as such, without UTF-8's decoding.
+  const source = readFileSync(file, "latin1");
   const { size, mtimeMs } = statSync(file);
   const cacheFile = `${file}.${process.versions.v8}.${size}-${Math.trunc(mtimeMs)}.cache`;
   let cachedData;
@@ -38,7 +40,10 @@ export function runWithCodeCache(file) {
     cachedData,
   });
   if (!cachedData || script.cachedDataRejected) {
-    setTimeout(() => {
+    let written = false;
+    const write = () => {
+      if (written) return;
+      written = true;
       const temporary = `${cacheFile}.${process.pid}`;
       try {
         writeFileSync(temporary, script.createCachedData());
@@ -47,7 +52,9 @@ export function runWithCodeCache(file) {
         // a read-only build (an image): every start compiles, as without a cache
         rmSync(temporary, { force: true });
       }
-    }, WRITE_AFTER_MS).unref();
+    };
+    setTimeout(write, WRITE_AFTER_MS).unref();
+    process.once("exit", write);
   }
   const module = { exports: {}, filename: file, id: file, loaded: false };
   script.runInThisContext()(module.exports, Module.createRequire(file), module, file, dirname(file));

@@ -20,15 +20,20 @@ import { customBootstrap, familyOf, layerPaths, prependPath, PYTHON_BOOTSTRAP, p
  * SDK v3 and nothing else, so `require("aws-sdk")` (v2) or `require("fastify")` fails here as
  * there, Runtime.ImportModuleError, unless the package carries it.
  */
-const PROVIDED_MODULES = (() => {
-  try {
-    const entry = createRequire(import.meta.url).resolve("@aws-sdk/client-s3");
-    const at = entry.lastIndexOf(`${"/"}node_modules${"/"}`);
-    return at >= 0 ? entry.slice(0, at + "/node_modules".length) : "";
-  } catch {
-    return "";
+let providedModules: string | undefined;
+/** Found when the first environment is set up, not at start (resolving the SDK took ~3 ms of it). */
+function providedModulesDir(): string {
+  if (providedModules === undefined) {
+    try {
+      const entry = createRequire(import.meta.url).resolve("@aws-sdk/client-s3");
+      const at = entry.lastIndexOf(`${"/"}node_modules${"/"}`);
+      providedModules = at >= 0 ? entry.slice(0, at + "/node_modules".length) : "";
+    } catch {
+      providedModules = "";
+    }
   }
-})();
+  return providedModules;
+}
 /** AWS's scopes of the SDK v3 packages its Node.js runtimes provide. */
 const PROVIDED_SCOPES = ["@aws-sdk", "@smithy", "@aws-crypto"];
 
@@ -193,12 +198,13 @@ export class EnvironmentSpecs {
  * package's own node_modules, nearer, still wins), as AWS's runtimes provide the SDK.
  */
 function linkProvidedSdk(codeRoot: string): string {
-  if (!PROVIDED_MODULES) return "";
+  const provided = providedModulesDir();
+  if (!provided) return "";
   const modules = join(codeRoot, "node_modules");
   let linked = true;
   mkdirSync(modules, { recursive: true });
   for (const scope of PROVIDED_SCOPES) {
-    const target = join(PROVIDED_MODULES, scope);
+    const target = join(provided, scope);
     const link = join(modules, scope);
     if (!existsSync(target)) continue;
     try {
@@ -216,7 +222,7 @@ function linkProvidedSdk(codeRoot: string): string {
     }
   }
   // Where NODE_PATH points for the SDK: the links, or (no links here) the installation itself.
-  return linked ? modules : PROVIDED_MODULES;
+  return linked ? modules : provided;
 }
 
 const sdkResolution = new Map<string, boolean>();
