@@ -11,6 +11,7 @@ import { provisionTemplate } from "../../server/provisioning/provision.js";
 import { creationOrder, readTemplate } from "../../server/provisioning/template.js";
 import type { ResourceRecord } from "../../server/provisioning/resources/index.js";
 import { sdkConfig } from "../support/clients.js";
+import { loggedActions as actions } from "../support/request-log.js";
 
 const LAMBDAS = fileURLToPath(new URL("../../lambdas/", import.meta.url));
 
@@ -18,13 +19,6 @@ const LAMBDAS = fileURLToPath(new URL("../../lambdas/", import.meta.url));
 // what comes out is what one at a time made, the journal lists them in the template's creation
 // order whichever finished first, and a failure is still the failing resource's own error.
 
-/** The AWS actions of the requests logged since `from` ("service Action status ..."). */
-const actions = (logger: MemoryLogger, from: number) =>
-  logger.lines
-    .slice(from)
-    .map((line) => /^(\S+)\s+(\S+)\s+\d{3}\b/.exec(line))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => `${m[1]} ${m[2]}`);
 
 const table = (id: string, billing = "PAY_PER_REQUEST") => [
   `  ${id}:`,

@@ -9,18 +9,12 @@ import { listenStack, type Stack } from "../../server/stack.js";
 import { MemoryLogger } from "../../server/core/logger.js";
 import { provisionTemplate, type FaceLoginResources } from "../../server/provisioning/provision.js";
 import { sdkConfig } from "../support/clients.js";
+import { loggedActions as actions } from "../support/request-log.js";
 
 // A restart on the same data directory provisions template.yaml again as CloudFormation updates
 // a stack whose template did not change: every resource is checked, none is updated; one that is
 // gone is made again (and what refers to it is updated); a changed property is applied.
 
-/** The AWS actions of the requests logged since `from` (the request lines: "service Action status ..."). */
-const actions = (logger: MemoryLogger, from: number) =>
-  logger.lines
-    .slice(from)
-    .map((line) => /^(\S+)\s+(\S+)\s+\d{3}\b/.exec(line))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => `${m[1]} ${m[2]}`);
 
 const CHECKS = /\s(HeadBucket|DescribeTable|GetFunctionConfiguration|DescribeUserPool|DescribeUserPoolClient)$/;
 
