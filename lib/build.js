@@ -343,6 +343,9 @@ export async function build(outDir = OUT_DIR, root = ROOT) {
     renameSync(join(staging, MANIFEST), join(outDir, MANIFEST));
     const keep = new Set([MANIFEST, ...files, ...manifest.previousFiles.flat()]);
     for (const name of readdirSync(outDir)) if (!keep.has(name)) rmSync(join(outDir, name), { force: true, recursive: true });
+    // Node 24's compile cache for the ES-module CLI, which builds of format 2 kept beside this
+    // folder: the CLI now carries its own cache (lib/code-cache.js), so that folder is dead weight.
+    rmSync(`${outDir}.v8-cache`, { force: true, recursive: true });
     const bytes = files.reduce((sum, name) => sum + statSync(join(outDir, name)).size, 0);
     return { ms: performance.now() - started, inputs: Object.keys(inputs).length, bytes };
   } finally {
