@@ -1,7 +1,7 @@
 import { randomString } from "../core/ids.js";
 import { CognitoErrors } from "./errors.js";
 import type { CognitoServices } from "./services.js";
-import { makeVerifier, srpPoolName } from "./srp.js";
+import { srpPoolName, srpSecret } from "./srp.js";
 import type { PoolRecord, UserRecord } from "./store.js";
 
 /** Passwords: the pool's policy, and what the pool keeps of a password when one is set. */
@@ -23,8 +23,8 @@ export function generatedPassword(ids: CognitoServices["ids"], pool: PoolRecord)
 }
 
 /**
- * What the user record keeps of a new password: its salted hash (USER_PASSWORD_AUTH), its SRP
- * verifier (USER_SRP_AUTH), and for a temporary password when it expires (the pool's
+ * What the user record keeps of a new password: its salted hash (USER_PASSWORD_AUTH), what SRP
+ * needs of it (USER_SRP_AUTH: the salt and x, srp.ts), and for a temporary password when it expires (the pool's
  * TemporaryPasswordValidityDays).
  */
 export function passwordFields(
@@ -36,7 +36,7 @@ export function passwordFields(
 ): Pick<UserRecord, "password" | "srp" | "temporaryPasswordExpiresAt"> {
   return {
     password: store.hashPassword(password),
-    srp: makeVerifier(srpPoolName(pool.id), username, password, ids.bytes(16)),
+    srp: srpSecret(srpPoolName(pool.id), username, password, ids.bytes(16)),
     temporaryPasswordExpiresAt: options.temporary ? clock.now() + pool.passwordPolicy.TemporaryPasswordValidityDays * 86_400_000 : null,
   };
 }

@@ -9,6 +9,7 @@ import type { Scope } from "../core/scope.js";
 import type { CoreServices } from "../core/services.js";
 import type { Journal, JournalRecord } from "../core/persistence.js";
 import { randomString } from "../core/ids.js";
+import type { StoredSrp } from "./srp.js";
 
 /** A user pool as kept in memory and in the journal. Times are epoch milliseconds. */
 export interface PoolRecord {
@@ -86,8 +87,8 @@ export interface UserRecord {
   createdAt: number;
   updatedAt: number;
   password: { salt: string; hash: string } | null;
-  /** The password's SRP verifier (USER_ID_FOR_SRP is the user name); absent for passwords set before SRP was here. */
-  srp?: { salt: string; verifier: string } | null;
+  /** What SRP needs of the password (USER_ID_FOR_SRP is the user name): srp.ts; absent for passwords set before SRP was here. */
+  srp?: StoredSrp | null;
   /** When a temporary password (FORCE_CHANGE_PASSWORD) stops working. */
   temporaryPasswordExpiresAt?: number | null;
   /** The pending sign-up confirmation code. */

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { isSrpTimestamp, makeVerifier, modPow, N, parseA, serverEphemeral, srpPoolName, verifyPasswordClaim } from "../../server/cognito/srp.js";
+import { isSrpTimestamp, makeVerifier, modPow, N, parseA, serverEphemeral, srpPoolName, srpSecret, verifierOf, verifyPasswordClaim } from "../../server/cognito/srp.js";
 import { base32, fromBase32, totpCode, totpStep } from "../../server/cognito/totp.js";
 import { amplifySrp } from "./amplify-srp.js";
 
@@ -51,6 +51,42 @@ describe("SRP-6a", () => {
       return r;
     };
     for (const base of [0n, 1n, 2n, N - 1n, N - 2n, 12345678901234567890n]) expect(modPow(base, 37n)).toBe(slow(base, 37n));
+  });
+
+  // What SRP raises: g and other bases to 256-bit exponents (x, u, b), through OpenSSL's two
+  // ways (Node 20's DiffieHellman object, later Nodes' DER keys), against square-and-multiply.
+  const squareAndMultiply = (base: bigint, exp: bigint) => {
+    let result = 1n;
+    for (base %= N; exp > 0n; exp >>= 1n, base = (base * base) % N) if (exp & 1n) result = (result * base) % N;
+    return result;
+  };
+  const random = (bytes: number) => BigInt(`0x${randomBytes(bytes).toString("hex")}`);
+
+  it("raises g and any other base to SRP's 256-bit exponents as square-and-multiply does", () => {
+    for (let i = 0; i < 4; i++) {
+      const exp = random(32);
+      expect(modPow(2n, exp)).toBe(squareAndMultiply(2n, exp));
+      const base = random(384) % N;
+      expect(modPow(base, exp)).toBe(squareAndMultiply(base, exp));
+    }
+    // An exponent with its top bit set, one as wide as N, and a base wider than N.
+    const wide = (1n << 255n) | 1n;
+    expect(modPow(3n, wide)).toBe(squareAndMultiply(3n, wide));
+    expect(modPow(5n, N - 2n)).toBe(squareAndMultiply(5n, N - 2n));
+    expect(modPow(N + 7n, 65537n)).toBe(squareAndMultiply(7n, 65537n));
+  });
+
+  it("keeps x for a new password and computes the verifier g^x from it once, at its first use", async () => {
+    const salt = randomBytes(16);
+    const kept = srpSecret(srpPoolName(poolId), userId, "Corr3ct-horse!", salt);
+    expect(kept).not.toHaveProperty("verifier");
+    const verifier = verifierOf(kept);
+    expect(BigInt(`0x${verifier.verifier}`)).toBe(squareAndMultiply(2n, BigInt(`0x${(kept as { x: string }).x}`)));
+    expect(verifierOf(kept)).toBe(verifier);
+    expect(verifier).toEqual(makeVerifier(srpPoolName(poolId), userId, "Corr3ct-horse!", salt));
+    // A record written before x was kept holds the verifier itself: used as it is.
+    const older = { salt: verifier.salt, verifier: verifier.verifier };
+    expect(verifierOf(older)).toBe(older);
   });
 });
 

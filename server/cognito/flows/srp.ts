@@ -3,7 +3,7 @@ import { checkSecretHash } from "../appClients.js";
 import { CognitoErrors } from "../errors.js";
 import { required } from "../parameters.js";
 import type { AuthSession } from "../sessions.js";
-import { isSrpTimestamp, makeVerifier, parseA, serverEphemeral, srpPoolName, verifyPasswordClaim, type SrpVerifier } from "../srp.js";
+import { isSrpTimestamp, makeVerifier, parseA, serverEphemeral, srpPoolName, verifyPasswordClaim, verifierOf, type SrpVerifier } from "../srp.js";
 import type { UserRecord } from "../store.js";
 import { sessionExpiry, type AuthAnswer, type FlowContext } from "./context.js";
 import { continueCustomAfterPassword } from "./customAuth.js";
@@ -40,7 +40,7 @@ export function passwordVerifierChallenge(
   const A = parseA(srpA);
   if (A === null) throw CognitoErrors.invalidParameter("Invalid SRP_A value.");
   const { services: svc, pool, client } = flow;
-  const verifier = user?.srp ?? decoyVerifier(flow, userId);
+  const verifier = user?.srp ? verifierOf(user.srp) : decoyVerifier(flow, userId);
   const { b, B } = serverEphemeral(verifier, svc.ids.bytes(32));
   const secretBlock = svc.ids.bytes(64).toString("base64");
   const Session = svc.sessions.start({
@@ -95,10 +95,9 @@ export async function answerPasswordVerifier(flow: FlowContext, sessionId: strin
   checkSecretHash(client, responses.SECRET_HASH, [username, user?.username]);
   if (secretBlock !== session.srp.secretBlock) throw CognitoErrors.incorrectCredentials();
   if (!isSrpTimestamp(timestamp)) throw CognitoErrors.invalidParameter("TIMESTAMP format is invalid.");
-  const verifier = user?.srp;
+  const verifier = user?.srp ? verifierOf(user.srp) : undefined;
   const proven =
     verifier !== undefined &&
-    verifier !== null &&
     verifyPasswordClaim({
       poolName: srpPoolName(pool.id),
       userId: session.username,
