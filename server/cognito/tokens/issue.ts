@@ -127,12 +127,8 @@ export async function issueTokens(
     accessClaims.scope = [...scopes].join(" ");
   }
 
-  const result: Wire<AuthenticationResultType> = {
-    AccessToken: tokens.sign(pool, accessClaims),
-    ExpiresIn: lifetimes.access,
-    TokenType: "Bearer",
-    IdToken: tokens.sign(pool, idClaims),
-  };
+  const [AccessToken, IdToken] = await Promise.all([tokens.sign(pool, accessClaims), tokens.sign(pool, idClaims)]);
+  const result: Wire<AuthenticationResultType> = { AccessToken, ExpiresIn: lifetimes.access, TokenType: "Bearer", IdToken };
   if (input.refresh && input.rotate) {
     // The old token keeps working for the grace period after it was replaced.
     if (input.refresh.rotatedAt === undefined) store.putRefreshToken({ ...input.refresh, rotatedAt: now });
