@@ -61,6 +61,8 @@ export class EnvironmentSpecs {
       layers: Layers;
       /** The python3 Python functions run on. */
       python: string;
+      /** Where Node.js environments keep V8's compiled code (builds.ts's COMPILE_CACHE_DIR), or none. */
+      compileCacheDir: string | null;
       /** The stack's endpoint, as functions reach it (AWS_ENDPOINT_URL). */
       endpoint: () => string;
     },
@@ -120,6 +122,7 @@ export class EnvironmentSpecs {
           execArgv: prepared.kind === "compiled" ? ["--enable-source-maps"] : [],
           settings: {
             redirect,
+            ...(this.options.compileCacheDir ? { compileCache: this.options.compileCacheDir } : {}),
             ...(prepared.kind === "compiled" ? { entry: prepared.entry } : {}),
             ...(paths.modules.length ? { moduleDirs: paths.modules } : {}),
           },

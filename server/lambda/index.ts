@@ -6,6 +6,7 @@ import type { S3Notification } from "../core/events.js";
 import type { CoreServices, StackComponent } from "../core/services.js";
 import { s3EventOf, type TraceLink } from "../core/traces.js";
 import { loadModel } from "../protocol/model.js";
+import { COMPILE_CACHE_DIR } from "./builds.js";
 import { AddPermission } from "./actions/AddPermission.js";
 import { CreateAlias } from "./actions/CreateAlias.js";
 import { CreateFunction } from "./actions/CreateFunction.js";
@@ -118,7 +119,7 @@ export function createLambda(core: CoreServices, fastify: FastifyInstance, optio
   const packageUrls = new PackageUrls(core.ids.bytes(32), codeRoot, core.clock);
   const python = options.python ?? defaultPython();
   const runner = createRunner(core, options);
-  const specs = new EnvironmentSpecs({ codeRoot, layers, python, endpoint: () => core.endpoint() });
+  const specs = new EnvironmentSpecs({ codeRoot, layers, python, compileCacheDir: options.compileCacheDir === undefined ? COMPILE_CACHE_DIR : options.compileCacheDir, endpoint: () => core.endpoint() });
   const targets = new Targets(functions, core.accountId, core.defaultRegion);
   const invocations = new Invocations(core, runner, specs, targets);
   const services: LambdaServices = {

@@ -40,6 +40,11 @@ export interface LambdaOptions {
   timers?: Timers;
   /** The python3 Python functions run on (default: REKOGNITO_PYTHON, or python3 on PATH). */
   python?: string;
+  /**
+   * Where Node.js environments on Node 22 and later keep V8's compiled code of what they load
+   * (default: beside the TypeScript builds in rekognito's cache directory; null: none).
+   */
+  compileCacheDir?: string | null;
 }
 
 /** The stack-wide cap on environments that fits a laptop: a quarter of its memory at ~128 MB each, 4 to 32. */
