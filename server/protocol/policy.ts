@@ -434,11 +434,13 @@ export function registerRequestPolicy(fastify: FastifyInstance, policy: RequestP
   fastify.decorateRequest("caller", null as never);
   fastify.decorateRequest("requestPolicy", null);
 
-  fastify.addHook("onRequest", async (request, reply) => {
+  // Callback hooks, not async ones: each async hook costs every request a promise and a turn of
+  // the microtask queue. A hook that answers (a refusal, a preflight) does not call `done`.
+  fastify.addHook("onRequest", (request, reply, done) => {
     const destination = stack.destinationOf(request);
     const deny = (denial: Denial) => {
       request.awsLog = { service: destination.service, action: "RequestPolicy" };
-      return sendDenial(request, reply, destination.wire, denial, stack);
+      sendDenial(request, reply, destination.wire, denial, stack);
     };
     const hostDenial = policy.checkHost(request.headers.host);
     if (hostDenial) return deny(hostDenial);
@@ -452,8 +454,9 @@ export function registerRequestPolicy(fastify: FastifyInstance, policy: RequestP
       request.awsLog = { service: destination.service, action: "PreflightRequest" };
       // S3 answers an accepted preflight 200; the gateway's own answer (the JSON services on `/`) is 204.
       const answer = preflight(origin.origin, request.headers, bucket, destination.wire === "s3" && request.routeOptions.url !== "/" ? 200 : 204);
-      if ("refused" in answer) return sendS3Error(request, reply, answer.refused, stack.s3Ids());
-      return reply.code(answer.status).headers(answer.headers).send();
+      if ("refused" in answer) sendS3Error(request, reply, answer.refused, stack.s3Ids());
+      else reply.code(answer.status).headers(answer.headers).send();
+      return;
     }
     const wire: WireRequest = { method: request.method, url: request.raw.url ?? request.url, headers: headerMap(request.raw.rawHeaders) };
     const auth = parseAuthentication(wire);
@@ -461,21 +464,24 @@ export function registerRequestPolicy(fastify: FastifyInstance, policy: RequestP
     request.requestPolicy = { destination, auth, wire, cors };
     const missing = policy.requireSignature(destination, auth);
     if (missing) return deny(missing);
+    done();
   });
 
-  fastify.addHook("preValidation", async (request, reply) => {
+  fastify.addHook("preValidation", (request, reply, done) => {
     const state = request.requestPolicy;
-    if (!state) return;
+    if (!state) return done();
     const body = Buffer.isBuffer(request.body) ? request.body : undefined;
     const outcome = policy.verifySignature(state.destination, state.wire, state.auth, body);
     if (typeof outcome === "function") {
       request.awsLog = { service: state.destination.service, action: "RequestPolicy" };
-      return sendDenial(request, reply, state.destination.wire, outcome, stack);
+      sendDenial(request, reply, state.destination.wire, outcome, stack);
+      return;
     }
     request.caller = outcome.caller;
+    done();
   });
 
-  fastify.addHook("onSend", async (request, reply, payload) => {
+  fastify.addHook("onSend", (request, reply, payload, done) => {
     const cors = request.requestPolicy?.cors;
     if (cors) {
       for (const [name, value] of Object.entries(cors)) {
@@ -485,6 +491,6 @@ export function registerRequestPolicy(fastify: FastifyInstance, policy: RequestP
         } else reply.header(name, value);
       }
     }
-    return payload;
+    done(null, payload);
   });
 }
