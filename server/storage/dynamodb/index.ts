@@ -98,14 +98,12 @@ export async function createDynamoDB(
   const own: Record<string, DynamoDBAction> = Object.fromEntries(Object.entries(dynamodbActions).map(([name, factory]) => [name, factory({ ttl })]));
 
   /** Sends to the engine; an engine that cannot answer is the AwsError to answer instead. */
-  async function send(headers: EngineHeaders, body: Buffer | undefined): Promise<EngineAnswer | AwsError> {
-    if (retired) return DynamoDBErrors.unavailable("the embedded engine", "the stack was reset or restored while this request was on its way");
-    try {
-      return await engine.send(headers, body);
-    } catch (error) {
+  function send(headers: EngineHeaders, body: Buffer | undefined): Promise<EngineAnswer | AwsError> {
+    if (retired) return Promise.resolve(DynamoDBErrors.unavailable("the embedded engine", "the stack was reset or restored while this request was on its way"));
+    return engine.send(headers, body).catch((error: unknown) => {
       if (error instanceof AwsError) return error;
       throw error;
-    }
+    });
   }
 
   /** The engine's answer as it is (its header names come lower-cased; the length is Fastify's to set). */
