@@ -1,3 +1,4 @@
+import * as crypto from "node:crypto";
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 
 /**
@@ -353,7 +354,7 @@ export function uriEncode(text: string): string {
  */
 export function canonicalUri(url: string, service: string): string {
   const path = url.split("?", 1)[0] || "/";
-  if (service === "s3") return path;
+  if (service === "s3" || path === "/") return path;
   const segments: string[] = [];
   for (const segment of path.split("/")) {
     if (!segment || segment === ".") continue;
@@ -387,8 +388,11 @@ function canonicalHeaders(request: WireRequest, names: readonly string[]): strin
   return out;
 }
 
+/** Node's one-shot hash (20.12 and later): about half the cost of a Hash object for a request's few hundred bytes. */
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string | Buffer, encoding: "hex") => string }).hash;
+
 export function sha256Hex(data: string | Buffer): string {
-  return createHash("sha256").update(data).digest("hex");
+  return oneShotHash ? oneShotHash("sha256", data, "hex") : createHash("sha256").update(data).digest("hex");
 }
 
 export const EMPTY_SHA256 = sha256Hex("");
