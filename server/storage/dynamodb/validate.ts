@@ -120,6 +120,29 @@ export function jsonDepth(body: Buffer, limit: number): number {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const lowerFirst = (name: string) => name.charAt(0).toLowerCase() + name.slice(1);
 
+/**
+ * Where a value is, as AWS's paths name it ('requestItems.t.member.1.member'): a member (its
+ * name, first letter lower-cased), a list's element (its index from 1) or a map's value (its
+ * key), each of the last two followed by `.member`. Spelt out only for a null's message.
+ */
+interface Where {
+  up: Where | null;
+  member?: string;
+  index?: number;
+  key?: string;
+}
+
+function spell(where: Where): string {
+  const here = where.member !== undefined ? lowerFirst(where.member) : where.index !== undefined ? `${where.index + 1}.member` : `${where.key}.member`;
+  return where.up ? `${spell(where.up)}.${here}` : here;
+}
+
+/** The sets whose null elements dynalite cannot take, and what they hold (for the message). */
+const SETS = [
+  ["SS", "string"],
+  ["BS", "binary"],
+] as const;
+
 export type Checked = { error: AwsError } | { body: Buffer | undefined };
 
 /**
@@ -146,20 +169,20 @@ export function checkRequest(action: string, body: Buffer | undefined): Checked 
   let setError: AwsError | null = null;
   // What is left to walk: a value, its shape, and the level of the attribute value holding it.
   // Where each is, in AWS's paths ('requestItems.t.member.1.member'), for a null's message.
-  const stack: { value: unknown; shape: Shape; level: number; path: string }[] = [];
+  const stack: { value: unknown; shape: Shape; level: number; path: Where }[] = [];
   const nulls: string[] = [];
-  for (const [name, shape] of Object.entries(members)) {
-    if (name in input) stack.push({ value: input[name], shape, level: 0, path: lowerFirst(name) });
+  for (const name in members) {
+    if (name in input) stack.push({ value: input[name], shape: members[name]!, level: 0, path: { up: null, member: name } });
   }
   /**
    * A list element or map value. A null list element of structures is refused as AWS refuses a
    * missing member; any other null (an attribute value, a map's value) becomes an empty one
    * (`[]` for a list, else `{}`) for dynalite to answer.
    */
-  const element = (holder: Record<string, unknown> | unknown[], slot: string | number, shape: Shape, level: number, path: string) => {
+  const element = (holder: Record<string, unknown> | unknown[], slot: string | number, shape: Shape, level: number, path: Where) => {
     const slots = holder as Record<string | number, unknown>;
     if (slots[slot] !== null) stack.push({ value: slots[slot], shape, level, path });
-    else if (Array.isArray(holder) && shape !== "value") nulls.push(`Value null at '${path}' failed to satisfy constraint: Member must not be null`);
+    else if (Array.isArray(holder) && shape !== "value") nulls.push(`Value null at '${spell(path)}' failed to satisfy constraint: Member must not be null`);
     else {
       slots[slot] = typeof shape === "object" && "list" in shape ? [] : {};
       changed = true;
@@ -176,10 +199,7 @@ export function checkRequest(action: string, body: Buffer | undefined): Checked 
         break;
       }
       if (!isObject(value)) continue; // dynalite answers the SerializationException
-      for (const [set, what] of [
-        ["SS", "string"],
-        ["BS", "binary"],
-      ] as const) {
+      for (const [set, what] of SETS) {
         const elements = value[set];
         if (!setError && Array.isArray(elements) && elements.includes(null)) {
           setError = DynamoDBErrors.validation(`One or more parameter values were invalid: A ${what} set may not contain null`);
@@ -204,16 +224,16 @@ export function checkRequest(action: string, body: Buffer | undefined): Checked 
       continue;
     }
     if ("list" in shape) {
-      if (Array.isArray(value)) for (let i = 0; i < value.length; i++) element(value, i, shape.list, level, `${path}.${i + 1}.member`);
+      if (Array.isArray(value)) for (let i = 0; i < value.length; i++) element(value, i, shape.list, level, { up: path, index: i });
       continue;
     }
     if ("map" in shape) {
-      if (isObject(value)) for (const k of Object.keys(value)) element(value, k, shape.map, level, `${path}.${k}.member`);
+      if (isObject(value)) for (const k of Object.keys(value)) element(value, k, shape.map, level, { up: path, key: k });
       continue;
     }
     if (isObject(value)) {
-      for (const [name, member] of Object.entries(shape.members)) {
-        if (name in value) stack.push({ value: value[name], shape: member, level, path: `${path}.${lowerFirst(name)}` });
+      for (const name in shape.members) {
+        if (name in value) stack.push({ value: value[name], shape: shape.members[name]!, level, path: { up: path, member: name } });
       }
     }
   }
