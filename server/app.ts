@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from "fastify";
 import { compiledBuild } from "./build-info.js";
 import { systemClock, type Clock } from "./core/clock.js";
 import { cryptoIds, type IdGenerator } from "./core/ids.js";
@@ -150,8 +150,9 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
     strictCredentials: options.strictCredentials,
     acceptAnyCredentials: options.acceptAnyCredentials,
   });
+  const routes = { jsonService: (prefix: string) => gateway.service(prefix), claimsS3: (r: FastifyRequest) => s3.claims(r) };
   registerRequestPolicy(fastify, policy, {
-    destinationOf: (request) => destinationOf(request, { jsonServices: () => gateway.services(), claimsS3: (r) => s3.claims(r) }),
+    destinationOf: (request) => destinationOf(request, routes),
     bucketCors: (request) => s3.bucketCors(request),
     requestId: () => core.ids.uuid(),
     s3Ids: () => newRequestIds(core),

@@ -97,9 +97,9 @@ function objectOf(request: FastifyRequest): { bucket: string; key: string } | un
 
 function observe(core: CoreServices, request: FastifyRequest, reply: FastifyReply): void {
   const tag = request.awsLog;
-  const path = (request.raw.url ?? request.url).split("?", 1)[0]!;
   const ms = reply.elapsedTime;
   if (!tag) {
+    const path = (request.raw.url ?? request.url).split("?", 1)[0]!;
     // rekognito's own routes (health, the console, the web app) and the console's own calls are
     // detail: only --verbose lists them.
     const text = `${request.method} ${path} ${reply.statusCode} ${ms.toFixed(1)}ms`;

@@ -43,7 +43,8 @@ export const consoleLogger: Logger = {
   error: (m) => process.stderr.write(`${m}\n`),
 };
 
-export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
+/** Logs nothing; its request() keeps the request log from writing each line as text only to drop it. */
+export const silentLogger: Logger = { info() {}, warn() {}, error() {}, request() {} };
 
 /** Collects lines in memory; for tests that assert on the log. */
 export class MemoryLogger implements Logger {

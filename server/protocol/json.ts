@@ -97,13 +97,17 @@ export class JsonGateway {
     return [...this.byPrefix.values()];
   }
 
+  /** The service registered for a target prefix (not a proxy's). */
+  service(targetPrefix: string): JsonService | undefined {
+    return this.byPrefix.get(targetPrefix);
+  }
+
   /** True when the request is for this gateway (it has an X-Amz-Target header). */
   claims(request: FastifyRequest): boolean {
     return typeof request.headers["x-amz-target"] === "string";
   }
 
   async handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-    const requestId = this.options.requestId();
     const target = String(request.headers["x-amz-target"] ?? "");
     const dot = target.lastIndexOf(".");
     const prefix = dot > 0 ? target.slice(0, dot) : target;
@@ -113,13 +117,15 @@ export class JsonGateway {
     // lookup in an object where it would find a prototype's member instead of an action.
     if (action && !OPERATION_NAME.test(action)) {
       request.awsLog = { service: this.byPrefix.get(prefix)?.name ?? this.proxies.get(prefix)?.name ?? "unknown", action: "?" };
-      return sendAwsError(reply, CommonErrors.unknownOperation(target), requestId);
+      return sendAwsError(reply, CommonErrors.unknownOperation(target), this.options.requestId());
     }
     const proxy = this.proxies.get(prefix);
     if (proxy) {
+      // A proxy's handler makes the request id it needs (DynamoDB's engine answers with its own).
       request.awsLog = { service: proxy.name, action: action || "?" };
       return proxy.handle(request, reply);
     }
+    const requestId = this.options.requestId();
     const service = this.byPrefix.get(prefix);
     request.awsLog = { service: service?.name ?? prefix ?? "unknown", action: action || "?" };
     try {

@@ -347,7 +347,8 @@ function malformed(auth: MalformedAuthentication): Denial {
 
 /** What the classification needs of the gateway: its JSON services' models, and S3's claim on `POST /`. */
 export interface GatewayRoutes {
-  jsonServices(): readonly JsonService[];
+  /** The JSON service whose target prefix this is (DynamoDB's, a proxy, is none). */
+  jsonService(targetPrefix: string): JsonService | undefined;
   claimsS3(request: FastifyRequest): boolean;
 }
 
@@ -375,7 +376,7 @@ export function destinationOf(request: FastifyRequest, routes: GatewayRoutes): D
       const dot = target.lastIndexOf(".");
       const prefix = dot > 0 ? target.slice(0, dot) : target;
       const action = dot > 0 ? target.slice(dot + 1) : "";
-      const service = routes.jsonServices().find((s) => s.model.metadata.targetPrefix === prefix);
+      const service = routes.jsonService(prefix);
       const operation = service && Object.hasOwn(service.model.operations, action) ? service.model.operations[action] : undefined;
       return { service: service?.name ?? prefix, wire: "json", signature: operation?.authtype === "none" ? "none" : "required" };
     }
