@@ -98,24 +98,46 @@ const MAX_JSON_DEPTH = 100;
 
 /** The deepest nesting of `[` and `{` in JSON text, stopping early past `limit`. Linear, no parse. */
 export function jsonDepth(body: Buffer, limit: number): number {
+  return scanJson(body, limit).deepest;
+}
+
+/**
+ * One pass over JSON text: its deepest nesting of `[` and `{` (stopping early past `limit`), and
+ * whether it has a `null` (an `n` outside strings: no other JSON token has one) or a backslash
+ * anywhere (an escape, which could spell a member's name in other bytes).
+ */
+function scanJson(body: Buffer, limit: number): { deepest: number; nullOrEscape: boolean } {
   let depth = 0;
   let deepest = 0;
   let inString = false;
+  let nullOrEscape = false;
   for (let i = 0; i < body.length; i++) {
     const b = body[i]!;
     if (inString) {
-      if (b === 0x5c) i++; // backslash: skip the escaped byte
-      else if (b === 0x22) inString = false;
+      if (b === 0x5c) {
+        nullOrEscape = true;
+        i++; // backslash: skip the escaped byte
+      } else if (b === 0x22) inString = false;
     } else if (b === 0x22) inString = true;
     else if (b === 0x5b || b === 0x7b) {
       if (++depth > deepest) {
         deepest = depth;
-        if (deepest > limit) return deepest;
+        if (deepest > limit) return { deepest, nullOrEscape };
       }
     } else if (b === 0x5d || b === 0x7d) depth--;
+    else if (b === 0x6e || b === 0x5c) nullOrEscape = true;
   }
-  return deepest;
+  return { deepest, nullOrEscape };
 }
+
+/**
+ * Deep enough that an attribute value could be past MAX_NESTING_LEVELS: a value of level L is at
+ * least 2L + 1 JSON levels deep (the body, Item, then two a level: the value and its M or L).
+ */
+const DEEP_ENOUGH_FOR_LEVELS = 2 * (MAX_NESTING_LEVELS + 1) + 1;
+
+/** What every expression member's name ends with, as its key's bytes when nothing is escaped. */
+const EXPRESSION_KEY = Buffer.from('Expression"');
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const lowerFirst = (name: string) => name.charAt(0).toLowerCase() + name.slice(1);
@@ -151,10 +173,15 @@ export type Checked = { error: AwsError } | { body: Buffer | undefined };
  */
 export function checkRequest(action: string, body: Buffer | undefined): Checked {
   if (!body || body.length === 0) return { body };
-  if (jsonDepth(body, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) return { error: DynamoDBErrors.nesting() };
+  const scanned = scanJson(body, MAX_JSON_DEPTH);
+  if (scanned.deepest > MAX_JSON_DEPTH) return { error: DynamoDBErrors.nesting() };
   if (body.length <= 8 && body.toString("utf8").trim() === "null") return { body: Buffer.from("{}") };
   const members = OPERATIONS[action];
   if (!members) return { body };
+  // Nothing below can find anything in a body without a null, an escape or an expression, too
+  // shallow for a value past 32 levels, and not TagResource's (whose tags are checked): such a
+  // body (a PutItem's, most often) goes as it is, unparsed.
+  if (!scanned.nullOrEscape && scanned.deepest < DEEP_ENOUGH_FOR_LEVELS && action !== "TagResource" && body.indexOf(EXPRESSION_KEY) < 0) return { body };
   let input: unknown;
   try {
     input = JSON.parse(body.toString("utf8"));
