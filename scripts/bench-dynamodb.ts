@@ -3,13 +3,17 @@
  *
  *   stack start           startStack() until it listens, and until DynamoDB first answers
  *   engine spawn-to-ready the engine process's start, fork to listening
- *   vs dynalite alone     PutItem and Query on a GSI, one at a time, through rekognito and
+ *   vs dynalite alone     PutItem and Query on a GSI, one at a time, through rekognito started
+ *                         as npm start runs it (`node bin/rekognito.js --bare --ephemeral`, a
+ *                         process of its own: the bench's SDK client never shares its thread),
+ *                         then as a test suite starts it (startStack() in this process), and
  *                         through dynalite started alone (its own process, a LevelDB directory
  *                         as rekognito's engine has), in the same run, rounds interleaved: the
  *                         SDK's p50s and p10s, their difference (issue 12: at most 0.3 ms), the
  *                         load average beside each round; then, with a raw pre-signed client
  *                         (the SDK's own ~1 ms of CPU a call left out), each server's p50 and
- *                         CPU time per call (rekognito's gateway and engine apart)
+ *                         CPU time per call (rekognito's server process, the gateway, and its
+ *                         engine process apart)
  *   PutItem / Query       p50/p99 one at a time on a data directory
  *   pathological inputs   how long the requests of issue 10 take to be answered (they used to
  *                         end the server, or hold it for minutes), and a kill -9 of the engine
@@ -119,10 +123,43 @@ function cpuOf(pid: number | null | undefined): number | null {
   }
 }
 
-const ownCpu = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
+/**
+ * rekognito as `npm start` runs it, the emulator alone: `node bin/rekognito.js --bare
+ * --ephemeral`, its own process (and its DynamoDB engine's), until DynamoDB first answers.
+ */
+async function startRekognito(): Promise<{ endpoint: string; child: ChildProcess; engine: () => number | undefined }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ["bin/rekognito.js", "--bare", "--ephemeral", "--quiet", "--port", String(port)], {
+    cwd: new URL("..", import.meta.url),
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const endpoint = `http://127.0.0.1:${port}`;
+  const probe = new DynamoDBClient({ endpoint, region: "us-east-1", credentials, maxAttempts: 1 });
+  try {
+    for (const started = performance.now(); ; ) {
+      if (child.exitCode !== null) throw new Error(`rekognito exited (${child.exitCode})`);
+      try {
+        await probe.send(new ListTablesCommand({}));
+        break;
+      } catch {
+        if (performance.now() - started > 60_000) throw new Error("rekognito did not answer in 60 s");
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
+  } finally {
+    probe.destroy();
+  }
+  // The engine is the server's node child (the other is its watchdog's shell).
+  const engine = () => {
+    try {
+      const children = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+      return children.find((pid) => /node/.test(readFileSync(`/proc/${pid}/cmdline`, "utf8")));
+    } catch {
+      return undefined;
+    }
+  };
+  return { endpoint, child, engine };
+}
 
 /** dynalite started alone, as a peer would run it: its own process, on a LevelDB directory. */
 async function startDynalite(directory: string): Promise<{ endpoint: string; child: ChildProcess }> {
@@ -251,8 +288,10 @@ interface Side {
   sdk: DynamoDBClient;
   raw: RawClient;
   requests: Buffer[];
-  /** The server's CPU so far, ms: dynalite's process, or rekognito's engine process. */
+  /** The server's CPU so far, ms: dynalite's process, or rekognito's server process (the gateway). */
   serverCpu: () => number | null;
+  /** rekognito's engine process's CPU so far, ms. */
+  engineCpu?: () => number | null;
 }
 
 /** Runs `run` on both sides, the order alternating by round, so neither always goes first after a pause. */
@@ -264,7 +303,7 @@ async function alternate(repeats: number, run: (side: "ours" | "theirs", r: numb
  * rekognito against dynalite alone, in the same run, through the SDK: interleaved rounds (the
  * machine's load changes under both alike), p50 per round, the median of those.
  */
-async function sdkRounds(sides: Record<"ours" | "theirs", Side>, rounds: number, repeats: number): Promise<void> {
+async function sdkRounds(sides: Record<"ours" | "theirs", Side>, rounds: number, repeats: number, how: string): Promise<void> {
   const results: Record<"ours" | "theirs", Round[]> = { ours: [], theirs: [] };
   await alternate(repeats, async (side, r) => {
     results[side].push(await round(sides[side].sdk, rounds, r * rounds));
@@ -280,7 +319,7 @@ async function sdkRounds(sides: Record<"ours" | "theirs", Side>, rounds: number,
     ["Query GSI", (r: Round) => r.query],
   ] as const) {
     const [a, b] = [of("ours", pick), of("theirs", pick)];
-    line(`DynamoDB ${label} p50, rekognito / dynalite`, `${ms(a)} / ${ms(b)}: ${signedMs(a - b)} (target +0.30 ms: ${verdict(a - b)})`);
+    line(`DynamoDB ${label} p50, rekognito ${how} / dynalite`, `${ms(a)} / ${ms(b)}: ${signedMs(a - b)} (target +0.30 ms: ${verdict(a - b)})`);
   }
   const [p1, p2, q1, q2] = [of("ours", (r) => r.put10), of("theirs", (r) => r.put10), of("ours", (r) => r.query10), of("theirs", (r) => r.query10)];
   line("  p10 PutItem; Query GSI, rekognito / dynalite", `${ms(p1)} / ${ms(p2)}: ${signedMs(p1 - p2)}; ${ms(q1)} / ${ms(q2)}: ${signedMs(q1 - q2)}`);
@@ -289,57 +328,71 @@ async function sdkRounds(sides: Record<"ours" | "theirs", Side>, rounds: number,
 
 /**
  * CPU per call, with the raw client (the SDK's own work, ~1 ms a call on this machine, stays out
- * of it): dynalite's is its process's; rekognito's is its engine process's plus this process's
- * (the gateway) less what the raw client costs, as measured in dynalite's rounds.
+ * of it): dynalite's process's, and rekognito's server process (the gateway) and its engine
+ * process, read apart and summed.
  */
 async function cpuRounds(sides: Record<"ours" | "theirs", Side>, calls: number, repeats: number): Promise<void> {
-  const own: Record<"ours" | "theirs", number[]> = { ours: [], theirs: [] };
   const server: Record<"ours" | "theirs", number[]> = { ours: [], theirs: [] };
+  const engine: number[] = [];
   const p50: Record<"ours" | "theirs", number[]> = { ours: [], theirs: [] };
   for (const side of ["ours", "theirs"] as const) for (const request of sides[side].requests) await sides[side].raw.send(request);
   await alternate(repeats, async (side) => {
-    const { raw, requests, serverCpu } = sides[side];
-    const [own0, server0] = [ownCpu(), serverCpu()];
+    const { raw, requests, serverCpu, engineCpu } = sides[side];
+    const [server0, engine0] = [serverCpu(), engineCpu?.() ?? null];
     const times: number[] = [];
     for (let i = 0; i < calls; i++) times.push(await timed(() => raw.send(requests[i % requests.length]!)));
-    const server1 = serverCpu();
-    own[side].push((ownCpu() - own0) / calls);
+    const [server1, engine1] = [serverCpu(), engineCpu?.() ?? null];
     if (server0 !== null && server1 !== null) server[side].push((server1 - server0) / calls);
+    if (engine0 !== null && engine1 !== null) engine.push((engine1 - engine0) / calls);
     p50[side].push(percentile(times, 50));
   });
   const [a, b] = [median(p50.ours), median(p50.theirs)];
   line("  raw client p50 (both kinds), rekognito / dynalite", `${ms(a)} / ${ms(b)}: ${signedMs(a - b)}  (load ${loadavg()[0]!.toFixed(2)})`);
-  if (!server.ours.length || !server.theirs.length) return;
-  const gateway = median(own.ours) - median(own.theirs);
-  const ours = gateway + median(server.ours);
+  if (!server.ours.length || !server.theirs.length || !engine.length) return;
+  const gateway = median(server.ours);
+  const ours = gateway + median(engine);
   const theirs = median(server.theirs);
-  line("  server CPU per call, rekognito / dynalite", `${ms(ours)} / ${ms(theirs)}: ${signedMs(ours - theirs)}  (rekognito's gateway ${ms(gateway)}, engine ${ms(median(server.ours))})`);
+  line("  server CPU per call, rekognito / dynalite", `${ms(ours)} / ${ms(theirs)}: ${signedMs(ours - theirs)}  (rekognito's gateway ${ms(gateway)}, engine ${ms(median(engine))})`);
 }
 
-async function versusDynalite(rounds: number, repeats: number): Promise<void> {
+/**
+ * rekognito beside dynalite alone. `process`: rekognito as npm start runs it, a process of its
+ * own, as dynalite is (the SDK rounds, then the raw client's CPU rounds). `in-process`:
+ * startStack() in this process, as a test suite runs it, its gateway on the thread of the
+ * bench's SDK client (the SDK rounds only).
+ */
+async function versusDynalite(rounds: number, repeats: number, mode: "process" | "in-process" = "process", warmUp = 1000): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), "rekognito-bench-dynalite-"));
   const peer = await startDynalite(directory);
-  const stack = await startStack();
-  const engine = (stack.app.components.find((c) => c.name === "dynamodb") as DynamoDBComponent).engine;
-  const side = (endpoint: string, serverCpu: () => number | null): Side => {
+  const ours = mode === "process" ? await startRekognito() : null;
+  const stack = mode === "in-process" ? await startStack() : null;
+  const side = (endpoint: string, serverCpu: () => number | null, engineCpu?: () => number | null): Side => {
     const raw = new RawClient(Number(new URL(endpoint).port));
-    return { sdk: new DynamoDBClient({ endpoint, region: "us-east-1", credentials }), raw, requests: rawRequests(raw, 200), serverCpu };
+    return { sdk: new DynamoDBClient({ endpoint, region: "us-east-1", credentials }), raw, requests: rawRequests(raw, 200), serverCpu, engineCpu };
   };
-  const sides = { ours: side(stack.endpoint, () => cpuOf(engine.pid)), theirs: side(peer.endpoint, () => cpuOf(peer.child.pid)) };
+  const sides = {
+    ours: ours ? side(ours.endpoint, () => cpuOf(ours.child.pid), () => cpuOf(ours.engine())) : side(stack!.endpoint, () => null),
+    theirs: side(peer.endpoint, () => cpuOf(peer.child.pid)),
+  };
   try {
     for (const s of Object.values(sides)) {
       await createGsiTable(s.sdk);
-      await round(s.sdk, 100, 1_000_000); // warm: JIT, connections, LevelDB's first files
+      // Warm: connections, LevelDB's first files, and the JITs (rekognito's server and engine
+      // each reach their steady cost only after ~2,000 calls: 0.9 -> 0.37 ms of the server's
+      // CPU a PutItem, measured), so that the rounds compare steady states.
+      await round(s.sdk, warmUp, 1_000_000);
     }
-    await sdkRounds(sides, rounds, repeats);
-    await cpuRounds(sides, rounds * 4, repeats);
+    await sdkRounds(sides, rounds, repeats, mode === "process" ? "(own process)" : "(in-process)");
+    if (ours) await cpuRounds(sides, rounds * 4, repeats);
   } finally {
     for (const s of Object.values(sides)) {
       s.sdk.destroy();
       s.raw.close();
     }
-    await stack.close();
+    await stack?.close();
+    ours?.child.kill("SIGTERM");
     peer.child.kill("SIGTERM");
+    await Promise.all([ours?.child, peer.child].map((c) => (!c || c.exitCode !== null || c.signalCode !== null ? null : new Promise((r) => c.once("exit", r)))));
     rmSync(directory, { recursive: true, force: true });
   }
 }
@@ -394,7 +447,10 @@ async function pathological(): Promise<void> {
 
 export async function benchDynamoDB(quick: boolean): Promise<void> {
   // `tsx scripts/bench-dynamodb.ts --compare [--quick]`: the comparison with dynalite alone, only.
-  if (process.argv.includes("--compare")) return versusDynalite(quick ? 200 : 500, quick ? 3 : 7);
+  if (process.argv.includes("--compare")) {
+    await versusDynalite(quick ? 200 : 500, quick ? 3 : 7, "process", quick ? 200 : 1000);
+    return versusDynalite(quick ? 200 : 500, quick ? 3 : 7, "in-process", quick ? 200 : 1000);
+  }
   const starts: number[] = [];
   const firstAnswers: number[] = [];
   const engine: number[] = [];
@@ -414,7 +470,8 @@ export async function benchDynamoDB(quick: boolean): Promise<void> {
   line("startStack() to the first DynamoDB answer (p50)", `${ms(percentile(firstAnswers, 50))}  (of ${firstAnswers.length})`);
   if (engine.length) line("DynamoDB engine spawn-to-ready (p50)", `${ms(percentile(engine, 50))}  (of ${engine.length})`);
 
-  await versusDynalite(quick ? 200 : 500, quick ? 3 : 7);
+  await versusDynalite(quick ? 200 : 500, quick ? 3 : 7, "process", quick ? 200 : 1000);
+  await versusDynalite(quick ? 200 : 500, quick ? 3 : 7, "in-process", quick ? 200 : 1000);
   const rounds = quick ? 200 : 1000;
   const dataDir = mkdtempSync(join(tmpdir(), "rekognito-bench-ddb-"));
   try {
