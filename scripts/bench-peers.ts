@@ -184,20 +184,28 @@ async function rate(pid: number, total: number, call: (i: number) => Promise<unk
 
 /** CPU time (user + system) of a process tree so far, ms; undefined off Linux. */
 function treeCpu(pid: number): number | undefined {
+  const ticks = overTree(pid, (p) => {
+    const fields = readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return Number(fields[11]) + Number(fields[12]);
+  });
+  return ticks === undefined ? undefined : ticks * 10;
+}
+
+/** `read` of each process of a tree, summed (a process gone meanwhile counts 0); undefined off Linux. */
+function overTree(pid: number, read: (pid: number) => number): number | undefined {
   if (!existsSync("/proc/self/stat")) return undefined;
-  let ticks = 0;
+  let sum = 0;
   const stack = [pid];
   while (stack.length) {
     const p = stack.pop()!;
     try {
-      const fields = readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]!.split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]);
+      sum += read(p);
       stack.push(...readFileSync(`/proc/${p}/task/${p}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number));
     } catch {
       // gone
     }
   }
-  return ticks * 10;
+  return sum;
 }
 
 const ratio = (ours: number, theirs: number, higherIsBetter: boolean) => {
@@ -206,19 +214,7 @@ const ratio = (ours: number, theirs: number, higherIsBetter: boolean) => {
 };
 /** The peak RSS (VmHWM) of a process tree, summed, MiB; undefined off Linux. */
 function peakRss(pid: number): number | undefined {
-  if (!existsSync("/proc/self/status")) return undefined;
-  let peak = 0;
-  const stack = [pid];
-  while (stack.length) {
-    const p = stack.pop()!;
-    try {
-      peak += Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0) / 1024;
-      stack.push(...readFileSync(`/proc/${p}/task/${p}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number));
-    } catch {
-      // gone
-    }
-  }
-  return peak;
+  return overTree(pid, (p) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0) / 1024);
 }
 
 export async function benchPeers(quick: boolean): Promise<void> {

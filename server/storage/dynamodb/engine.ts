@@ -373,14 +373,18 @@ export class DynaliteEngine {
   private dispatch(run: Run, headers: EngineHeaders, body: Buffer | undefined, key: () => string): Promise<EngineAnswer> {
     return new Promise<EngineAnswer>((resolve, reject) => {
       let settled = false;
+      /** The first of an answer, a failure or the deadline settles the request; the others find it settled. */
+      const settle = (): boolean => {
+        if (settled) return false;
+        settled = true;
+        clearTimeout(timer);
+        run.pending.delete(pending);
+        return true;
+      };
       const pending: Pending = {
         key,
         fail: (error) => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          run.pending.delete(pending);
-          reject(error);
+          if (settle()) reject(error);
         },
       };
       run.pending.add(pending);
@@ -391,11 +395,7 @@ export class DynaliteEngine {
       }, this.options.deadlineMs);
       run.channel.request(headers, body, {
         answered: (answer) => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          run.pending.delete(pending);
-          resolve(answer);
+          if (settle()) resolve(answer);
         },
         broke: (error) => {
           // A broken channel: the engine is ending (its exit answers this request), or the
