@@ -3,11 +3,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  CreateTableCommand,
   DeleteTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
   DynamoDBServiceException,
   ListTablesCommand,
+  PutItemCommand,
   TransactWriteItemsCommand,
 } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
@@ -33,6 +35,28 @@ describe("DynamoDB (dynalite) through the AWS SDK", () => {
   afterAll(async () => {
     client?.destroy();
     await stack?.close();
+  });
+
+  it("takes writes the moment CreateTable answers, and the same name again the moment DeleteTable answers", async () => {
+    // dynalite makes each change on a timer after it answers: the next call, made at once, used
+    // to find no table (or the old one) now and then. Many rounds, each call sent as soon as the
+    // one before it answers, three names made and deleted in turn.
+    for (let i = 0; i < 24; i++) {
+      const TableName = `settle-${i % 3}`;
+      const created = await client.send(
+        new CreateTableCommand({
+          TableName,
+          BillingMode: "PAY_PER_REQUEST",
+          AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
+          KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+        }),
+      );
+      expect(created.TableDescription?.TableName).toBe(TableName);
+      await client.send(new PutItemCommand({ TableName, Item: { id: { S: `item-${i}` } } }));
+      expect((await doc.send(new GetCommand({ TableName, Key: { id: `item-${i}` } }))).Item).toEqual({ id: `item-${i}` });
+      await client.send(new DeleteTableCommand({ TableName }));
+    }
+    expect((await client.send(new ListTablesCommand({}))).TableNames?.filter((name) => name.startsWith("settle-"))).toEqual([]);
   });
 
   it("creates a table that is ACTIVE at once, with its GSI", async () => {

@@ -117,24 +117,69 @@ function frame(id, head, body) {
  * server answers and restarts.
  */
 function serve(handle, channel, id, head, body) {
+  const headers = head.h || {};
+  inMemory(handle, headers, body, (status, answerHeaders, bytes) => {
+    const write = () => channel.write(frame(id, { s: status, h: answerHeaders }, bytes));
+    const settles = status === 200 ? SETTLING[headers["x-amz-target"]] : undefined;
+    if (!settles) return write();
+    let table;
+    try {
+      table = JSON.parse(body.toString("utf8")).TableName;
+    } catch {
+      return write();
+    }
+    whenSettled(handle, headers, table, settles, write);
+  });
+}
+
+/** One request through dynalite's handler, in memory: `done(status, headers, body)`. */
+function inMemory(handle, headers, body, done) {
   const req = new EventEmitter();
   req.method = "POST";
   req.url = "/";
-  req.headers = head.h || {};
-  const headers = {};
+  req.headers = headers;
+  const answerHeaders = {};
   const res = {
     statusCode: 200,
     setHeader(name, value) {
-      headers[String(name).toLowerCase()] = String(value);
+      answerHeaders[String(name).toLowerCase()] = String(value);
     },
     end(data) {
-      const bytes = data === undefined ? Buffer.alloc(0) : Buffer.isBuffer(data) ? data : Buffer.from(String(data));
-      channel.write(frame(id, { s: res.statusCode, h: headers }, bytes));
+      done(res.statusCode, answerHeaders, data === undefined ? Buffer.alloc(0) : Buffer.isBuffer(data) ? data : Buffer.from(String(data)));
     },
   };
   handle(req, res);
   if (body.length) req.emit("data", body);
   req.emit("end");
+}
+
+// dynalite answers CreateTable, UpdateTable and DeleteTable at once (CREATING, UPDATING,
+// DELETING) and makes the change on a timer, even with its delays at 0 ms, then writes it to
+// LevelDB: a PutItem that follows the answer quickly enough, as a test's next line does, found
+// no table ("Requested resource not found"). The answer is held until the table is ACTIVE (its
+// indexes too) or gone, as rekognito has always presented its tables: ready when created.
+const SETTLING = {
+  "DynamoDB_20120810.CreateTable": "active",
+  "DynamoDB_20120810.UpdateTable": "active",
+  "DynamoDB_20120810.DeleteTable": "gone",
+};
+/** Tries before an answer goes out anyway (each a millisecond apart: dynalite's timers are 0 ms). */
+const SETTLE_TRIES = 1000;
+
+function whenSettled(handle, headers, table, settles, done, tries = 0) {
+  const describe = { ...headers, "x-amz-target": "DynamoDB_20120810.DescribeTable" };
+  inMemory(handle, describe, Buffer.from(JSON.stringify({ TableName: table })), (status, _headers, bytes) => {
+    let settled = false;
+    try {
+      const answer = JSON.parse(bytes.toString("utf8"));
+      if (settles === "gone") settled = status === 400 && String(answer.__type ?? "").endsWith("ResourceNotFoundException");
+      else settled = status === 200 && answer.Table?.TableStatus === "ACTIVE" && (answer.Table.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === "ACTIVE");
+    } catch {
+      settled = true;
+    }
+    if (settled || tries >= SETTLE_TRIES) done();
+    else setTimeout(() => whenSettled(handle, headers, table, settles, done, tries + 1), 1);
+  });
 }
 
 /** Reads frames off the channel and serves each as it is whole. */
