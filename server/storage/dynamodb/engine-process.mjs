@@ -33,14 +33,16 @@ const require = createRequire(import.meta.url);
 
 // The watchdog, which runs while dynalite holds the main thread: when the parent is gone (this
 // process was re-parented), it removes a temporary directory and ends the process at once. On
-// Linux a shell loop of its own, reading the parent's pid from /proc (dash and a `sleep`: ~2 MiB
-// of RSS); elsewhere a thread (a worker is a Node environment of its own: ~8 MiB of an idle
-// stack's memory here). Either ends by itself once this process is gone.
+// Linux a shell loop of its own, reading the parent's pid from /proc every 2 s (dash and a
+// `sleep`: ~2 MiB of RSS); elsewhere a thread (a worker is a Node environment of its own: ~8 MiB
+// of an idle stack's memory here). Either ends by itself once this process is gone. Each turn of
+// the loop starts a `sleep`: at 0.5 s an idle server started two processes a second, for what
+// only a server killed while dynalite is stuck needs (the engine then ends within 2 s).
 // $1 the parent's pid, $2 this process's, $3 its start time (so a pid reused after this process
 // ended is never taken for it), $4 the directory to remove, if any.
 const WATCH = `parent=$1 engine=$2 started=$3 dir=$4
 ours() { read -r line < /proc/$engine/stat 2>/dev/null || return 1; set -- $line; [ "\${22}" = "$started" ] || return 1; ppid=$4; }
-while ours && [ "$ppid" = "$parent" ]; do sleep 0.5; done
+while ours && [ "$ppid" = "$parent" ]; do sleep 2; done
 if ours; then kill -9 "$engine"; [ -z "$dir" ] || rm -rf "$dir"; fi`;
 const dir = ephemeral ? path : null;
 const started = (() => {
