@@ -11,6 +11,7 @@ import {
   ListTablesCommand,
   PutItemCommand,
   TransactWriteItemsCommand,
+  UpdateTableCommand,
 } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { startStack, type Stack } from "../../server/stack.js";
@@ -57,6 +58,37 @@ describe("DynamoDB (dynalite) through the AWS SDK", () => {
       await client.send(new DeleteTableCommand({ TableName }));
     }
     expect((await client.send(new ListTablesCommand({}))).TableNames?.filter((name) => name.startsWith("settle-"))).toEqual([]);
+  });
+
+  it("refuses to add or remove an index in UpdateTable, which dynalite answered 200 without doing, and still changes throughput", async () => {
+    const TableName = "indexes-later";
+    await client.send(
+      new CreateTableCommand({
+        TableName,
+        ProvisionedThroughput: { ReadCapacityUnits: 1, WriteCapacityUnits: 1 },
+        AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
+        KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+      }),
+    );
+    const create = {
+      IndexName: "by-kind",
+      KeySchema: [{ AttributeName: "kind", KeyType: "HASH" as const }],
+      Projection: { ProjectionType: "ALL" as const },
+      ProvisionedThroughput: { ReadCapacityUnits: 1, WriteCapacityUnits: 1 },
+    };
+    const refused = await failure(
+      client.send(new UpdateTableCommand({ TableName, AttributeDefinitions: [{ AttributeName: "kind", AttributeType: "S" }], GlobalSecondaryIndexUpdates: [{ Create: create }] })),
+    );
+    expect(refused.name).toBe("NotImplementedException");
+    expect(refused.$metadata.httpStatusCode).toBe(501);
+    expect(refused.message).toContain("GlobalSecondaryIndexUpdates Create");
+    expect((await failure(client.send(new UpdateTableCommand({ TableName, GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: "by-kind" } }] })))).name).toBe("NotImplementedException");
+    expect((await client.send(new DescribeTableCommand({ TableName }))).Table?.GlobalSecondaryIndexes).toBeUndefined();
+
+    const updated = await client.send(new UpdateTableCommand({ TableName, ProvisionedThroughput: { ReadCapacityUnits: 2, WriteCapacityUnits: 2 } }));
+    expect(updated.TableDescription?.TableName).toBe(TableName);
+    expect((await client.send(new DescribeTableCommand({ TableName }))).Table?.ProvisionedThroughput?.ReadCapacityUnits).toBe(2);
+    await client.send(new DeleteTableCommand({ TableName }));
   });
 
   it("creates a table that is ACTIVE at once, with its GSI", async () => {

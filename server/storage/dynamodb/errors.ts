@@ -3,6 +3,8 @@ import { AwsError } from "../../protocol/errors.js";
 /** DynamoDB errors rekognito itself answers (everything else comes from the engine behind). */
 export const DynamoDBErrors = {
   validation: (message: string) => new AwsError("ValidationException", message),
+  /** Part of an operation the embedded engine does not do: rekognito's 501, never dynalite's silent success. */
+  notImplemented: (what: string) => new AwsError("NotImplementedException", `${what} is not implemented by rekognito's embedded DynamoDB (dynalite).`, 501),
   /** AWS's wording (checked against DynamoDB): a value nested deeper than 32 levels. */
   nesting: () =>
     new AwsError(

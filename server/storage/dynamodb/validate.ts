@@ -179,9 +179,9 @@ export function checkRequest(action: string, body: Buffer | undefined): Checked 
   const members = OPERATIONS[action];
   if (!members) return { body };
   // Nothing below can find anything in a body without a null, an escape or an expression, too
-  // shallow for a value past 32 levels, and not TagResource's (whose tags are checked): such a
-  // body (a PutItem's, most often) goes as it is, unparsed.
-  if (!scanned.nullOrEscape && scanned.deepest < DEEP_ENOUGH_FOR_LEVELS && action !== "TagResource" && body.indexOf(EXPRESSION_KEY) < 0) return { body };
+  // shallow for a value past 32 levels, and not TagResource's or UpdateTable's (checked below):
+  // such a body (a PutItem's, most often) goes as it is, unparsed.
+  if (!scanned.nullOrEscape && scanned.deepest < DEEP_ENOUGH_FOR_LEVELS && action !== "TagResource" && action !== "UpdateTable" && body.indexOf(EXPRESSION_KEY) < 0) return { body };
   let input: unknown;
   try {
     input = JSON.parse(body.toString("utf8"));
@@ -268,6 +268,13 @@ export function checkRequest(action: string, body: Buffer | undefined): Checked 
   if (expressionError) return { error: expressionError };
   if (setError) return { error: setError };
   if (nulls.length) return { error: DynamoDBErrors.validation(validationMessage(nulls)) };
+  if (action === "UpdateTable" && Array.isArray(input["GlobalSecondaryIndexUpdates"])) {
+    // dynalite changes an index's throughput, but answers a Create or Delete 200 and does nothing.
+    const change = input["GlobalSecondaryIndexUpdates"].find((u) => isObject(u) && (isObject(u["Create"]) || isObject(u["Delete"]))) as Record<string, unknown> | undefined;
+    if (change) {
+      return { error: DynamoDBErrors.notImplemented(`UpdateTable's GlobalSecondaryIndexUpdates ${isObject(change["Create"]) ? "Create" : "Delete"} (adding or removing an index of an existing table; give CreateTable the table's indexes instead)`) };
+    }
+  }
   if (action === "TagResource") {
     const errors = tagErrors(input["Tags"]);
     if (errors.length) return { error: DynamoDBErrors.validation(validationMessage(errors)) };
