@@ -65,17 +65,17 @@ const ENGINE_HEADERS = ["content-type", "x-amz-target", "authorization", "x-amz-
 /** Request headers as Node gives them (or as a caller builds them): only ENGINE_HEADERS are read. */
 export type EngineHeaders = Readonly<Record<string, string | string[] | undefined>>;
 
-/**
- * The framed channel to one engine process (its fd 4, a socket pair; engine-process.mjs says the
- * frame): requests out, answers in, matched by id. Cheaper than HTTP over loopback on both sides:
- * no request or response to write and parse, one write each way.
- */
 /** Who waits for an answer on the channel: called once, with the answer or the channel's failure. */
 interface Waiter {
   answered(answer: EngineAnswer): void;
   broke(error: Error): void;
 }
 
+/**
+ * The framed channel to one engine process (its fd 4, a socket pair; engine-process.mjs says the
+ * frame): requests out, answers in, matched by id. Cheaper than HTTP over loopback on both sides:
+ * no request or response to write and parse, one write each way.
+ */
 class EngineChannel {
   private nextId = 1;
   private readonly waiting = new Map<number, Waiter>();
