@@ -23,7 +23,7 @@
 // because the main thread may be stuck in a parse and never see the channel close.
 import { EventEmitter } from "node:events";
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, fstatSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { Socket } from "node:net";
 import { Worker } from "node:worker_threads";
@@ -31,29 +31,35 @@ import { Worker } from "node:worker_threads";
 const { path, ephemeral } = JSON.parse(process.argv[2] ?? "{}");
 const require = createRequire(import.meta.url);
 
-// The watchdog, which runs while dynalite holds the main thread: when the parent is gone (this
-// process was re-parented), it removes a temporary directory and ends the process at once. On
-// Linux a shell loop of its own, reading the parent's pid from /proc every 2 s (dash and a
-// `sleep`: ~2 MiB of RSS); elsewhere a thread (a worker is a Node environment of its own: ~8 MiB
-// of an idle stack's memory here). Either ends by itself once this process is gone. Each turn of
-// the loop starts a `sleep`: at 0.5 s an idle server started two processes a second, for what
-// only a server killed while dynalite is stuck needs (the engine then ends within 2 s).
-// $1 the parent's pid, $2 this process's, $3 its start time (so a pid reused after this process
-// ended is never taken for it), $4 the directory to remove, if any.
-const WATCH = `parent=$1 engine=$2 started=$3 dir=$4
-ours() { read -r line < /proc/$engine/stat 2>/dev/null || return 1; set -- $line; [ "\${22}" = "$started" ] || return 1; ppid=$4; }
-while ours && [ "$ppid" = "$parent" ]; do sleep 2; done
+// The watchdog, which runs while dynalite holds the main thread: when the server is gone, it
+// removes a temporary directory and ends this process. On Linux a shell of its own (dash: ~1 MiB
+// of RSS), blocked reading this process's stdin, a socket whose other end only the server holds
+// (it never writes to it): the read returns, at end of file, the moment the server's end closes,
+// whether the server exited, was killed -9, or closed it because this process ended (Node
+// destroys a child's stdin at its exit). It then gives this process the 2.5 s its own ending takes
+// (LevelDB closed on the IPC channel's close, see end()), and kills it if it is still there, stuck.
+// Nothing runs while the server lives: an earlier loop read /proc every 2 s, starting a `sleep`
+// each time. Elsewhere a thread (a worker is a Node environment of its own: ~8 MiB of an idle
+// stack's memory here), checking the parent's pid.
+// $1 this process's pid, $2 its start time (so a pid reused after this process ended is never
+// taken for it), $3 the directory to remove, if any.
+const WATCH = `engine=$1 started=$2 dir=$3
+ours() { read -r line < /proc/$engine/stat 2>/dev/null || return 1; set -- $line; [ "\${22}" = "$started" ]; }
+while read -r _; do :; done
+n=0; while ours && [ $n -lt 5 ]; do sleep 0.5; n=$((n + 1)); done
 if ours; then kill -9 "$engine"; [ -z "$dir" ] || rm -rf "$dir"; fi`;
 const dir = ephemeral ? path : null;
 const started = (() => {
   try {
-    return process.platform === "linux" && existsSync("/bin/sh") ? readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ")[19] : undefined;
+    // stdin must be the server's socket (engine.ts): end of file on anything else would be at once.
+    const stdin = fstatSync(0);
+    return process.platform === "linux" && existsSync("/bin/sh") && (stdin.isSocket() || stdin.isFIFO()) ? readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ")[19] : undefined;
   } catch {
     return undefined;
   }
 })();
 if (started) {
-  const shell = spawn("/bin/sh", ["-c", WATCH, "rekognito-dynamodb-watchdog", String(process.ppid), String(process.pid), started, dir ?? ""], { stdio: "ignore" });
+  const shell = spawn("/bin/sh", ["-c", WATCH, "rekognito-dynamodb-watchdog", String(process.pid), started, dir ?? ""], { stdio: [0, "ignore", "ignore"] });
   shell.on("error", () => undefined);
   shell.unref();
 } else {

@@ -232,8 +232,9 @@ export class DynaliteEngine {
     const child = fork(PROCESS, [JSON.stringify({ path: this.directory, ephemeral: this.temporary })], {
       execArgv: ["--max-old-space-size=1024"],
       env,
-      // fd 3 carries the IPC channel (ready, failed; its closing ends the engine), fd 4 the requests.
-      stdio: ["ignore", "ignore", "pipe", "ipc", "pipe"],
+      // fd 3 carries the IPC channel (ready, failed; its closing ends the engine), fd 4 the requests;
+      // fd 0 is never written: its end of file tells the engine's watchdog the server is gone.
+      stdio: ["pipe", "ignore", "pipe", "ipc", "pipe"],
       serialization: "json",
     });
     this.state = "starting";
