@@ -95,6 +95,40 @@ describe.skipIf(process.platform !== "linux")("the dev server and its DynamoDB e
     expect(existsSync(directory)).toBe(false);
   });
 
+  it("runs a watchdog that waits without starting processes, and ends with its engine", async () => {
+    const port = await freePort();
+    const endpoint = `http://127.0.0.1:${port}`;
+    server = spawn(process.execPath, ["--import", "tsx", "server/cli.ts", "--ephemeral", "--bare", "--port", String(port)], { cwd: ROOT, stdio: "ignore" });
+    const health = async () => ((await (await fetch(`${endpoint}/_rekognito/health`)).json()) as { services: { dynamodb: { state: string; pid: number | null } } }).services.dynamodb;
+    await vi.waitFor(async () => expect((await health()).state).toBe("not-started"), { timeout: 30_000, interval: 50 });
+    client = new DynamoDBClient(sdkConfig(endpoint, { maxAttempts: 3 }));
+    const table = { BillingMode: "PAY_PER_REQUEST" as const, AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" as const }], KeySchema: [{ AttributeName: "pk", KeyType: "HASH" as const }] };
+    await client.send(new CreateTableCommand({ TableName: "first", ...table }));
+    const engine = await vi.waitFor(async () => {
+      const d = await health();
+      expect(d.state).toBe("running");
+      return d.pid!;
+    }, { timeout: 30_000, interval: 50 });
+    const children = (pid: number) => readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+    const watchdog = children(engine)[0]!;
+    expect(readFileSync(`/proc/${watchdog}/cmdline`, "utf8")).toContain("rekognito-dynamodb-watchdog");
+    // Blocked in its read of the server's socket: asleep, with no `sleep` or other process of its own.
+    expect(readFileSync(`/proc/${watchdog}/stat`, "utf8").split(") ")[1]!.split(" ")[0]).toBe("S");
+    expect(children(watchdog)).toEqual([]);
+    // The engine crashes: the server starts another (with a watchdog of its own), and the old watchdog ends.
+    process.kill(engine, "SIGKILL");
+    await client.send(new CreateTableCommand({ TableName: "second", ...table })).catch(() => undefined);
+    const next = await vi.waitFor(async () => {
+      const d = await health();
+      expect(d.state).toBe("running");
+      expect(d.pid).not.toBe(engine);
+      return d.pid!;
+    }, { timeout: 30_000, interval: 50 });
+    await vi.waitFor(() => expect(running(watchdog)).toBe(false), { timeout: 10_000, interval: 50 });
+    expect(children(next)).toHaveLength(1);
+    expect(running(next)).toBe(true);
+  });
+
   it("leaves no engine behind when it is killed -9, even with the engine stuck", async () => {
     const { engine, directory, exited } = await serverWithStuckEngine();
     server!.kill("SIGKILL");
