@@ -134,7 +134,12 @@ describe.skipIf(process.platform !== "linux")("the dev server and its DynamoDB e
     server!.kill("SIGKILL");
     await exited;
     // The engine's watchdog thread sees its parent gone and ends it.
-    await vi.waitFor(() => expect(running(engine)).toBe(false), { timeout: 10_000, interval: 50 });
-    expect(existsSync(directory)).toBe(false);
+    await vi.waitFor(
+      () => {
+        expect(running(engine)).toBe(false);
+        expect(existsSync(directory)).toBe(false);
+      },
+      { timeout: 10_000, interval: 50 },
+    );
   });
 });

@@ -37,7 +37,8 @@ const require = createRequire(import.meta.url);
 // (it never writes to it): the read returns, at end of file, the moment the server's end closes,
 // whether the server exited, was killed -9, or closed it because this process ended (Node
 // destroys a child's stdin at its exit). It then gives this process the 2.5 s its own ending takes
-// (LevelDB closed on the IPC channel's close, see end()), and kills it if it is still there, stuck.
+// (LevelDB closed on the IPC channel's close, see end()); if it is still there, stuck, it removes
+// the directory first (so that once the engine is gone, so is the directory) and kills it.
 // Nothing runs while the server lives: an earlier loop read /proc every 2 s, starting a `sleep`
 // each time. Elsewhere a thread (a worker is a Node environment of its own: ~8 MiB of an idle
 // stack's memory here), checking the parent's pid.
@@ -47,7 +48,7 @@ const WATCH = `engine=$1 started=$2 dir=$3
 ours() { read -r line < /proc/$engine/stat 2>/dev/null || return 1; set -- $line; [ "\${22}" = "$started" ]; }
 while read -r _; do :; done
 n=0; while ours && [ $n -lt 5 ]; do sleep 0.5; n=$((n + 1)); done
-if ours; then kill -9 "$engine"; [ -z "$dir" ] || rm -rf "$dir"; fi`;
+if ours; then [ -z "$dir" ] || rm -rf "$dir"; kill -9 "$engine"; fi`;
 const dir = ephemeral ? path : null;
 const started = (() => {
   try {
