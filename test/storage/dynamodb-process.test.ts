@@ -38,8 +38,8 @@ afterEach(() => {
   server = undefined;
 });
 
-/** Starts the CLI, waits for its engine, and leaves the engine stuck on a Scan. */
-async function serverWithStuckEngine(): Promise<{ engine: number; directory: string; exited: Promise<number | null> }> {
+/** Starts the CLI and waits for its engine, forked by a first CreateTable. */
+async function serverWithEngine(): Promise<{ engine: number; directory: string; exited: Promise<number | null>; endpoint: string }> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   server = spawn(process.execPath, ["--import", "tsx", "server/cli.ts", "--ephemeral", "--bare", "--port", String(port)], {
@@ -77,8 +77,14 @@ async function serverWithStuckEngine(): Promise<{ engine: number; directory: str
   );
   const args = readFileSync(`/proc/${engine}/cmdline`, "utf8").split("\0");
   const directory = (JSON.parse(args.find((a) => a.startsWith("{"))!) as { path: string }).path;
+  return { engine, directory, exited, endpoint };
+}
+
+/** Starts the CLI, waits for its engine, and leaves the engine stuck on a Scan. */
+async function serverWithStuckEngine(): Promise<{ engine: number; directory: string; exited: Promise<number | null> }> {
+  const { engine, directory, exited } = await serverWithEngine();
   // Sent and left hanging: the engine is now busy in its parser for hours.
-  client.send(new ScanCommand({ TableName: "stuck", FilterExpression: STUCK_FILTER, ExpressionAttributeValues: { ":v": { S: "x" } } })).catch(() => undefined);
+  client!.send(new ScanCommand({ TableName: "stuck", FilterExpression: STUCK_FILTER, ExpressionAttributeValues: { ":v": { S: "x" } } })).catch(() => undefined);
   // The engine is pegged: it no longer reads its CPU time as idle.
   const busy = () => Number(readFileSync(`/proc/${engine}/stat`, "utf8").split(") ")[1]!.split(" ")[11]);
   const before = busy();
@@ -96,19 +102,8 @@ describe.skipIf(process.platform !== "linux")("the dev server and its DynamoDB e
   });
 
   it("runs a watchdog that waits without starting processes, and ends with its engine", async () => {
-    const port = await freePort();
-    const endpoint = `http://127.0.0.1:${port}`;
-    server = spawn(process.execPath, ["--import", "tsx", "server/cli.ts", "--ephemeral", "--bare", "--port", String(port)], { cwd: ROOT, stdio: "ignore" });
+    const { engine, endpoint } = await serverWithEngine();
     const health = async () => ((await (await fetch(`${endpoint}/_rekognito/health`)).json()) as { services: { dynamodb: { state: string; pid: number | null } } }).services.dynamodb;
-    await vi.waitFor(async () => expect((await health()).state).toBe("not-started"), { timeout: 30_000, interval: 50 });
-    client = new DynamoDBClient(sdkConfig(endpoint, { maxAttempts: 3 }));
-    const table = { BillingMode: "PAY_PER_REQUEST" as const, AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" as const }], KeySchema: [{ AttributeName: "pk", KeyType: "HASH" as const }] };
-    await client.send(new CreateTableCommand({ TableName: "first", ...table }));
-    const engine = await vi.waitFor(async () => {
-      const d = await health();
-      expect(d.state).toBe("running");
-      return d.pid!;
-    }, { timeout: 30_000, interval: 50 });
     const children = (pid: number) => readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
     const watchdog = children(engine)[0]!;
     expect(readFileSync(`/proc/${watchdog}/cmdline`, "utf8")).toContain("rekognito-dynamodb-watchdog");
@@ -117,7 +112,7 @@ describe.skipIf(process.platform !== "linux")("the dev server and its DynamoDB e
     expect(children(watchdog)).toEqual([]);
     // The engine crashes: the server starts another (with a watchdog of its own), and the old watchdog ends.
     process.kill(engine, "SIGKILL");
-    await client.send(new CreateTableCommand({ TableName: "second", ...table })).catch(() => undefined);
+    await client!.send(new CreateTableCommand({ TableName: "second", BillingMode: "PAY_PER_REQUEST", AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }], KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }] })).catch(() => undefined);
     const next = await vi.waitFor(async () => {
       const d = await health();
       expect(d.state).toBe("running");
@@ -133,7 +128,7 @@ describe.skipIf(process.platform !== "linux")("the dev server and its DynamoDB e
     const { engine, directory, exited } = await serverWithStuckEngine();
     server!.kill("SIGKILL");
     await exited;
-    // The engine's watchdog thread sees its parent gone and ends it.
+    // The engine's watchdog sees the server's socket close and ends it, removing its directory.
     await vi.waitFor(
       () => {
         expect(running(engine)).toBe(false);
