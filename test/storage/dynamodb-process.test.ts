@@ -39,12 +39,13 @@ afterEach(() => {
 });
 
 /** Starts the CLI and waits for its engine, forked by a first CreateTable. */
-async function serverWithEngine(): Promise<{ engine: number; directory: string; exited: Promise<number | null>; endpoint: string }> {
+async function serverWithEngine(env: Record<string, string> = {}): Promise<{ engine: number; directory: string; exited: Promise<number | null>; endpoint: string }> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   server = spawn(process.execPath, ["--import", "tsx", "server/cli.ts", "--ephemeral", "--bare", "--port", String(port)], {
     cwd: ROOT,
     stdio: "ignore",
+    env: { ...process.env, ...env },
   });
   const child = server;
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
@@ -122,6 +123,19 @@ describe.skipIf(process.platform !== "linux")("the dev server and its DynamoDB e
     await vi.waitFor(() => expect(running(watchdog)).toBe(false), { timeout: 10_000, interval: 50 });
     expect(children(next)).toHaveLength(1);
     expect(running(next)).toBe(true);
+  });
+
+  it("starts its engine without the server's NODE_OPTIONS and extra CA certificates", async () => {
+    // Node 20 reads and parses NODE_EXTRA_CA_CERTS at every start (50-60 ms and ~2 MiB with a
+    // system bundle); the engine makes no TLS connection. NODE_OPTIONS may hold the server's loader.
+    const bundle = existsSync("/etc/ssl/certs/ca-certificates.crt") ? "/etc/ssl/certs/ca-certificates.crt" : fileURLToPath(import.meta.url);
+    const { engine } = await serverWithEngine({ NODE_EXTRA_CA_CERTS: bundle, NODE_OPTIONS: "--max-http-header-size=16384" });
+    const environment = (pid: number) => readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+    expect(environment(server!.pid!)).toContain(`NODE_EXTRA_CA_CERTS=${bundle}`);
+    const engines = environment(engine);
+    expect(engines.filter((line) => /^(NODE_EXTRA_CA_CERTS|NODE_OPTIONS)=/.test(line))).toEqual([]);
+    // The rest of the server's environment is the engine's.
+    expect(engines).toContain(`PATH=${process.env.PATH}`);
   });
 
   it("leaves no engine behind when it is killed -9, even with the engine stuck", async () => {

@@ -229,6 +229,10 @@ export class DynaliteEngine {
     const env = { ...process.env };
     // Not the server's loader or debugger flags: the engine is plain JavaScript.
     delete env.NODE_OPTIONS;
+    // Nor extra CA certificates: the engine makes no TLS connection, and Node 20 reads and parses
+    // that file at every start, needed or not (on this project's machines, whose bundle holds ~140
+    // certificates: 50-60 ms of the engine's start and 1.8 MiB of its memory; Node 22+ reads it lazily).
+    delete env.NODE_EXTRA_CA_CERTS;
     const child = fork(PROCESS, [JSON.stringify({ path: this.directory, ephemeral: this.temporary })], {
       execArgv: ["--max-old-space-size=1024"],
       env,
