@@ -19,22 +19,19 @@
 // a module imported on first use (`await import(...)`) is still loaded only then.
 //
 // The CLI is one CommonJS file, cli.cjs, which bin/rekognito.js runs with V8's code cache
-// (lib/code-cache.js): Node 20 keeps no compiled code of ES modules between starts, and parsing
+// (lib/code-cache.cjs): Node 20 keeps no compiled code of ES modules between starts, and parsing
 // and compiling the server's code was ~45 ms of a 214 ms --bare start. The package's API
 // (index, testcontainers) stays ES modules sharing their chunks.
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+// What a start checks before anything else (bin/rekognito.js, CommonJS): where the build is, its
+// format and outputs, and whether it is fresh.
+import { checkBuild, FORMAT, MANIFEST, OUT_DIR, OUTPUTS, readManifest, ROOT, sha1 } from "./build-check.cjs";
 
-export const ROOT = fileURLToPath(new URL("..", import.meta.url));
-/** Where the build is kept: REKOGNITO_BUILD_DIR, else inside node_modules (as the web app's build). */
-export const OUT_DIR = process.env.REKOGNITO_BUILD_DIR ? resolve(process.env.REKOGNITO_BUILD_DIR) : join(ROOT, "node_modules", ".cache", "rekognito", "server");
-const MANIFEST = "build.json";
-/** Bumped when the build's shape changes: an older build is then stale whatever its inputs. */
-const FORMAT = 3;
+export { ROOT, OUT_DIR, checkBuild };
 
 /** The entry points of the package's API, rekognito and rekognito/testcontainers (sharing their chunks). */
 export const ENTRIES = {
@@ -42,14 +39,12 @@ export const ENTRIES = {
   testcontainers: "testcontainers/index.ts",
 };
 /**
- * The CLI, bundled alone as CommonJS (what V8's code cache runs: lib/code-cache.js): its modules
+ * The CLI, bundled alone as CommonJS (what V8's code cache runs: lib/code-cache.cjs): its modules
  * imported on first use are in the same file, each run only when imported, as before.
  */
 const CLI_ENTRIES = { cli: "server/cli.ts" };
 /** The face analysis worker's thread, bundled alone: it needs a few modules of the server, not its chunks. */
 const WORKER_ENTRIES = { "faces-worker": "server/faces/worker.ts" };
-/** Each entry's file in the build. */
-const OUTPUTS = { index: "index.mjs", testcontainers: "testcontainers.mjs", cli: "cli.cjs", "faces-worker": "faces-worker.mjs" };
 
 /**
  * Packages left outside the bundle, loaded from node_modules as they are: esbuild and tsx (binaries
@@ -174,57 +169,6 @@ function lazyPackages(outDir) {
 /** Replaces server/build-info.ts in the bundle: the compiled server knows it is, and where it is. */
 const BUILD_INFO = join("server", "build-info.ts");
 
-const sha1 = (bytes) => createHash("sha1").update(bytes).digest("hex");
-
-function readManifest(outDir) {
-  try {
-    return JSON.parse(readFileSync(join(outDir, MANIFEST), "utf8"));
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Whether the build in `outDir` was made from the files as they are now. Fast path: each input's
- * size and time as recorded; a file whose time changed but not its content (a checkout, a copy
- * into an image) is compared by hash. Returns { fresh, reason }.
- */
-export function checkBuild(outDir = OUT_DIR, root = ROOT) {
-  const manifest = readManifest(outDir);
-  if (!manifest) return { fresh: false, reason: "there is no build yet" };
-  if (manifest.format !== FORMAT) return { fresh: false, reason: "the build is of an older format" };
-  for (const file of Object.values(OUTPUTS)) {
-    if (!existsSync(join(outDir, file))) return { fresh: false, reason: `${file} is missing from the build` };
-  }
-  let retimed = false;
-  for (const [file, entry] of Object.entries(manifest.inputs)) {
-    const [size, mtimeMs, hash] = entry;
-    const path = resolve(root, file);
-    let stat;
-    try {
-      stat = statSync(path);
-    } catch {
-      return { fresh: false, reason: `${file} is gone` };
-    }
-    if (stat.size === size && stat.mtimeMs === mtimeMs) continue;
-    if (stat.size !== size || sha1(readFileSync(path)) !== hash) return { fresh: false, reason: `${file} changed` };
-    entry[1] = stat.mtimeMs;
-    retimed = true;
-  }
-  // The same contents with new times (a checkout, a copy into an image): remember the times, so
-  // the next start compares sizes and times alone again. Best effort (the folder may be read-only).
-  if (retimed) {
-    try {
-      const temporary = join(outDir, `${MANIFEST}.${process.pid}`);
-      writeFileSync(temporary, `${JSON.stringify(manifest)}\n`);
-      renameSync(temporary, join(outDir, MANIFEST));
-    } catch {
-      // kept as it was: the contents are compared again next time
-    }
-  }
-  return { fresh: true, reason: "" };
-}
-
 /**
  * Our own modules' `import.meta.url` as their source file's URL, computed from where the chunk
  * is (every output is in one folder), so the build moves with the checkout.
@@ -282,7 +226,7 @@ export async function build(outDir = OUT_DIR, root = ROOT) {
       external: EXTERNAL,
       // Bundled CommonJS packages require Node's built-ins; an ES module has no `require` of its own.
       banner: { js: `import { createRequire as __createRequire } from "node:module";\nconst require = __createRequire(import.meta.url);` },
-      // Read by lib/stack-traces.js when a stack is (not by Node at load: no sourceMappingURL comment).
+      // Read by lib/stack-traces.cjs when a stack is (not by Node at load: no sourceMappingURL comment).
       sourcemap: "external",
       sourcesContent: false,
       metafile: true,
@@ -291,9 +235,9 @@ export async function build(outDir = OUT_DIR, root = ROOT) {
       // Without comments and indentation: a start parses 0.9 MB instead of 1.3, and a chunk is
       // held as one byte per character (a single "→" in a kept comment made V8 keep the whole
       // 1.3 MB chunk's source as UTF-16, 2.7 MB of an idle server's heap). Stack traces are
-      // mapped through the source maps as before (lib/stack-traces.js).
+      // mapped through the source maps as before (lib/stack-traces.cjs).
       minifyWhitespace: true,
-      // Every character outside ASCII escaped (esbuild's default, relied on: lib/code-cache.js
+      // Every character outside ASCII escaped (esbuild's default, relied on: lib/code-cache.cjs
       // reads cli.cjs as Latin-1).
       charset: "ascii",
       plugins: [lazyRequires(outDir), requiredBuiltins(), lazyPackages(outDir), sourceUrls(outDir, root, "esm")],
@@ -323,7 +267,7 @@ export async function build(outDir = OUT_DIR, root = ROOT) {
       if (!file.startsWith("<") && !/^rekognito-(lazy-require|required-builtin):/.test(file)) record(resolve(root, file));
     }
     // What went in besides the sources: this script and the settings esbuild read.
-    for (const file of ["lib/build.js", "tsconfig.json", "package.json"]) record(join(root, file));
+    for (const file of ["lib/build.js", "lib/build-check.cjs", "tsconfig.json", "package.json"]) record(join(root, file));
     const files = readdirSync(staging);
     const previous = readManifest(outDir);
     mkdirSync(outDir, { recursive: true });
@@ -344,7 +288,7 @@ export async function build(outDir = OUT_DIR, root = ROOT) {
     const keep = new Set([MANIFEST, ...files, ...manifest.previousFiles.flat()]);
     for (const name of readdirSync(outDir)) if (!keep.has(name)) rmSync(join(outDir, name), { force: true, recursive: true });
     // Node 24's compile cache for the ES-module CLI, which builds of format 2 kept beside this
-    // folder: the CLI now carries its own cache (lib/code-cache.js), so that folder is dead weight.
+    // folder: the CLI now carries its own cache (lib/code-cache.cjs), so that folder is dead weight.
     rmSync(`${outDir}.v8-cache`, { force: true, recursive: true });
     const bytes = files.reduce((sum, name) => sum + statSync(join(outDir, name)).size, 0);
     return { ms: performance.now() - started, inputs: Object.keys(inputs).length, bytes };

@@ -18,6 +18,7 @@ describe("README", () => {
     expect(readme).toContain("npm test");
     // npm start runs the CLI (compiled by npm ci's prepare, test/startup/compiled-server.test.ts covers the build itself).
     expect(pkg.scripts.start).toBe("node bin/rekognito.js");
+    expect(readFileSync(new URL("../bin/rekognito.js", import.meta.url), "utf8")).toContain("checkBuild().fresh");
     expect(readFileSync(new URL("../bin/rekognito.js", import.meta.url), "utf8")).toContain('compiledEntry("cli")');
     expect(pkg.scripts.prepare).toContain("lib/build.js");
     expect(readFileSync(new URL("../.ci/run", import.meta.url), "utf8")).toMatch(/^npm test$/m);

@@ -5,11 +5,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-// bin/rekognito.js runs the compiled CLI (cli.cjs) through lib/code-cache.js: V8's cached data
+// bin/rekognito.js runs the compiled CLI (cli.cjs) through lib/code-cache.cjs: V8's cached data
 // beside the file, written by the first run, read back by the next. A missing, stale or damaged
 // cache must never change what the code does: it is compiled then, and the cache written anew.
 
-const CODE_CACHE = fileURLToPath(new URL("../../lib/code-cache.js", import.meta.url));
+const CODE_CACHE = fileURLToPath(new URL("../../lib/code-cache.cjs", import.meta.url));
 
 let dir: string;
 let file: string;

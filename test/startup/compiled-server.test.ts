@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -110,7 +110,25 @@ describe("a stale build", () => {
     await stop(third.child);
     expect(third.output()).not.toContain("compiled the server");
     expect(third.health.version).toBe("9.9.9-edited");
+
+    // A checkout or a copy gives a file a new time, not new contents: compared by hash, it is
+    // still fresh, and its new time is remembered (the next start compares times alone).
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(join(root, "server", "version.ts"), later, later);
+    const fourth = await start(root, ["node", "bin/rekognito.js"], { REKOGNITO_BUILD_DIR: buildDir });
+    await stop(fourth.child);
+    expect(fourth.output()).not.toContain("compiled the server");
+    expect(fourth.health).toMatchObject({ version: "9.9.9-edited", server: { code: "compiled" } });
+    const manifest = JSON.parse(readFileSync(join(buildDir, "build.json"), "utf8")) as { inputs: Record<string, [number, number, string]> };
+    expect(manifest.inputs["server/version.ts"]![1]).toBe(statSync(join(root, "server", "version.ts")).mtimeMs);
   }, 90_000);
+
+  it("runs the TypeScript sources when REKOGNITO_FROM_SOURCE=1, fresh build or not", async () => {
+    const server = await start(root, ["node", "bin/rekognito.js"], { REKOGNITO_BUILD_DIR: buildDir, REKOGNITO_FROM_SOURCE: "1" });
+    await stop(server.child);
+    expect(server.output()).not.toContain("compiled the server");
+    expect(server.health.server.code).toBe("sources");
+  }, 60_000);
 
   it("runs the TypeScript sources through tsx, saying so, when it cannot be built", async () => {
     // A build folder under a file: nothing can be written there.

@@ -10,17 +10,18 @@
 // the file's size and time: a rebuild (which removes the old ones) never meets a stale cache,
 // and V8 refuses one made with other flags (then it is written again). Without a cache, or when
 // it cannot be read or written, the file is simply compiled, as an ES module was before.
-import Module from "node:module";
-import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
-import { pathToFileURL } from "node:url";
-import vm from "node:vm";
+"use strict";
+const Module = require("node:module");
+const { readFileSync, renameSync, rmSync, statSync, writeFileSync } = require("node:fs");
+const { dirname } = require("node:path");
+const { pathToFileURL } = require("node:url");
+const vm = require("node:vm");
 
 /** How long after a start its cache is written (once per build), unless the process ends first. */
 const WRITE_AFTER_MS = 3000;
 
 /** Runs the CommonJS file `file` as Node's loader would, compiled from its code cache when there is one. */
-export function runWithCodeCache(file) {
+function runWithCodeCache(file) {
   // esbuild writes ASCII (its `charset`, escaping the rest): read as such, without UTF-8's decoding.
   const source = readFileSync(file, "latin1");
   const { size, mtimeMs } = statSync(file);
@@ -32,7 +33,7 @@ export function runWithCodeCache(file) {
     cachedData = undefined; // the first start of this build (or of this Node)
   }
   // The wrapper on a line of its own, so the file's lines and columns are those of its source map
-  // (stack traces are mapped by its URL: lib/stack-traces.js). The file has no import() (the
+  // (stack traces are mapped by its URL: lib/stack-traces.cjs). The file has no import() (the
   // build made them requires): one from a script needs Node's experimental vm modules.
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {\n${source}\n})`, {
     filename: pathToFileURL(file).href,
@@ -60,3 +61,5 @@ export function runWithCodeCache(file) {
   script.runInThisContext()(module.exports, Module.createRequire(file), module, file, dirname(file));
   return module.exports;
 }
+
+exports.runWithCodeCache = runWithCodeCache;

@@ -3,13 +3,14 @@
 // first read (a logged fault, a crash), each map parsed then. Node's own --enable-source-maps
 // would parse every map, and scan every function Fastify compiles, while the server loads:
 // ~50-90 ms of each start.
-import { readFileSync } from "node:fs";
-import { SourceMap } from "node:module";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+"use strict";
+const { readFileSync } = require("node:fs");
+const { SourceMap } = require("node:module");
+const { dirname, resolve } = require("node:path");
+const { fileURLToPath } = require("node:url");
 
 /** Maps frames of files under `buildUrl` (a file: URL ending in /) in every stack read from now on. */
-export function mapStackTraces(buildUrl) {
+function mapStackTraces(buildUrl) {
   const maps = new Map();
   const mapOf = (url) => {
     if (!maps.has(url)) {
@@ -44,3 +45,5 @@ export function mapStackTraces(buildUrl) {
     return [header, ...callSites.map((site) => `    at ${mapFrame(String(site))}`)].join("\n");
   };
 }
+
+exports.mapStackTraces = mapStackTraces;
