@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readlinkSync, symlinkSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
@@ -83,7 +84,7 @@ export class EnvironmentSpecs {
     // Worked out once per configuration: a package's code never changes under a revision, and
     // a hot-reload directory's fingerprint (one walk of it per invocation) says when it did.
     const sources = state.code.kind === "local" ? fingerprint(state.code.dir) : "";
-    const cacheKey = `${state.revisionId}\0${sources}\0${(state.layers ?? []).join(",")}\0${this.options.endpoint()}`;
+    const cacheKey = `${configurationOf(state)}\0${sources}\0${(state.layers ?? []).join(",")}\0${this.options.endpoint()}`;
     const poolId = poolOf(fn.name, version);
     const cached = this.specs.get(poolId);
     if (cached?.cacheKey === cacheKey) return cached;
@@ -110,7 +111,7 @@ export class EnvironmentSpecs {
     const env = this.environmentOf(fn, state, version, codeDir, paths);
     const endpoint = new URL(this.options.endpoint());
     const redirect = { host: endpoint.hostname, port: Number(endpoint.port || 80), pattern: EMULATED_AWS_HOST_PATTERN };
-    let key = state.code.kind === "local" ? `${state.revisionId}:${sources}` : state.revisionId;
+    let key = state.code.kind === "local" ? `${configurationOf(state)}:${sources}` : configurationOf(state);
     let launch: Launch;
     if (family === "nodejs") {
       const prepared = await prepareHandler(codeDir, state.handler, this.nodePaths(state, codeDir), state.code.kind === "local" ? sources : undefined);
@@ -193,6 +194,30 @@ export class EnvironmentSpecs {
     if (family !== "provided") env["AWS_EXECUTION_ENV"] = `AWS_Lambda_${state.runtime}`;
     return env;
   }
+}
+
+/**
+ * What a version's environments are made from: its configuration and code, not its RevisionId,
+ * which AddPermission and RemovePermission (and PublishVersion, for $LATEST) change too, whereas
+ * AWS keeps a function's warm environments through a change of its resource policy. (Provisioning
+ * the face-login app adds the Cognito triggers' permissions after their functions are made and
+ * their environments started ahead: keyed by RevisionId, those four were started again at the
+ * first sign-up, ~1.2 s of CPU of a first start with --seed.)
+ */
+function configurationOf(state: FunctionState): string {
+  let known = configurations.get(state);
+  if (known === undefined) configurations.set(state, (known = hashConfiguration(state)));
+  return known;
+}
+
+/** Stored states are replaced, never changed in place: each one's configuration is hashed once. */
+const configurations = new WeakMap<FunctionState, string>();
+
+function hashConfiguration(state: FunctionState): string {
+  // The fields of FunctionState (state may be a whole StoredFunction, with its policy and tags).
+  const { runtime, role, handler, description, timeout, memorySize, environment, architectures, codeSha256, codeSize, lastModified, code, layers } = state;
+  const configuration = [runtime, role, handler, description, timeout, memorySize, environment, architectures, codeSha256, codeSize, lastModified, code, layers ?? []];
+  return createHash("sha256").update(JSON.stringify(configuration)).digest("base64url");
 }
 
 /**

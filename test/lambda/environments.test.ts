@@ -1,4 +1,4 @@
-import { CreateFunctionCommand, InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { AddPermissionCommand, CreateFunctionCommand, InvokeCommand, LambdaClient, PublishVersionCommand, RemovePermissionCommand, UpdateFunctionConfigurationCommand } from "@aws-sdk/client-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualTimers } from "../../server/core/timers.js";
 import { startStack, type Stack } from "../../server/stack.js";
@@ -119,5 +119,24 @@ describe("execution environments", () => {
       clearInterval(watch);
     }
     expect(peak).toBeLessThanOrEqual(2);
+  });
+
+  it("keeps a warm environment through a change of the function's resource policy or a published version, not through a change of its configuration", async () => {
+    await invoke("c");
+    const warm = (await invoke("c")).calls;
+    // Each changes the function's RevisionId, none its code or configuration: on AWS its warm
+    // environments stay (the face-login app's triggers get their permissions just after they are made).
+    await client.send(new AddPermissionCommand({ FunctionName: "c", StatementId: "cognito", Action: "lambda:InvokeFunction", Principal: "cognito-idp.amazonaws.com" }));
+    expect((await invoke("c")).calls).toBe(warm + 1);
+    await client.send(new RemovePermissionCommand({ FunctionName: "c", StatementId: "cognito" }));
+    await client.send(new PublishVersionCommand({ FunctionName: "c" }));
+    const after = await invoke("c");
+    expect(after.calls).toBe(warm + 2);
+    expect(after.log).not.toContain("Init Duration");
+
+    await client.send(new UpdateFunctionConfigurationCommand({ FunctionName: "c", Environment: { Variables: { CHANGED: "1" } } }));
+    const changed = await invoke("c");
+    expect(changed.calls).toBe(1);
+    expect(changed.log).toContain("Init Duration");
   });
 });
