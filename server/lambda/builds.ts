@@ -240,13 +240,71 @@ function isSdkCommonJs(path: string): boolean {
   return path.endsWith(".js") && formatOf(path) === "cjs";
 }
 
+/** Where the names Node gives an ES module import of each SDK file are kept (exportNames). */
+export const EXPORT_NAMES_DIR = join(dirname(ROOT), "sdk-export-names");
+
+type ExportedName = { name: string; whole: boolean };
+
 /**
  * What an ES module import of each CommonJS file gives, by name, as Node itself says (one child
  * process imports them all and compares each name's value with the file's module.exports):
  * names that Node binds to module.exports itself ("default", Node 23's "module.exports") are
  * marked so. A file that failed, or whose names are not plain reads of module.exports, is left out.
+ *
+ * Kept in `cacheDir` per file (its path, size and time, and Node's version): a function's code
+ * is unpacked anew for each revision and each data directory, so its bundle is built again,
+ * but the SDK files it imports are the same, and the child that imports them took 0.2-0.5 s of
+ * CPU per build (four of them in a first start of the face-login app).
  */
-function exportNames(targets: string[]): Promise<Map<string, { name: string; whole: boolean }[]>> {
+export async function exportNames(targets: string[], cacheDir: string = EXPORT_NAMES_DIR): Promise<Map<string, ExportedName[]>> {
+  const names = new Map<string, ExportedName[]>();
+  const entries = new Map<string, string>();
+  const missing: string[] = [];
+  for (const target of targets) {
+    let entry: string;
+    try {
+      const stat = statSync(target);
+      entry = join(cacheDir, `${createHash("sha256").update(`${process.version}\0${target}\0${stat.size}\0${stat.mtimeMs}`).digest("hex").slice(0, 32)}.json`);
+    } catch {
+      continue; // gone: nothing Node could import either
+    }
+    entries.set(target, entry);
+    try {
+      const cached = JSON.parse(readFileSync(entry, "utf8")) as { target: string; names: ExportedName[] | null };
+      if (cached.target === target) {
+        if (cached.names) names.set(target, cached.names);
+        continue;
+      }
+    } catch {
+      // not known yet (or unreadable): asked below
+    }
+    missing.push(target);
+  }
+  if (!missing.length) return names;
+  const asked = await askNode(missing);
+  if (!asked) return names;
+  try {
+    mkdirSync(cacheDir, { recursive: true });
+  } catch {
+    // a read-only cache: the names serve this build only
+  }
+  for (const target of missing) {
+    const found = asked.get(target);
+    if (found) names.set(target, found);
+    const entry = entries.get(target)!;
+    try {
+      const staging = `${entry}.${process.pid}.tmp`;
+      writeFileSync(staging, JSON.stringify({ target, names: found ?? null }));
+      renameSync(staging, entry);
+    } catch {
+      // not kept: asked again next time
+    }
+  }
+  return names;
+}
+
+/** The child process of exportNames; undefined when it failed as a whole (nothing is then kept). */
+function askNode(targets: string[]): Promise<Map<string, ExportedName[]> | undefined> {
   const script = `
     import { createRequire } from "node:module";
     import { pathToFileURL } from "node:url";
@@ -273,15 +331,12 @@ function exportNames(targets: string[]): Promise<Map<string, { name: string; who
       ["--input-type=module", "-e", script, ...targets],
       { env: { PATH: process.env["PATH"] ?? "", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" }, maxBuffer: 64 * 1024 * 1024, timeout: 60_000 },
       (error, stdout) => {
-        const names = new Map<string, { name: string; whole: boolean }[]>();
-        if (!error) {
-          try {
-            for (const [target, list] of Object.entries(JSON.parse(stdout) as Record<string, { name: string; whole: boolean }[]>)) names.set(target, list);
-          } catch {
-            // none known: every import stays direct
-          }
+        if (error) return resolve(undefined);
+        try {
+          resolve(new Map(Object.entries(JSON.parse(stdout) as Record<string, ExportedName[]>)));
+        } catch {
+          resolve(undefined); // none known: every import stays direct
         }
-        resolve(names);
       },
     );
   });
