@@ -3,6 +3,8 @@
  * the server started as `npm start` runs it (`node bin/rekognito.js`, the compiled server):
  *
  *   node itself          `node -e 0`, spawn to exit: what no server can start faster than here
+ *                        (and, where NODE_EXTRA_CA_CERTS is set, as here, without it too: Node 20
+ *                        reads that file at every start)
  *   boot                 spawn to the first health 200 (the CLI answers 503 until the app is
  *                        provisioned, and seeded with --seed), median of several starts, with the
  *                        server's CPU time at that moment: `--bare` (the emulator alone); the
@@ -32,11 +34,11 @@ interface Boots {
   cpu: number[];
 }
 
-async function boots(args: () => string[], runs: number, before?: () => void): Promise<Boots> {
+async function boots(args: () => string[], runs: number, before?: () => void, env?: NodeJS.ProcessEnv): Promise<Boots> {
   const out: Boots = { wall: [], cpu: [] };
   for (let i = 0; i < runs; i++) {
     before?.();
-    const server = await startServer(args(), { timeoutMs: 120_000 });
+    const server = await startServer(args(), { timeoutMs: 120_000, env });
     out.wall.push(server.readyMs);
     if (server.readyCpuMs !== undefined) out.cpu.push(server.readyCpuMs);
     await server.stop();
@@ -66,18 +68,29 @@ async function settled(pid: number, maxMs: number): Promise<void> {
   }
 }
 
-export async function benchBoot(quick: boolean): Promise<void> {
+/** Median spawn-to-exit of `node -e 0` over 5 runs. */
+function nodeStart(env?: NodeJS.ProcessEnv): number {
   const node: number[] = [];
   for (let i = 0; i < 5; i++) {
     const t = performance.now();
-    spawnSync(process.execPath, ["-e", "0"]);
+    spawnSync(process.execPath, ["-e", "0"], { env });
     node.push(performance.now() - t);
   }
-  line("node -e 0 (Node's own start, spawn to exit)", `${ms(median(node))}  (median of 5, ${load()})`);
+  return median(node);
+}
+
+export async function benchBoot(quick: boolean): Promise<void> {
+  line("node -e 0 (Node's own start, spawn to exit)", `${ms(nodeStart())}  (median of 5, ${load()})`);
+  // Node 20 reads and parses the NODE_EXTRA_CA_CERTS file at every start (Node 22 and later when
+  // a first TLS connection needs it): with a system bundle (~140 certificates, set on these
+  // machines) that is tens of ms of each start, which the figures without it show.
+  const { NODE_EXTRA_CA_CERTS: extraCerts, ...withoutCerts } = process.env;
+  if (extraCerts) line("node -e 0 without NODE_EXTRA_CA_CERTS", `${ms(nodeStart(withoutCerts))}  (this environment sets it to ${extraCerts})`);
 
   const runs = quick ? 2 : 7;
   ensureCompiled();
   print("boot, --bare (spawn to health 200)", await boots(() => ["--ephemeral", "--bare"], runs), 150);
+  if (extraCerts) print("boot, --bare without NODE_EXTRA_CA_CERTS", await boots(() => ["--ephemeral", "--bare"], runs, undefined, withoutCerts), 150);
 
   const dataDir = mkdtempSync(join(tmpdir(), "rekognito-bench-boot-"));
   try {

@@ -135,11 +135,11 @@ export function ensureCompiled(): void {
  * server) and resolves at its first health 200, which the CLI answers once the face-login app is
  * provisioned (and seeded with --seed).
  */
-export async function startServer(args: string[], options: { timeoutMs?: number } = {}): Promise<Server> {
+export async function startServer(args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Server> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const started = performance.now();
-  const child = spawn(process.execPath, ["bin/rekognito.js", "--port", String(port), "--quiet", ...args], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, ["bin/rekognito.js", "--port", String(port), "--quiet", ...args], { cwd: ROOT, env: options.env, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-2000);
