@@ -14,7 +14,7 @@ const MANIFEST = "build.json";
 /** Bumped when the build's shape changes: an older build is then stale whatever its inputs. */
 const FORMAT = 3;
 /** Each entry's file in the build. */
-const OUTPUTS = { index: "index.mjs", testcontainers: "testcontainers.mjs", cli: "cli.cjs", "faces-worker": "faces-worker.mjs" };
+const OUTPUTS = { index: "index.mjs", testcontainers: "testcontainers.mjs", cli: "cli.cjs", "faces-worker": "faces-worker.mjs", dynalite: "dynalite.cjs" };
 
 const sha1 = (bytes) => require("node:crypto").createHash("sha1").update(bytes).digest("hex");
 

@@ -47,6 +47,36 @@ const CLI_ENTRIES = { cli: "server/cli.ts" };
 const WORKER_ENTRIES = { "faces-worker": "server/faces/worker.ts" };
 
 /**
+ * The DynamoDB engine's dynalite (server/storage/dynamodb/engine-process.mjs, a process of its
+ * own), bundled alone as CommonJS and run with V8's code cache: requiring the package resolved
+ * and compiled ~90 files at every engine start. Only the loader of classic-level's native addon
+ * (LevelDB) stays in node_modules, required by its path: it finds the addon beside itself.
+ */
+const engineEntries = (root) => ({ dynalite: createRequire(join(root, "package.json")).resolve("dynalite") });
+
+/**
+ * dynalite requires its actions and their validations by name (`require('./actions/' + action)`):
+ * esbuild bundles the folder's files, keyed with their extension, so the name is given one. And
+ * classic-level's addon loader is left out, by its path.
+ */
+function dynaliteBundle() {
+  return {
+    name: "rekognito-dynalite-bundle",
+    setup(build) {
+      build.onResolve({ filter: /^\.\/binding(\.js)?$/ }, (args) =>
+        /[\\/]classic-level$/.test(args.resolveDir) ? { path: join(args.resolveDir, "binding.js"), external: true } : undefined,
+      );
+      build.onLoad({ filter: /[\\/]dynalite[\\/]index\.js$/ }, async (args) => {
+        const source = await readFile(args.path, "utf8");
+        const named = source.replace(/require\('\.\/(actions|validations)\/' \+ action\)/g, "require('./$1/' + action + '.js')");
+        if (named === source) throw new Error("dynalite's index.js no longer requires its actions by name: see lib/build.js");
+        return { loader: "js", contents: named };
+      });
+    },
+  };
+}
+
+/**
  * Packages left outside the bundle, loaded from node_modules as they are: esbuild and tsx (binaries
  * and loaders), dynalite (it runs in a child process, engine-process.mjs), the model engine's
  * optional packages (absent from a lean install; they load their WebAssembly by path),
@@ -257,6 +287,7 @@ export async function build(outDir = OUT_DIR, root = ROOT) {
       esbuild.build({ ...common, entryPoints: ENTRIES, splitting: true, chunkNames: "chunk-[hash]" }),
       esbuild.build({ ...commonJs, entryPoints: CLI_ENTRIES }),
       esbuild.build({ ...common, entryPoints: WORKER_ENTRIES }),
+      esbuild.build({ ...commonJs, entryPoints: engineEntries(root), external: [], plugins: [dynaliteBundle()] }),
     ]);
     const inputs = {};
     const record = (path) => {

@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../support/net.js";
 
@@ -11,6 +13,7 @@ import { freePort } from "../support/net.js";
 // read what health says of the code that answers.
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
+const { OUT_DIR } = createRequire(import.meta.url)("../../lib/build-check.cjs") as { OUT_DIR: string };
 
 interface Started {
   child: ChildProcess;
@@ -33,7 +36,7 @@ afterAll(() => {
 });
 
 /** Spawns `command` in `cwd` with `--port <free> --ephemeral --bare` and waits for health 200. */
-async function start(cwd: string, command: string[], env: Record<string, string> = {}): Promise<Started> {
+async function start(cwd: string, command: string[], env: Record<string, string> = {}): Promise<Started & { endpoint: string }> {
   const port = await freePort();
   const child = spawn(command[0]!, [...command.slice(1), "--ephemeral", "--bare", "--port", String(port)], {
     cwd,
@@ -58,7 +61,7 @@ async function start(cwd: string, command: string[], env: Record<string, string>
     }
   })();
   const health = await Promise.race([healthy, exited]);
-  return { child, output: () => output, health };
+  return { child, output: () => output, health, endpoint: `http://127.0.0.1:${port}` };
 }
 
 function stop(child: ChildProcess): Promise<void> {
@@ -81,6 +84,23 @@ describe("npm start", () => {
     } finally {
       await stop(server.child);
     }
+  }, 60_000);
+
+  it("starts its DynamoDB engine on the build's dynalite, one file run with V8's code cache", async () => {
+    const caches = () => readdirSync(OUT_DIR).filter((name) => name.startsWith("dynalite.cjs.") && name.endsWith(".cache"));
+    for (const name of caches()) rmSync(join(OUT_DIR, name));
+    const server = await start(REPO, ["node", "bin/rekognito.js"]);
+    const client = new DynamoDBClient({ endpoint: server.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+    try {
+      // A bare start forks the engine at its first request.
+      expect((await client.send(new ListTablesCommand({}))).TableNames).toEqual([]);
+    } finally {
+      client.destroy();
+      await stop(server.child);
+    }
+    // Written as the engine ended: the next engine reads its compiled code back.
+    for (let i = 0; i < 100 && !caches().length; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(caches()).toHaveLength(1);
   }, 60_000);
 });
 

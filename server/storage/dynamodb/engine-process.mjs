@@ -5,8 +5,11 @@
 //
 // Plain JavaScript on purpose: it starts on bare Node, without the TypeScript loader.
 //
-// argv[2]: JSON { path, ephemeral } — the LevelDB directory, and whether it is a temporary
-// one to delete when this process ends.
+// argv[2]: JSON { path, ephemeral, bundle } — the LevelDB directory, whether it is a temporary
+// one to delete when this process ends, and dynalite bundled into one file by the server's build
+// (lib/build.js), when the server runs compiled: run with V8's code cache (lib/code-cache.cjs),
+// it loads in ~35 ms instead of ~55 (no module resolution across its 80 files, nothing parsed
+// again), which a restored start waits for.
 // IPC out: { type: "ready", port } once dynalite listens; { type: "failed", error } if it cannot.
 //
 // Requests come in frames on fd 4 (a socket pair with the server), not over loopback HTTP: each
@@ -28,7 +31,7 @@ import { createRequire } from "node:module";
 import { Socket } from "node:net";
 import { Worker } from "node:worker_threads";
 
-const { path, ephemeral } = JSON.parse(process.argv[2] ?? "{}");
+const { path, ephemeral, bundle } = JSON.parse(process.argv[2] ?? "{}");
 const require = createRequire(import.meta.url);
 
 // The watchdog, which runs while dynalite holds the main thread: when the server is gone, it
@@ -218,8 +221,20 @@ function listenForFrames(handle) {
   channel.on("error", () => end(0));
 }
 
+/** dynalite: the build's bundle when there is one (and it loads), else the package. */
+function loadDynalite() {
+  if (bundle) {
+    try {
+      return require("../../../lib/code-cache.cjs").runWithCodeCache(bundle);
+    } catch {
+      // a build removed meanwhile: the package is the same code
+    }
+  }
+  return require("dynalite");
+}
+
 try {
-  const dynalite = require("dynalite");
+  const dynalite = loadDynalite();
   server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   server.once("error", failed);
   listenForFrames(server.listeners("request")[0]);

@@ -5,6 +5,8 @@ import type { IncomingHttpHeaders } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { compiledBuild } from "../../build-info.js";
 import type { Logger } from "../../core/logger.js";
 import { AwsError } from "../../protocol/errors.js";
 import { DynamoDBErrors } from "./errors.js";
@@ -26,6 +28,8 @@ const EXIT_WAIT_MS = 1_000;
 const START_LIMIT_MS = 30_000;
 
 const PROCESS = new URL("./engine-process.mjs", import.meta.url);
+/** dynalite bundled by the server's build (lib/build.js), which the engine loads faster than the package. */
+const BUNDLE = compiledBuild ? fileURLToPath(new URL("dynalite.cjs", compiledBuild)) : undefined;
 
 export interface EngineOptions {
   /** The data directory's `dynamodb/`, or null for an ephemeral stack (a temporary LevelDB, deleted on close). */
@@ -233,7 +237,7 @@ export class DynaliteEngine {
     // that file at every start, needed or not (on this project's machines, whose bundle holds ~140
     // certificates: 50-60 ms of the engine's start and 1.8 MiB of its memory; Node 22+ reads it lazily).
     delete env.NODE_EXTRA_CA_CERTS;
-    const child = fork(PROCESS, [JSON.stringify({ path: this.directory, ephemeral: this.temporary })], {
+    const child = fork(PROCESS, [JSON.stringify({ path: this.directory, ephemeral: this.temporary, bundle: BUNDLE })], {
       execArgv: ["--max-old-space-size=1024"],
       env,
       // fd 3 carries the IPC channel (ready, failed; its closing ends the engine), fd 4 the requests;
