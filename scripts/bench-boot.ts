@@ -103,6 +103,7 @@ export async function benchBoot(quick: boolean): Promise<void> {
     const seeded = () => rmSync(join(dataDir, "seed"), { recursive: true, force: true });
     print("boot, first start with --seed (7 personas)", await boots(() => ["--data-dir", join(dataDir, "seed"), "--seed"], quick ? 1 : 3, seeded), 1500);
     print("boot, the app with its state restored", await boots(() => ["--data-dir", join(dataDir, "seed")], runs), 300);
+    if (extraCerts) print("boot, the same without NODE_EXTRA_CA_CERTS", await boots(() => ["--data-dir", join(dataDir, "seed")], runs, undefined, withoutCerts), 300);
 
     // Idle: the everyday start (state restored), nothing asked: once its start's work is done,
     // and again at rest, once V8's memory reducer has run (its first pass comes ~8 s after a
