@@ -287,7 +287,8 @@ export async function build(outDir = OUT_DIR, root = ROOT) {
       esbuild.build({ ...common, entryPoints: ENTRIES, splitting: true, chunkNames: "chunk-[hash]" }),
       esbuild.build({ ...commonJs, entryPoints: CLI_ENTRIES }),
       esbuild.build({ ...common, entryPoints: WORKER_ENTRIES }),
-      esbuild.build({ ...commonJs, entryPoints: engineEntries(root), external: [], plugins: [dynaliteBundle()] }),
+      // Not EXTERNAL, which names dynalite itself; no source map: the engine maps no stack traces.
+      esbuild.build({ ...commonJs, entryPoints: engineEntries(root), external: [], sourcemap: false, plugins: [dynaliteBundle()] }),
     ]);
     const inputs = {};
     const record = (path) => {

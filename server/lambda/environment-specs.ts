@@ -84,7 +84,7 @@ export class EnvironmentSpecs {
     // Worked out once per configuration: a package's code never changes under a revision, and
     // a hot-reload directory's fingerprint (one walk of it per invocation) says when it did.
     const sources = state.code.kind === "local" ? fingerprint(state.code.dir) : "";
-    const cacheKey = `${configurationOf(state)}\0${sources}\0${(state.layers ?? []).join(",")}\0${this.options.endpoint()}`;
+    const cacheKey = `${configurationOf(state)}\0${sources}\0${this.options.endpoint()}`;
     const poolId = poolOf(fn.name, version);
     const cached = this.specs.get(poolId);
     if (cached?.cacheKey === cacheKey) return cached;

@@ -8,7 +8,7 @@
 // argv[2]: JSON { path, ephemeral, bundle } — the LevelDB directory, whether it is a temporary
 // one to delete when this process ends, and dynalite bundled into one file by the server's build
 // (lib/build.js), when the server runs compiled: run with V8's code cache (lib/code-cache.cjs),
-// it loads in ~35 ms instead of ~55 (no module resolution across its 80 files, nothing parsed
+// it loads in ~35 ms instead of ~55 (no module resolution across its ~90 files, nothing parsed
 // again), which a restored start waits for.
 // IPC out: { type: "ready", port } once dynalite listens; { type: "failed", error } if it cannot.
 //
@@ -226,8 +226,10 @@ function loadDynalite() {
   if (bundle) {
     try {
       return require("../../../lib/code-cache.cjs").runWithCodeCache(bundle);
-    } catch {
-      // a build removed meanwhile: the package is the same code
+    } catch (error) {
+      // A build removed meanwhile: the package is the same code. Said on stderr, which the
+      // server shows should this engine fail.
+      process.stderr.write(`rekognito's dynalite bundle did not load (${error?.message ?? error}): dynalite from node_modules instead\n`);
     }
   }
   return require("dynalite");
