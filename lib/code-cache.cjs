@@ -32,27 +32,16 @@ function runWithCodeCache(file) {
   } catch {
     cachedData = undefined; // the first start of this build (or of this Node)
   }
-  // The wrapper on a line of its own, so the file's lines and columns are those of its source map
-  // (stack traces are mapped by its URL: lib/stack-traces.cjs). The file has no import() (the
-  // build made them requires): one from a script needs Node's experimental vm modules.
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {\n${source}\n})`, {
-    filename: pathToFileURL(file).href,
-    lineOffset: -1,
-    cachedData,
-  });
+  // The file has no import() (the build made them requires): one from a script needs Node's
+  // experimental vm modules. Lines and columns are those of its source map (stack traces are
+  // mapped by its URL: lib/stack-traces.cjs).
+  const script = compileWrapped(source, pathToFileURL(file).href, cachedData);
   if (!cachedData || script.cachedDataRejected) {
     let written = false;
     const write = () => {
       if (written) return;
       written = true;
-      const temporary = `${cacheFile}.${process.pid}`;
-      try {
-        writeFileSync(temporary, script.createCachedData());
-        renameSync(temporary, cacheFile);
-      } catch {
-        // a read-only build (an image): every start compiles, as without a cache
-        rmSync(temporary, { force: true });
-      }
+      writeCachedData(script, cacheFile); // false for a read-only build (an image): every start compiles
     };
     setTimeout(write, WRITE_AFTER_MS).unref();
     process.once("exit", write);
@@ -62,4 +51,33 @@ function runWithCodeCache(file) {
   return module.exports;
 }
 
+/**
+ * A CommonJS file's code compiled as Node's loader wraps it, from V8's `cachedData` when given
+ * (`script.cachedDataRejected` tells whether V8 took it). The wrapper is on a line of its own, so
+ * the file's lines and columns stay its own in stack traces. `options`: more of vm.Script's.
+ */
+function compileWrapped(source, filename, cachedData, options) {
+  return new vm.Script(`(function (exports, require, module, __filename, __dirname) {\n${source}\n})`, {
+    ...options,
+    filename,
+    lineOffset: -1,
+    cachedData,
+  });
+}
+
+/** Writes `script`'s cached data to `cacheFile`, whole or not at all (others may read it meanwhile); false when it cannot. */
+function writeCachedData(script, cacheFile) {
+  const temporary = `${cacheFile}.${process.pid}`;
+  try {
+    writeFileSync(temporary, script.createCachedData());
+    renameSync(temporary, cacheFile);
+    return true;
+  } catch {
+    rmSync(temporary, { force: true });
+    return false;
+  }
+}
+
 exports.runWithCodeCache = runWithCodeCache;
+exports.compileWrapped = compileWrapped;
+exports.writeCachedData = writeCachedData;

@@ -65,9 +65,10 @@ const ROOT = (() => {
 })();
 
 /**
- * Where environments on Node 22 and later keep V8's compiled code of what they load (Node's
- * module.enableCompileCache: the handler, the AWS SDK's files), beside the builds, so that a
- * cold start reads it instead of compiling again (bootstrap.mjs).
+ * Where Node.js environments keep V8's compiled code of what they load (the handler, the AWS
+ * SDK's files), beside the builds, so that a cold start reads it instead of compiling again:
+ * Node's module.enableCompileCache on Node 22 and later, on Node 20 the CommonJS files of
+ * node_modules compiled through vm.Script with V8's cached data (bootstrap.mjs).
  */
 export const COMPILE_CACHE_DIR = join(dirname(ROOT), "lambda-compile-cache");
 
