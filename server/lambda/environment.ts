@@ -89,6 +89,8 @@ export interface EnvironmentOptions {
 }
 
 const BOOTSTRAP = fileURLToPath(new URL("./runtime/bootstrap.mjs", import.meta.url));
+/** The Node.js every environment runs on: the server's own. */
+const NODE_MAJOR = Number(process.versions.node.split(".")[0]);
 
 /**
  * The nanny between the server and the runtime: a shell that waits for it. The runtime's parent
@@ -307,7 +309,13 @@ export class ExecutionEnvironment {
     const oldSpace = Math.max(16, Math.floor(options.memoryLimitBytes / 1048576));
     const node = [
       process.execPath,
-      "--expose-gc",
+      // AWS's bootstrap also passes --expose-gc. Any V8 flag that changes V8's flag hash makes V8
+      // refuse the code cache Node's built-in modules ship with, so that each one an environment
+      // loads (net, http, crypto...) is compiled anew: on Node 22 and later (V8 12+, whose hash
+      // leaves the heap's sizes out) --expose-gc alone cost ~20-28 ms of CPU at every cold start
+      // here, and the runtime makes global.gc on its first use instead (bootstrap.mjs). On Node 20
+      // the heap's sizes are in the hash too: the cost is paid for them anyway.
+      ...(NODE_MAJOR >= 22 ? [] : ["--expose-gc"]),
       "--max-http-header-size=81920",
       `--max-semi-space-size=${semiSpace}`,
       `--max-old-space-size=${oldSpace}`,

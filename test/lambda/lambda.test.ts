@@ -182,6 +182,25 @@ describe("functions from a zip", () => {
   });
 });
 
+describe("global.gc, as AWS's bootstrap exposes it (node --expose-gc)", () => {
+  it("is there for a handler to call, on every Node the server runs on", async () => {
+    await create("gc", {
+      "index.mjs": `let garbage = Array.from({ length: 200000 }, (_, i) => ({ i }));
+export const handler = async () => {
+  const seen = { type: typeof globalThis.gc, enumerable: Object.keys(globalThis).includes("gc") };
+  garbage = null;
+  const before = process.memoryUsage().heapUsed;
+  gc();
+  return { ...seen, freed: before - process.memoryUsage().heapUsed };
+};\n`,
+    });
+    const { payload } = await invoke("gc");
+    expect(payload).toMatchObject({ type: "function", enumerable: true });
+    // 200,000 small objects are several MB of heap, given back by the collection the handler asked for.
+    expect(payload.freed).toBeGreaterThan(2_000_000);
+  });
+});
+
 describe("environment", () => {
   const ENV_HANDLER = `export const handler = async (event) => {
   if (event.set) process.env.SHARED = event.set;

@@ -32,6 +32,7 @@ import { dirname, join } from "node:path";
 import { Writable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { format } from "node:util";
+import v8 from "node:v8";
 import vm from "node:vm";
 // Node 20's code cache for CommonJS, shared with the CLI's start (bin/rekognito.js).
 import { compileWrapped, writeCachedData } from "../../../lib/code-cache.cjs";
@@ -350,6 +351,31 @@ handlers.configure = async (header) => {
   }
   send({ type: "ready" });
 };
+
+// ---------------------------------------------------------------- global.gc
+
+// AWS's bootstrap starts node with --expose-gc: a handler may call global.gc(). Where the server
+// leaves the flag out (Node 22 and later: it would cost every cold start the code cache of Node's
+// built-in modules, environment.ts), global.gc is made the first time it is read, by setting the
+// flag then; until then it looks as the flag makes it (writable, enumerable).
+function exposeGcOnFirstUse() {
+  if (typeof globalThis.gc === "function") return;
+  const settle = (value) => Object.defineProperty(globalThis, "gc", { value, writable: true, enumerable: true, configurable: false });
+  Object.defineProperty(globalThis, "gc", {
+    configurable: true,
+    enumerable: true,
+    get() {
+      v8.setFlagsFromString("--expose-gc");
+      const gc = vm.runInNewContext("gc");
+      settle(gc);
+      return gc;
+    },
+    set(value) {
+      settle(value);
+    },
+  });
+}
+exposeGcOnFirstUse();
 
 // ---------------------------------------------------------------- the stack's clock
 
