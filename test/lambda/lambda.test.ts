@@ -636,6 +636,31 @@ describe("S3 notifications", () => {
 });
 
 describe("the AWS SDK inside functions", () => {
+  it("gives an ES module handler the SDK's packages as Node's import of them does", async () => {
+    await create("sdk-namespace", {
+      "index.mjs": [
+        'import { createRequire } from "node:module";',
+        'import * as ns from "@aws-sdk/client-dynamodb";',
+        'import dynamodb, { DynamoDBClient } from "@aws-sdk/client-dynamodb";',
+        "const required = createRequire(import.meta.url)('@aws-sdk/client-dynamodb');",
+        "export const handler = async () => ({",
+        "  defaultIsExports: dynamodb === required && ns.default === required,",
+        "  sameClient: DynamoDBClient === required.DynamoDBClient,",
+        "  named: Object.keys(ns).filter((k) => k !== 'default').length,",
+        // Node 23 and later also name the whole of module.exports "module.exports".
+        "  foreign: Object.keys(ns).filter((k) => k !== 'default' && k !== 'module.exports' && !(k in required)),",
+        "  url: import.meta.resolve('@aws-sdk/client-dynamodb'),",
+        "});",
+        "",
+      ].join("\n"),
+    });
+    const { payload } = await invoke("sdk-namespace");
+    expect(payload).toMatchObject({ defaultIsExports: true, sameClient: true, foreign: [] });
+    // Every command and the client, as named exports.
+    expect(payload.named).toBeGreaterThan(50);
+    expect(payload.url).toMatch(/\/node_modules\/@aws-sdk\/client-dynamodb\/dist-cjs\/index\.js$/);
+  });
+
   it("provides the AWS SDK v3 as AWS's runtimes do, pointed at the stack by AWS_ENDPOINT_URL", async () => {
     const s3 = new S3Client({ endpoint: target.endpoint, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: "test", secretAccessKey: "test" } });
     await s3.send(new CreateBucketCommand({ Bucket: fn("seen-from-lambda") }));
