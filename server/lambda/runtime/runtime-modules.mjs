@@ -6,10 +6,8 @@
 //     resolve is looked up in its layers' node_modules, in order (NODE_PATH does that for
 //     require(); ES module imports ignore NODE_PATH).
 // The function's own copy always wins: these are fallbacks after Node's own resolution fails.
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 
 const PROVIDED = /^@(aws-sdk|smithy|aws-crypto)\//;
 const FALLBACK_PARENT = import.meta.url;
@@ -34,32 +32,7 @@ export async function resolve(specifier, context, nextResolve) {
         // not in this layer
       }
     }
-    if (PROVIDED.test(specifier)) return providedCommonJs(specifier) ?? nextResolve(specifier, { ...context, parentURL: FALLBACK_PARENT });
+    if (PROVIDED.test(specifier)) return nextResolve(specifier, { ...context, parentURL: FALLBACK_PARENT });
     throw error;
-  }
-}
-
-const requireProvided = createRequire(FALLBACK_PARENT);
-const PACKAGE = /^@[^/]+\/[^/]+$/;
-
-/**
- * An SDK client package ("@aws-sdk/client-s3": no "exports", its main in dist-cjs) resolved as
- * Node's import would resolve it (the main file), said to be CommonJS. Node's own resolution
- * would first read the whole file and compile it to look for ES module syntax (a package
- * without "type": module-format detection): on Node 20 a cold start importing three clients
- * took 392 -> 350 ms of CPU here (medians of 11; on Node 24 no difference showed). Anything
- * else (a subpath, a package with "exports" or "type") is left to Node.
- */
-function providedCommonJs(specifier) {
-  if (!PACKAGE.test(specifier)) return null;
-  try {
-    const manifestPath = requireProvided.resolve(`${specifier}/package.json`);
-    const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
-    if (manifest.exports !== undefined || manifest.type !== undefined || typeof manifest.main !== "string" || !/^(\.\/)?dist-cjs\/[\w./-]+\.js$/.test(manifest.main)) return null;
-    const main = requireProvided.resolve(specifier);
-    if (main !== join(dirname(manifestPath), manifest.main)) return null;
-    return { url: pathToFileURL(main).href, format: "commonjs", shortCircuit: true };
-  } catch {
-    return null;
   }
 }
