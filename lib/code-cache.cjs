@@ -10,6 +10,9 @@
 // the file's size and time: a rebuild (which removes the old ones) never meets a stale cache,
 // and V8 refuses one made with other flags (then it is written again). Without a cache, or when
 // it cannot be read or written, the file is simply compiled, as an ES module was before.
+//
+// compileWrapped and writeCachedData also serve Node 20's Lambda environments, which compile the
+// CommonJS files of node_modules the same way (server/lambda/runtime/bootstrap.mjs).
 "use strict";
 const Module = require("node:module");
 const { readFileSync, renameSync, rmSync, statSync, writeFileSync } = require("node:fs");

@@ -311,10 +311,10 @@ export class ExecutionEnvironment {
       process.execPath,
       // AWS's bootstrap also passes --expose-gc. Any V8 flag that changes V8's flag hash makes V8
       // refuse the code cache Node's built-in modules ship with, so that each one an environment
-      // loads (net, http, crypto...) is compiled anew: on Node 22 and later (V8 12+, whose hash
-      // leaves the heap's sizes out) --expose-gc alone cost ~20-28 ms of CPU at every cold start
-      // here, and the runtime makes global.gc on its first use instead (bootstrap.mjs). On Node 20
-      // the heap's sizes are in the hash too: the cost is paid for them anyway.
+      // loads (net, http, crypto...) is compiled anew: on Node 24 (whose hash leaves the heap's
+      // sizes out) --expose-gc alone took five built-ins' load from 52-55 to 70-81 ms of CPU here,
+      // so on Node 22 and later the runtime makes global.gc at its first read instead
+      // (bootstrap.mjs). On Node 20 the heap's sizes are in the hash too: the cost is paid anyway.
       ...(NODE_MAJOR >= 22 ? [] : ["--expose-gc"]),
       "--max-http-header-size=81920",
       `--max-semi-space-size=${semiSpace}`,
