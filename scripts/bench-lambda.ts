@@ -252,9 +252,10 @@ export async function benchLambda(quick: boolean): Promise<void> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { values } = parseArgs({ options: { quick: { type: "boolean", default: false } } });
+  const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, "dev-server": { type: "boolean", default: false } } });
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-  benchLambda(values.quick).catch((error: unknown) => {
+  // --dev-server: only the dev server's sign-ins (its rate, peak memory and the cold 64), not the runtimes.
+  (values["dev-server"] ? benchDevServer(values.quick) : benchLambda(values.quick)).catch((error: unknown) => {
     process.stderr.write(`bench-lambda failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);
   });
