@@ -3,6 +3,7 @@ import type { CoreServices } from "../core/services.js";
 import { MAX_RESPONSE_PAYLOAD } from "./limits.js";
 import { Runner } from "./runner.js";
 import type { Timers } from "../core/timers.js";
+import type { CpuMeter } from "./cpu.js";
 
 /**
  * How long an execution environment stays warm with nothing to do before it is reclaimed,
@@ -45,6 +46,11 @@ export interface LambdaOptions {
    * (default: beside the TypeScript builds in rekognito's cache directory; null: none).
    */
   compileCacheDir?: string | null;
+  /**
+   * How busy the machine's cores are (default: read from /proc on Linux). While they are all
+   * busy, mostly with the stack's own work, a queue of invocations gets no new environment.
+   */
+  cpu?: CpuMeter;
 }
 
 /** The stack-wide cap on environments that fits a laptop: a quarter of its memory at ~128 MB each, 4 to 32. */
@@ -69,5 +75,6 @@ export function createRunner(core: CoreServices, options: LambdaOptions): Runner
     maxResponseBytes: MAX_RESPONSE_PAYLOAD,
     printedLogBytesPerInvocation: options.printedLogBytesPerInvocation ?? PRINTED_LOG_BYTES,
     timers: options.timers,
+    cpu: options.cpu,
   });
 }

@@ -1,9 +1,9 @@
 /**
  * Runs functions in execution environments that are processes of their own, as AWS runs them in
  * sandboxes: per function a pool of warm environments (one invocation at a time each), grown when
- * a queue would outlast an init (FunctionPool.worthANewOne) up to maxEnvironmentsPerFunction;
- * invocations wait in a queue meanwhile, their timeouts running from the moment the caller
- * started waiting.
+ * a queue would outlast an init and the machine has a core to spare (FunctionPool.worthANewOne)
+ * up to maxEnvironmentsPerFunction; invocations wait in a queue meanwhile, their timeouts running
+ * from the moment the caller started waiting.
  *
  * Why processes and not worker threads (measured on the project's 2-core machine, Node 20):
  *   - isolation: in a worker thread a handler shares the server's pid, so process.kill(process.pid),
@@ -24,6 +24,7 @@ import { performance } from "node:perf_hooks";
 import type { Logger } from "../core/logger.js";
 import { ExecutionEnvironment, type EnvironmentSpec, type Invocation, type RunOutcome } from "./environment.js";
 import { realTimers, type Timers } from "../core/timers.js";
+import { CpuLoad, type CpuMeter, type CpuReading } from "./cpu.js";
 
 export type { EnvironmentSpec, RunOutcome } from "./environment.js";
 
@@ -69,6 +70,8 @@ export interface RunnerOptions {
   timers?: Timers;
   /** How long loading the code may take (AWS: 10 s). */
   initTimeoutMs?: number;
+  /** How busy the machine's cores are, and with the stack's own work (default: read from /proc). */
+  cpu?: CpuMeter;
 }
 
 /** How long AWS lets a function's init phase (loading its code) run: 10 seconds. */
@@ -80,6 +83,14 @@ const DEFAULT_INIT_MS = 1000;
 const RECHECK_MS = 100;
 /** The server's event-loop utilisation above which no new environment is started for a queue. */
 const BUSY_SERVER = 0.5;
+/**
+ * No new environment is started for a queue while the machine's cores are this close to all busy
+ * (the share of them idle, at most) and at least this share of the machine is the stack's own
+ * work (the server, its engine and environments): an init would only take CPU from the
+ * invocations the stack is running.
+ */
+const SATURATED_IDLE = 0.1;
+const SATURATED_OWN = 0.5;
 
 /** How often a running (or loading) environment's memory is read, ms; an idle one's. */
 const SAMPLE_MS = 10;
@@ -146,6 +157,8 @@ class FunctionPool {
     private readonly onChange: () => void,
     /** The server's event-loop utilisation lately (0-1). */
     private readonly serverLoad: () => number,
+    /** Whether the machine's cores are all busy with the stack's own work lately. */
+    private readonly saturated: () => boolean,
     /** The stack's say on one more environment: true when there is room (an idle one elsewhere may be reclaimed for it). */
     private readonly room: (pool: FunctionPool) => boolean,
   ) {
@@ -246,7 +259,9 @@ class FunctionPool {
    * environment per function, 7.7-9.8 s and Cognito timeouts with four started eagerly). So a new
    * one starts when there is none, or when the queue would take longer to drain through the
    * environments there are than a new one takes to load (estimated from this function's own
-   * inits and runs) and the server itself is not the bottleneck, one init at a time, up to
+   * inits and runs) and neither the server nor the machine's CPU is the bottleneck (cores all
+   * busy, mostly with the stack's own work: 16 concurrent face sign-ins here started a fourth
+   * environment whose ~80 MB and init bought no sign-ins a second), one init at a time, up to
    * maxEnvironmentsPerFunction. Until then the question is asked again every RECHECK_MS while
    * invocations wait.
    */
@@ -259,9 +274,10 @@ class FunctionPool {
     let perRun = this.runMs ?? 0;
     for (const pending of this.running) perRun = Math.max(perRun, now - pending.startedAt);
     const drain = (this.queue.length * perRun) / live;
-    // A busy server means the functions wait on it (their SDK calls come back here): another
-    // environment would only add an init's CPU to the load.
-    if (drain > (this.initMs ?? DEFAULT_INIT_MS) && this.serverLoad() < BUSY_SERVER) return true;
+    // A busy server means the functions wait on it (their SDK calls come back here), and cores all
+    // busy with the stack's work mean the queue is waiting for CPU, not for an environment:
+    // either way another environment would only add an init's CPU to the load.
+    if (drain > (this.initMs ?? DEFAULT_INIT_MS) && this.serverLoad() < BUSY_SERVER && !this.saturated()) return true;
     if (this.recheck === null) {
       this.recheck = this.options.timers.set(() => {
         this.recheck = null;
@@ -531,9 +547,13 @@ export class Runner {
   private load = 0;
   private loadMeasured = 0;
   private elu = performance.eventLoopUtilization();
+  private readonly cpu: CpuMeter;
+  /** The machine's CPU over the last LOAD_MS or so (null: not measured lately, or not Linux). */
+  private cpuLately: (CpuReading & { at: number }) | null = null;
 
   constructor(options: RunnerOptions) {
     this.options = { ...options, timers: options.timers ?? realTimers };
+    this.cpu = options.cpu ?? new CpuLoad();
   }
 
   /**
@@ -563,7 +583,7 @@ export class Runner {
   private poolFor(poolId: string, key: string, spec: EnvironmentSpec, limits: { maxEnvironments?: number }): FunctionPool {
     let entry = this.pools.get(poolId);
     if (!entry || entry.key !== key) {
-      const pool = new FunctionPool(poolId, spec, this.options, () => this.changed(), () => this.load, (p) => this.room(p));
+      const pool = new FunctionPool(poolId, spec, this.options, () => this.changed(), () => this.load, () => this.saturated(), (p) => this.room(p));
       if (entry) this.retire(entry.pool, pool);
       entry = { key, pool };
       this.pools.set(poolId, entry);
@@ -693,6 +713,13 @@ export class Runner {
     this.watch.unref();
   }
 
+  /** Whether the machine's cores have been all busy lately, with the stack's own work for the most part. */
+  private saturated(): boolean {
+    const cpu = this.cpuLately;
+    if (!cpu || performance.now() - cpu.at > 3 * LOAD_MS) return false;
+    return cpu.idle <= SATURATED_IDLE && cpu.own >= SATURATED_OWN;
+  }
+
   private sample(): void {
     const now = performance.now();
     if (now - this.loadMeasured >= LOAD_MS) {
@@ -700,6 +727,9 @@ export class Runner {
       this.load = performance.eventLoopUtilization(elu, this.elu).utilization;
       this.elu = elu;
       this.loadMeasured = now;
+      // After a pause (no environment ran) the reading only starts a new interval.
+      const cpu = this.cpu.read(4 * LOAD_MS);
+      this.cpuLately = cpu && { ...cpu, at: now };
     }
     const idleToo = now - this.idleSampled >= IDLE_SAMPLE_MS;
     if (idleToo) this.idleSampled = now;

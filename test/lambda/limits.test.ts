@@ -330,6 +330,30 @@ describe("waiting for an environment", () => {
     expect(ids.size).toBeGreaterThan(1);
     expect(lambdaService(stack).backend.runner.stats()["slow"]!.environments).toBeGreaterThan(1);
   });
+
+  it("starts none for such a queue while the machine's cores are all busy with the stack's own work", async () => {
+    // The machine's load as the runner reads it, set here: another environment's init would only
+    // take CPU from the invocations running (16 concurrent face sign-ins on 2 cores started a
+    // fourth environment that bought no sign-ins a second).
+    let saturated = true;
+    const cpu = { read: () => (saturated ? { idle: 0.02, own: 0.9, ownCpuMs: 450, overMs: 250 } : { idle: 0.9, own: 0.05, ownCpuMs: 25, overMs: 250 }) };
+    const busy = await startStack({ lambda: { cpu } });
+    const to = lambdaClient(busy);
+    try {
+      await create("slow", `const id = Math.random().toString(36).slice(2);\nexport const handler = async () => { await new Promise((r) => setTimeout(r, 400)); return id; };\n`, {}, to);
+      await invoke("slow", {}, to);
+      const batch = async () => new Set((await Promise.all(Array.from({ length: 4 }, () => invoke("slow", {}, to)))).map((r) => r.payload));
+      // Three waiting 1.2 s behind a 400 ms run, where an init takes ~0.1 s: all in the one environment.
+      expect((await batch()).size).toBe(1);
+      expect(lambdaService(busy).backend.runner.stats()["slow"]!.environments).toBe(1);
+      saturated = false;
+      expect((await batch()).size).toBeGreaterThan(1);
+      expect(lambdaService(busy).backend.runner.stats()["slow"]!.environments).toBeGreaterThan(1);
+    } finally {
+      to.destroy();
+      await busy.close();
+    }
+  });
 });
 
 describe("timeouts count from the call", () => {
