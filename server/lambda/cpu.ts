@@ -16,6 +16,8 @@ const TICKS_PER_SECOND = 100;
 export interface CpuReading {
   /** Share of the machine's cores that were idle (0-1). */
   idle: number;
+  /** The machine's cores (online, as /proc/stat lists them). */
+  cores: number;
   /** Share of the machine's cores this process tree used (0-1; at most 1 - idle, give or take a tick). */
   own: number;
   /** The CPU time this process tree used, ms. */
@@ -32,15 +34,16 @@ function read(path: string): string | null {
   }
 }
 
-/** Total and idle ticks of all cores, from the first line of /proc/stat. */
-function machineTicks(): { total: number; idle: number } | null {
+/** Total and idle ticks of all cores, from the first line of /proc/stat, and how many cores it lists. */
+function machineTicks(): { total: number; idle: number; cores: number } | null {
   const text = read("/proc/stat");
   if (!text?.startsWith("cpu ")) return null;
   const fields = text.slice(4, text.indexOf("\n")).trim().split(/\s+/).map(Number);
   // user nice system idle iowait irq softirq steal (guest time is inside user already).
   let total = 0;
   for (let i = 0; i < Math.min(fields.length, 8); i++) total += fields[i]!;
-  return { total, idle: fields[3]! + (fields[4] ?? 0) };
+  const cores = text.match(/^cpu\d+ /gm)?.length ?? 1;
+  return { total, idle: fields[3]! + (fields[4] ?? 0), cores };
 }
 
 /** utime + stime of one process (all its threads), ticks; null once it has gone. */
@@ -54,12 +57,14 @@ function processTicks(pid: number): number | null {
 
 /** What the runner asks of the machine's load (tests pass a reading of their own). */
 export interface CpuMeter {
+  /** Whether readings can be had here at all (Linux's /proc). */
+  readonly supported: boolean;
   read(maxGapMs?: number): CpuReading | null;
 }
 
 export class CpuLoad implements CpuMeter {
   private last: { at: number; machine: { total: number; idle: number }; own: Map<number, number> } | null = null;
-  private readonly supported = machineTicks() !== null;
+  readonly supported = machineTicks() !== null;
 
   constructor(
     /** The root of the tree counted as this server's own (default: this process). */
@@ -96,6 +101,6 @@ export class CpuLoad implements CpuMeter {
     // one that ended meanwhile is lost with what it used since the last reading.
     for (const [pid, ticks] of own) ownTicks += ticks - (last.own.get(pid) ?? 0);
     ownTicks = Math.max(0, ownTicks);
-    return { idle: (machine.idle - last.machine.idle) / total, own: ownTicks / total, ownCpuMs: (ownTicks * 1000) / TICKS_PER_SECOND, overMs: at - last.at };
+    return { idle: (machine.idle - last.machine.idle) / total, cores: machine.cores, own: ownTicks / total, ownCpuMs: (ownTicks * 1000) / TICKS_PER_SECOND, overMs: at - last.at };
   }
 }

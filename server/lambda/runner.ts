@@ -84,12 +84,12 @@ const RECHECK_MS = 100;
 /** The server's event-loop utilisation above which no new environment is started for a queue. */
 const BUSY_SERVER = 0.5;
 /**
- * No new environment is started for a queue while the machine's cores are this close to all busy
- * (the share of them idle, at most) and at least this share of the machine is the stack's own
- * work (the server, its engine and environments): an init would only take CPU from the
- * invocations the stack is running.
+ * No new environment is started for a queue while less than this much of a core was idle lately
+ * (summed over the machine's cores) and at least this share of the machine was the stack's own
+ * work (the server, its engine and environments): an init, about a core's worth of CPU for a
+ * while, would only take it from the invocations the stack is running.
  */
-const SATURATED_IDLE = 0.1;
+const SATURATED_IDLE_CORES = 0.5;
 const SATURATED_OWN = 0.5;
 
 /** How often a running (or loading) environment's memory is read, ms; an idle one's. */
@@ -157,8 +157,8 @@ class FunctionPool {
     private readonly onChange: () => void,
     /** The server's event-loop utilisation lately (0-1). */
     private readonly serverLoad: () => number,
-    /** Whether the machine's cores are all busy with the stack's own work lately. */
-    private readonly saturated: () => boolean,
+    /** Whether the machine's cores have been all busy with the stack's own work since `since` (performance.now()); null: not measured yet. */
+    private readonly saturated: (since: number) => boolean | null,
     /** The stack's say on one more environment: true when there is room (an idle one elsewhere may be reclaimed for it). */
     private readonly room: (pool: FunctionPool) => boolean,
   ) {
@@ -277,7 +277,9 @@ class FunctionPool {
     // A busy server means the functions wait on it (their SDK calls come back here), and cores all
     // busy with the stack's work mean the queue is waiting for CPU, not for an environment:
     // either way another environment would only add an init's CPU to the load.
-    if (drain > (this.initMs ?? DEFAULT_INIT_MS) && this.serverLoad() < BUSY_SERVER && !this.saturated()) return true;
+    // The machine's load is asked of a reading taken since the oldest invocation began waiting: at
+    // the start of a burst the last one still shows the quieter time before it.
+    if (drain > (this.initMs ?? DEFAULT_INIT_MS) && this.serverLoad() < BUSY_SERVER && this.saturated(this.queue[0]?.submitted ?? now) === false) return true;
     if (this.recheck === null) {
       this.recheck = this.options.timers.set(() => {
         this.recheck = null;
@@ -583,7 +585,7 @@ export class Runner {
   private poolFor(poolId: string, key: string, spec: EnvironmentSpec, limits: { maxEnvironments?: number }): FunctionPool {
     let entry = this.pools.get(poolId);
     if (!entry || entry.key !== key) {
-      const pool = new FunctionPool(poolId, spec, this.options, () => this.changed(), () => this.load, () => this.saturated(), (p) => this.room(p));
+      const pool = new FunctionPool(poolId, spec, this.options, () => this.changed(), () => this.load, (since) => this.saturated(since), (p) => this.room(p));
       if (entry) this.retire(entry.pool, pool);
       entry = { key, pool };
       this.pools.set(poolId, entry);
@@ -713,11 +715,16 @@ export class Runner {
     this.watch.unref();
   }
 
-  /** Whether the machine's cores have been all busy lately, with the stack's own work for the most part. */
-  private saturated(): boolean {
+  /**
+   * Whether the machine's cores have been all busy, with the stack's own work for the most part,
+   * over a reading taken since `since`; null when there is none yet (readings come every LOAD_MS
+   * while an environment runs). Without /proc, never.
+   */
+  private saturated(since: number): boolean | null {
+    if (!this.cpu.supported) return false;
     const cpu = this.cpuLately;
-    if (!cpu || performance.now() - cpu.at > 3 * LOAD_MS) return false;
-    return cpu.idle <= SATURATED_IDLE && cpu.own >= SATURATED_OWN;
+    if (!cpu || cpu.at - cpu.overMs < since || performance.now() - cpu.at > 3 * LOAD_MS) return null;
+    return cpu.idle * cpu.cores < SATURATED_IDLE_CORES && cpu.own >= SATURATED_OWN;
   }
 
   private sample(): void {

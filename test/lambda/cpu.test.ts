@@ -26,6 +26,7 @@ describe.skipIf(!existsSync("/proc/stat"))("the machine's CPU as the runner read
       expect(reading!.ownCpuMs).toBeGreaterThanOrEqual(280);
       expect(reading!.own).toBeGreaterThan(0);
       expect(reading!.idle).toBeGreaterThanOrEqual(0);
+      expect(reading!.cores).toBeGreaterThanOrEqual(1);
       expect(reading!.own + reading!.idle).toBeLessThanOrEqual(1.05);
     } finally {
       child.kill();

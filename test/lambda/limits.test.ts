@@ -336,7 +336,7 @@ describe("waiting for an environment", () => {
     // take CPU from the invocations running (16 concurrent face sign-ins on 2 cores started a
     // fourth environment that bought no sign-ins a second).
     let saturated = true;
-    const cpu = { read: () => (saturated ? { idle: 0.02, own: 0.9, ownCpuMs: 450, overMs: 250 } : { idle: 0.9, own: 0.05, ownCpuMs: 25, overMs: 250 }) };
+    const cpu = { supported: true, read: () => (saturated ? { idle: 0.02, cores: 2, own: 0.9, ownCpuMs: 450, overMs: 250 } : { idle: 0.9, cores: 2, own: 0.05, ownCpuMs: 25, overMs: 250 }) };
     const busy = await startStack({ lambda: { cpu } });
     const to = lambdaClient(busy);
     try {
