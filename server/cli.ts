@@ -270,6 +270,12 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  // A closed terminal: without this, node ends at once and an ephemeral stack leaves its files.
+  // What is written to the terminal from here may fail (EIO): that must not stop the close.
+  process.on("SIGHUP", () => {
+    for (const stream of [process.stdout, process.stderr]) stream.on("error", () => {});
+    void shutdown("SIGHUP");
+  });
 }
 
 /** "a user pool, an app client, 2 buckets, 2 tables, 6 functions..." from template.yaml's resource types. */

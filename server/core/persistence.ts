@@ -4,7 +4,6 @@ import {
   fstatSync,
   ftruncateSync,
   mkdirSync,
-  mkdtempSync,
   openSync,
   readFileSync,
   readSync,
@@ -14,9 +13,9 @@ import {
   writeFileSync,
   writeSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import type { Logger } from "./logger.js";
+import { ownedTempDir } from "./temp-dirs.js";
 
 /**
  * Where state lives between restarts. A stack has a data directory, or none (ephemeral).
@@ -238,12 +237,18 @@ export interface TemporaryState {
   remove(): void;
 }
 
-export function temporaryState(log?: JournalLog): TemporaryState {
-  const root = mkdtempSync(join(tmpdir(), "rekognito-state-"));
+export function temporaryState(log?: JournalLog & Partial<Pick<Logger, "info">>): TemporaryState {
+  // The state is a folder inside the temporary directory, beside its owner file (never part of a
+  // snapshot): what a stack that was killed leaves is removed by the next one (server/core/temp-dirs.ts).
+  const dir = ownedTempDir("rekognito-state-", (removed) =>
+    log?.info?.(`removed ${removed} temporary state director${removed === 1 ? "y" : "ies"} left by rekognito processes that have ended`),
+  );
+  const root = join(dir, "state");
+  mkdirSync(root);
   return {
     root,
     persistence: () => filesUnder(root, null, log),
-    remove: () => rmSync(root, { recursive: true, force: true }),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
 

@@ -16,8 +16,8 @@ export interface CliServer {
   pid: number;
   /** The last lines it printed (for a failure message). */
   tail(): string;
-  /** SIGTERM, as Ctrl-C would; SIGKILL after 10 s. */
-  stop(): Promise<void>;
+  /** SIGTERM, as Ctrl-C would (or the signal given); SIGKILL after 10 s. Resolves at its exit. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
 export async function startCliServer(args: string[], options: { bare?: boolean; env?: Record<string, string> } = {}): Promise<CliServer> {
@@ -42,7 +42,7 @@ export async function startCliServer(args: string[], options: { bare?: boolean; 
     child.kill("SIGKILL");
     throw new Error(`the dev server did not come up: ${(error as Error).message}\n${lines.join("\n")}`);
   }
-  return { endpoint, pid: child.pid!, tail: () => lines.join("\n"), stop: () => stop(child) };
+  return { endpoint, pid: child.pid!, tail: () => lines.join("\n"), stop: (signal) => stop(child, signal) };
 }
 
 function ready(child: ChildProcess, endpoint: string, app: boolean): Promise<void> {
@@ -71,7 +71,7 @@ function ready(child: ChildProcess, endpoint: string, app: boolean): Promise<voi
   });
 }
 
-function stop(child: ChildProcess): Promise<void> {
+function stop(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const force = setTimeout(() => child.kill("SIGKILL"), 10_000);
@@ -79,6 +79,6 @@ function stop(child: ChildProcess): Promise<void> {
       clearTimeout(force);
       resolve();
     });
-    child.kill("SIGTERM");
+    child.kill(signal);
   });
 }
