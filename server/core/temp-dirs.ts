@@ -54,10 +54,13 @@ export function ownerIsGone(owner: Owner, namespace = pidNamespace()): boolean {
 }
 
 const swept = new Set<string>();
+/** How long after the first directory of its kind a process sweeps the ones left behind, ms. */
+const SWEEP_DELAY_MS = 1000;
 
 /**
  * Makes `<tmpdir>/<prefix>XXXXXX` with this process's owner file, and (once per process and
- * prefix, in the background) removes the directories of that prefix whose owners are gone.
+ * prefix, a second later, in the background) removes the directories of that prefix whose owners
+ * are gone.
  * `onSwept` hears how many were removed.
  */
 export function ownedTempDir(prefix: string, onSwept?: (removed: number) => void): string {
@@ -66,9 +69,12 @@ export function ownedTempDir(prefix: string, onSwept?: (removed: number) => void
   writeFileSync(join(dir, OWNER_FILE), JSON.stringify(owner));
   if (!swept.has(prefix)) {
     swept.add(prefix);
-    void sweepTempDirs(prefix, dir).then((removed) => {
-      if (removed > 0) onSwept?.(removed);
-    });
+    // A moment after, so that it never takes from a start's CPU.
+    setTimeout(() => {
+      void sweepTempDirs(prefix, dir).then((removed) => {
+        if (removed > 0) onSwept?.(removed);
+      });
+    }, SWEEP_DELAY_MS).unref();
   }
   return dir;
 }
